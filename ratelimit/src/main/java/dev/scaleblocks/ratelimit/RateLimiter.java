@@ -1,0 +1,41 @@
+package dev.scaleblocks.ratelimit;
+
+import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Decides whether a request identified by a key may proceed under a {@link RateLimitPolicy}.
+ *
+ * <p>Implementations are thread-safe. The cost of a decision depends on the store: a local store
+ * decides in memory (tens of nanoseconds plus a map lookup); a Redis store makes exactly one
+ * round trip (one {@code EVALSHA}) unless leasing serves the permit locally.
+ */
+public interface RateLimiter {
+
+  /** Tries to take one permit for {@code key}; never waits. */
+  default Decision tryAcquire(String key) {
+    return tryAcquire(key, 1);
+  }
+
+  /** Tries to take {@code permits} for {@code key} from every limit of the policy, all or nothing; never waits. */
+  Decision tryAcquire(String key, long permits);
+
+  /**
+   * The asynchronous form of {@link #tryAcquire(String, long)}: the calling thread never blocks on
+   * a remote store, so it is safe on an event loop. The future completes on a store thread (or at
+   * once for a local store).
+   */
+  CompletableFuture<Decision> tryAcquireAsync(String key, long permits);
+
+  /**
+   * Takes {@code permits} for {@code key}, waiting up to {@code maxWait} for them to become
+   * available (throttling rather than rejecting). Returns the admitting decision, or the last
+   * rejecting one when the permits could not be had within {@code maxWait}.
+   *
+   * @throws InterruptedException if the calling thread is interrupted while waiting
+   */
+  Decision acquire(String key, long permits, Duration maxWait) throws InterruptedException;
+
+  /** The policy this limiter enforces. */
+  RateLimitPolicy policy();
+}
