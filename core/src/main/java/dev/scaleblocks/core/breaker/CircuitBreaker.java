@@ -1,6 +1,5 @@
 package dev.scaleblocks.core.breaker;
 
-import static dev.scaleblocks.core.internal.Checks.requireInRange;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static dev.scaleblocks.core.internal.Checks.requirePositive;
 
@@ -409,13 +408,13 @@ public final class CircuitBreaker {
 
     /** Percent of failed calls, in (0, 100], at which the breaker opens; 50 by default. */
     public Builder failureRateThreshold(double percent) {
-      this.failureRateThreshold = requireInRange(percent, Math.ulp(0.0), 100, "failureRateThreshold");
+      this.failureRateThreshold = percent(percent, "failureRateThreshold");
       return this;
     }
 
     /** Percent of slow calls, in (0, 100], at which the breaker opens; 100 by default. */
     public Builder slowCallRateThreshold(double percent) {
-      this.slowCallRateThreshold = requireInRange(percent, Math.ulp(0.0), 100, "slowCallRateThreshold");
+      this.slowCallRateThreshold = percent(percent, "slowCallRateThreshold");
       return this;
     }
 
@@ -459,6 +458,13 @@ public final class CircuitBreaker {
     public Builder telemetry(Telemetry telemetry) {
       this.telemetry = requireNonNull(telemetry, "telemetry");
       return this;
+    }
+
+    private static double percent(double value, String name) {
+      if (!(value > 0 && value <= 100)) {
+        throw new IllegalArgumentException(name + " must be in (0, 100] but was " + value);
+      }
+      return value;
     }
 
     public CircuitBreaker build() {
