@@ -1,0 +1,416 @@
+package dev.scaleblocks.pooling;
+
+import static dev.scaleblocks.core.internal.Checks.requireArgument;
+import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+import static dev.scaleblocks.core.internal.Checks.requirePositive;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariCredentialsProvider;
+import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
+import com.zaxxer.hikari.util.Credentials;
+import dev.scaleblocks.core.Telemetry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Builds HikariCP pools with defaults that can be defended in a review, validated at once with
+ * errors naming the setting, Micrometer metrics wired with {@code pool}, {@code role} and
+ * {@code shard} tags, and an optional scheduler shared by many pools.
+ *
+ * <pre>{@code
+ * ScheduledExecutorService scheduler = Pools.newScheduler("db", 1);
+ * HikariDataSource orders = Pools.builder()
+ *     .jdbcUrl("jdbc:postgresql://db1:5432/orders")
+ *     .credentials("app", secret)
+ *     .poolName("orders")
+ *     .scheduler(scheduler)
+ *     .telemetry(Telemetry.of(meterRegistry))
+ *     .build();
+ * }</pre>
+ *
+ * <p>Defaults: {@code maximumPoolSize} from {@link PoolSizing#hikariFormula(int, int)} with this
+ * machine's cores and one effective spindle; {@code minimumIdle} equal to it (a fixed-size pool);
+ * {@code connectionTimeout} 2 s; {@code idleTimeout} 30 s (only used when minimumIdle is lower);
+ * {@code maxLifetime} 25 min; {@code keepaliveTime} 2 min; {@code validationTimeout} 1 s; leak
+ * detection off.
+ *
+ * <p>This class is stateless. A {@link Builder} is not thread-safe; {@link Builder#build()} copies
+ * it, so one builder can build several pools. Building a pool costs what HikariCP's start costs
+ * (it opens {@code minimumIdle} connections in the background).
+ */
+public final class Pools {
+
+  static final Duration DEFAULT_CONNECTION_TIMEOUT = Duration.ofSeconds(2);
+  static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration DEFAULT_MAX_LIFETIME = Duration.ofMinutes(25);
+  static final Duration DEFAULT_KEEPALIVE = Duration.ofMinutes(2);
+  static final Duration DEFAULT_VALIDATION_TIMEOUT = Duration.ofSeconds(1);
+  private static final AtomicInteger POOL_IDS = new AtomicInteger();
+
+  private Pools() {}
+
+  /** A new builder with the defaults above. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * A scheduled executor for HikariCP's housekeeping and the replica probes of many pools, with
+   * {@code threads} daemon threads named {@code name-N}. Cancelled tasks are removed at once. The
+   * caller owns it and shuts it down after the pools that use it are closed.
+   */
+  public static ScheduledExecutorService newScheduler(String name, int threads) {
+    requireNonEmpty(name, "name");
+    requirePositive(threads, "threads");
+    AtomicInteger n = new AtomicInteger();
+    ThreadFactory factory =
+        r -> {
+          Thread t = new Thread(r, name + "-" + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        };
+    ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(threads, factory);
+    executor.setRemoveOnCancelPolicy(true);
+    executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+    return executor;
+  }
+
+  /**
+   * Settings of one HikariCP pool. Each option is checked when set; settings that depend on each
+   * other (minimumIdle against maximumPoolSize, keepaliveTime against maxLifetime, ...) are checked
+   * by {@link #build()}. Not thread-safe.
+   */
+  public static final class Builder {
+    private @Nullable String jdbcUrl;
+    private @Nullable String username;
+    private @Nullable String password;
+    private @Nullable HikariCredentialsProvider credentialsProvider;
+    private @Nullable String poolName;
+    private @Nullable String driverClassName;
+    private int maximumPoolSize = -1;
+    private int minimumIdle = -1;
+    private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
+    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
+    private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
+    private Duration keepaliveTime = DEFAULT_KEEPALIVE;
+    private @Nullable Duration validationTimeout;
+    private Duration leakDetectionThreshold = Duration.ZERO;
+    private boolean autoCommit = true;
+    private boolean readOnly;
+    private @Nullable String shard;
+    private Telemetry telemetry = Telemetry.none();
+    private @Nullable ScheduledExecutorService scheduler;
+    private final Map<String, String> dataSourceProperties = new LinkedHashMap<>();
+    private @Nullable Consumer<HikariConfig> customizer;
+
+    private Builder() {}
+
+    /** The JDBC URL, e.g. {@code jdbc:postgresql://db1:5432/orders}. Required (or {@link #postgresql}). */
+    public Builder jdbcUrl(String jdbcUrl) {
+      requireNonEmpty(jdbcUrl, "jdbcUrl");
+      requireArgument(jdbcUrl.startsWith("jdbc:"), "jdbcUrl must start with jdbc: but was %s", jdbcUrl);
+      this.jdbcUrl = jdbcUrl;
+      return this;
+    }
+
+    /** Shorthand for {@code jdbcUrl("jdbc:postgresql://host:port/database")}. */
+    public Builder postgresql(String host, int port, String database) {
+      requireNonEmpty(host, "host");
+      requireArgument(port > 0 && port < 65536, "port must be in [1, 65535] but was %s", port);
+      requireNonEmpty(database, "database");
+      return jdbcUrl("jdbc:postgresql://" + host + ":" + port + "/" + database);
+    }
+
+    /** The JDBC driver class, only needed when the driver does not register itself. */
+    public Builder driverClassName(String driverClassName) {
+      this.driverClassName = requireNonEmpty(driverClassName, "driverClassName");
+      return this;
+    }
+
+    /** Fixed credentials. {@code password} may be null for trust or certificate authentication. */
+    public Builder credentials(String username, @Nullable String password) {
+      this.username = requireNonEmpty(username, "username");
+      this.password = password;
+      this.credentialsProvider = null;
+      return this;
+    }
+
+    /**
+     * Credentials fetched for every new physical connection (rotating secrets, IAM tokens). Called
+     * on HikariCP's connection-adder thread, never on a borrow.
+     */
+    public Builder credentialsProvider(HikariCredentialsProvider provider) {
+      this.credentialsProvider = requireNonNull(provider, "credentialsProvider");
+      this.username = null;
+      this.password = null;
+      return this;
+    }
+
+    /** The pool's name in logs, metrics and errors. Default {@code scaleblocks-pool-N}. */
+    public Builder poolName(String poolName) {
+      this.poolName = requireNonEmpty(poolName, "poolName");
+      return this;
+    }
+
+    /** Maximum connections, idle and in use. Default from {@link PoolSizing#hikariFormula}. */
+    public Builder maximumPoolSize(int maximumPoolSize) {
+      this.maximumPoolSize = requirePositive(maximumPoolSize, "maximumPoolSize");
+      return this;
+    }
+
+    /** Idle connections kept ready. Default equal to maximumPoolSize (a fixed-size pool). */
+    public Builder minimumIdle(int minimumIdle) {
+      requireArgument(minimumIdle >= 0, "minimumIdle must not be negative but was %s", minimumIdle);
+      this.minimumIdle = minimumIdle;
+      return this;
+    }
+
+    /** How long a borrow waits for a connection before failing. At least 250 ms. Default 2 s. */
+    public Builder connectionTimeout(Duration connectionTimeout) {
+      this.connectionTimeout = atLeast(connectionTimeout, Duration.ofMillis(250), "connectionTimeout");
+      return this;
+    }
+
+    /** How long an idle connection above minimumIdle lives. At least 10 s, or zero for never. Default 30 s. */
+    public Builder idleTimeout(Duration idleTimeout) {
+      this.idleTimeout = zeroOrAtLeast(idleTimeout, Duration.ofSeconds(10), "idleTimeout");
+      return this;
+    }
+
+    /**
+     * Longest life of a connection; keep it some seconds shorter than any limit the server, a proxy
+     * or a firewall puts on connection age or idleness. At least 30 s. Default 25 min.
+     */
+    public Builder maxLifetime(Duration maxLifetime) {
+      this.maxLifetime = atLeast(maxLifetime, Duration.ofSeconds(30), "maxLifetime");
+      return this;
+    }
+
+    /** How often an idle connection is pinged. At least 30 s, or zero to disable. Default 2 min. */
+    public Builder keepaliveTime(Duration keepaliveTime) {
+      this.keepaliveTime = zeroOrAtLeast(keepaliveTime, Duration.ofSeconds(30), "keepaliveTime");
+      return this;
+    }
+
+    /** Longest wait for a liveness check. At least 250 ms. Default 1 s, or connectionTimeout if shorter. */
+    public Builder validationTimeout(Duration validationTimeout) {
+      this.validationTimeout = atLeast(validationTimeout, Duration.ofMillis(250), "validationTimeout");
+      return this;
+    }
+
+    /** Logs a warning with the borrower's stack when a connection is held longer. At least 2 s, or zero (default: off). */
+    public Builder leakDetectionThreshold(Duration threshold) {
+      this.leakDetectionThreshold = zeroOrAtLeast(threshold, Duration.ofSeconds(2), "leakDetectionThreshold");
+      return this;
+    }
+
+    /** Default auto-commit state of connections handed out. Default true. */
+    public Builder autoCommit(boolean autoCommit) {
+      this.autoCommit = autoCommit;
+      return this;
+    }
+
+    /** Whether connections are read-only by default. Default false. */
+    public Builder readOnly(boolean readOnly) {
+      this.readOnly = readOnly;
+      return this;
+    }
+
+    /** The shard this pool serves, as a {@code shard} metric tag. Default none. */
+    public Builder shard(String shard) {
+      this.shard = requireNonEmpty(shard, "shard");
+      return this;
+    }
+
+    /** Where metrics go. Default {@link Telemetry#none()}: HikariCP's metrics are not wired. */
+    public Builder telemetry(Telemetry telemetry) {
+      this.telemetry = requireNonNull(telemetry, "telemetry");
+      return this;
+    }
+
+    /** A scheduler shared by many pools (see {@link Pools#newScheduler}); the caller owns it. */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** A driver property (e.g. {@code ApplicationName}, {@code tcpKeepAlive}). */
+    public Builder dataSourceProperty(String name, String value) {
+      requireNonEmpty(name, "name");
+      dataSourceProperties.put(name, requireNonNull(value, "value"));
+      return this;
+    }
+
+    /** Last say over the {@link HikariConfig}, for settings this builder leaves out on purpose. */
+    public Builder customize(Consumer<HikariConfig> customizer) {
+      this.customizer = requireNonNull(customizer, "customizer");
+      return this;
+    }
+
+    /**
+     * The config for a pool inside a {@link ReadWriteDataSource}: settings given here win, the
+     * data source's fill the rest. Does not change this builder.
+     */
+    HikariConfig toConfig(
+        String defaultName,
+        String role,
+        @Nullable String defaultShard,
+        Telemetry defaultTelemetry,
+        @Nullable ScheduledExecutorService defaultScheduler) {
+      return config(
+          poolName != null ? poolName : defaultName,
+          role,
+          shard != null ? shard : defaultShard,
+          telemetry != Telemetry.none() ? telemetry : defaultTelemetry,
+          scheduler != null ? scheduler : defaultScheduler);
+    }
+
+    /** Validates and builds the pool; HikariCP starts at once. */
+    public HikariDataSource build() {
+      return new HikariDataSource(toConfig());
+    }
+
+    /** Validates and returns the {@link HikariConfig} {@link #build()} would use. */
+    public HikariConfig toConfig() {
+      String name = poolName;
+      if (name == null) {
+        name = "scaleblocks-pool-" + POOL_IDS.incrementAndGet();
+      }
+      return config(name, "primary", shard, telemetry, scheduler);
+    }
+
+    private HikariConfig config(
+        String name,
+        String role,
+        @Nullable String shard,
+        Telemetry telemetry,
+        @Nullable ScheduledExecutorService scheduler) {
+      if (jdbcUrl == null) {
+        throw new IllegalStateException("jdbcUrl must be set (jdbcUrl(...) or postgresql(host, port, database))");
+      }
+      int max = maximumPoolSize > 0 ? maximumPoolSize : defaultPoolSize();
+      int minIdle = minimumIdle >= 0 ? minimumIdle : max;
+      requireArgument(
+          minIdle <= max,
+          "minimumIdle must not exceed maximumPoolSize but was %s > %s",
+          minIdle,
+          max);
+      Duration validation = validationTimeout;
+      if (validation == null) {
+        validation =
+            DEFAULT_VALIDATION_TIMEOUT.compareTo(connectionTimeout) <= 0
+                ? DEFAULT_VALIDATION_TIMEOUT
+                : connectionTimeout;
+      }
+      requireArgument(
+          validation.compareTo(connectionTimeout) <= 0,
+          "validationTimeout must not exceed connectionTimeout but was %s > %s",
+          validation,
+          connectionTimeout);
+      requireArgument(
+          keepaliveTime.isZero() || keepaliveTime.compareTo(maxLifetime) < 0,
+          "keepaliveTime must be shorter than maxLifetime but was %s >= %s",
+          keepaliveTime,
+          maxLifetime);
+      requireArgument(
+          idleTimeout.isZero() || idleTimeout.compareTo(maxLifetime) < 0,
+          "idleTimeout must be shorter than maxLifetime but was %s >= %s",
+          idleTimeout,
+          maxLifetime);
+      requireArgument(
+          leakDetectionThreshold.isZero() || leakDetectionThreshold.compareTo(maxLifetime) < 0,
+          "leakDetectionThreshold must be shorter than maxLifetime but was %s >= %s",
+          leakDetectionThreshold,
+          maxLifetime);
+
+      HikariConfig config = new HikariConfig();
+      config.setPoolName(name);
+      config.setJdbcUrl(jdbcUrl);
+      if (driverClassName != null) {
+        config.setDriverClassName(driverClassName);
+      }
+      if (credentialsProvider != null) {
+        config.setCredentialsProvider(credentialsProvider);
+      } else if (username != null) {
+        config.setCredentials(Credentials.of(username, password));
+      }
+      config.setMaximumPoolSize(max);
+      config.setMinimumIdle(minIdle);
+      config.setConnectionTimeout(connectionTimeout.toMillis());
+      config.setIdleTimeout(idleTimeout.toMillis());
+      config.setMaxLifetime(maxLifetime.toMillis());
+      config.setKeepaliveTime(keepaliveTime.toMillis());
+      config.setValidationTimeout(validation.toMillis());
+      config.setLeakDetectionThreshold(leakDetectionThreshold.toMillis());
+      config.setAutoCommit(autoCommit);
+      config.setReadOnly(readOnly);
+      dataSourceProperties.forEach(config::addDataSourceProperty);
+      if (scheduler != null) {
+        config.setScheduledExecutor(scheduler);
+      }
+      if (telemetry != Telemetry.none()) {
+        config.setMetricsTrackerFactory(
+            new MicrometerMetricsTrackerFactory(taggedRegistry(telemetry, role, shard)));
+      }
+      if (customizer != null) {
+        customizer.accept(config);
+      }
+      return config;
+    }
+
+    /** A registry that adds role and shard tags to HikariCP's {@code pool}-tagged meters. */
+    private static CompositeMeterRegistry taggedRegistry(
+        Telemetry telemetry, String role, @Nullable String shard) {
+      CompositeMeterRegistry tagged = new CompositeMeterRegistry();
+      tagged.config().meterFilter(MeterFilter.commonTags(tags(role, shard)));
+      tagged.add(telemetry.meterRegistry());
+      return tagged;
+    }
+  }
+
+  static Tags tags(String role, @Nullable String shard) {
+    return Tags.of("role", role, "shard", shard == null ? "none" : shard);
+  }
+
+  static int defaultPoolSize() {
+    return PoolSizing.hikariFormula(Runtime.getRuntime().availableProcessors(), 1).size();
+  }
+
+  private static Duration atLeast(Duration value, Duration min, String name) {
+    requireNonNull(value, name);
+    requireArgument(
+        value.compareTo(min) >= 0, "%s must be at least %s but was %s", name, pretty(min), pretty(value));
+    return value;
+  }
+
+  private static Duration zeroOrAtLeast(Duration value, Duration min, String name) {
+    requireNonNull(value, name);
+    requireArgument(
+        value.isZero() || value.compareTo(min) >= 0,
+        "%s must be zero (off) or at least %s but was %s",
+        name,
+        pretty(min),
+        pretty(value));
+    return value;
+  }
+
+  static String pretty(Duration d) {
+    long ms = d.toMillis();
+    if (ms % 1000 == 0) {
+      return (ms / 1000) + "s";
+    }
+    return ms + "ms";
+  }
+}

@@ -1,0 +1,272 @@
+package dev.scaleblocks.pooling;
+
+import static dev.scaleblocks.core.internal.Checks.requireArgument;
+import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+import static dev.scaleblocks.core.internal.Checks.requirePositive;
+
+import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.pooling.internal.ReplicaDialect;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ScheduledExecutorService;
+import javax.sql.DataSource;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * One primary and any number of read replicas, each a HikariCP pool, behind one {@link DataSource}.
+ *
+ * <h2>Routing</h2>
+ *
+ * <ul>
+ *   <li>{@link #readWrite()} always borrows from the primary.
+ *   <li>{@link #readOnly()} borrows from a serving replica (balanced by {@link Balancing}); with
+ *       none serving, from the primary (with the connection set read-only).
+ *   <li>{@link #readOnly(WriteToken)} borrows only from a replica known to have replayed the token's
+ *       log position, else from the primary: the read sees that write.
+ *   <li>{@link #getConnection()} hands out a lazy connection: nothing is borrowed until first real
+ *       use, and a {@code setReadOnly(true)} before that sends it to a replica.
+ *   <li>{@link #read}, {@link #write}: a callback API that also retries a read once when its
+ *       replica connection is lost mid-work.
+ * </ul>
+ *
+ * <h2>Replica health</h2>
+ *
+ * Each pool is probed on a shared scheduler every {@code healthCheckInterval}, on its own probe
+ * connection with a timeout, so a probe never holds up a borrow. A replica that fails a probe, or
+ * that fails to hand out a connection, is ejected at once and the borrow is retried on the next
+ * serving replica, then the primary; it is re-admitted after passing {@code readmitAfter}
+ * consecutive probes. A replica whose replay lag exceeds {@code maxReplicationLag} is skipped
+ * until it catches up. What is and is not retried: acquiring a connection always is; a statement
+ * that fails on a replica that died under it is retried only by the callback API ({@link #read}),
+ * since the work is then known to be a read.
+ *
+ * <h2>Shutdown</h2>
+ *
+ * {@link #drain(Duration)} stops new borrows, waits for borrowed connections to come back, then
+ * closes every pool and reports what was still in use.
+ *
+ * <p>Thread-safe. A routed borrow costs HikariCP's borrow plus one volatile read and, for round-robin
+ * replicas, one atomic increment; no lock and no allocation on that path.
+ */
+public interface ReadWriteDataSource extends DataSource, AutoCloseable {
+
+  /** A new builder. */
+  static Builder builder() {
+    return new Builder();
+  }
+
+  /** The name given to the builder. */
+  String name();
+
+  /** Borrows from the primary. The returned view is cached; calling this costs nothing. */
+  DataSource readWrite();
+
+  /** Borrows from a serving replica, or the primary when none serves. */
+  DataSource readOnly();
+
+  /** Borrows from a replica that has replayed {@code token}, or the primary. Allocates one small view. */
+  DataSource readOnly(WriteToken token);
+
+  /**
+   * Runs {@code work} on a read connection and closes it. If the replica connection is lost during
+   * the work (connection or shutdown error), the replica is ejected and the work runs once more on
+   * another replica or the primary: {@code work} must be safe to run twice (a read).
+   */
+  <T extends @Nullable Object> T read(SqlFunction<T> work) throws SQLException;
+
+  /** {@link #read(SqlFunction)} routed as {@link #readOnly(WriteToken)}. */
+  <T extends @Nullable Object> T read(WriteToken token, SqlFunction<T> work) throws SQLException;
+
+  /**
+   * Runs {@code work} in one transaction on the primary, commits, and returns its result with the
+   * token to read the write back. Rolls back and rethrows if {@code work} throws. Never retried.
+   */
+  <T extends @Nullable Object> Written<T> write(SqlFunction<T> work) throws SQLException;
+
+  /**
+   * The primary's current log position on {@code primaryConnection}: call it after the commit you
+   * want to read back. One round trip.
+   */
+  WriteToken currentWriteToken(Connection primaryConnection) throws SQLException;
+
+  /** What routing sees now, for a readiness endpoint. Reads in-memory state and pool counters only. */
+  HealthSnapshot health();
+
+  /**
+   * Stops new borrows (they fail at once with an {@link SQLException} saying the data source is
+   * draining), waits up to {@code deadline} for borrowed connections to come back, then closes every
+   * pool. Connections still borrowed at the deadline are aborted by HikariCP and listed in the
+   * report. Blocks the caller; a second call returns at once.
+   */
+  DrainReport drain(Duration deadline);
+
+  /** {@code drain(Duration.ZERO)}: closes at once, aborting connections still in use. */
+  @Override
+  void close();
+
+  /**
+   * Settings of a {@link ReadWriteDataSource}. Each option is checked when set. Not thread-safe.
+   */
+  final class Builder {
+    private String name = "rw";
+    private Pools.@Nullable Builder primary;
+    private final List<Pools.Builder> replicas = new ArrayList<>();
+    private final List<Integer> weights = new ArrayList<>();
+    private Balancing balancing = Balancing.ROUND_ROBIN;
+    private Duration healthCheckInterval = Duration.ofSeconds(1);
+    private Duration probeTimeout = Duration.ofSeconds(1);
+    private int readmitAfter = 2;
+    private @Nullable Duration maxReplicationLag = Duration.ofSeconds(5);
+    private @Nullable String shard;
+    private Telemetry telemetry = Telemetry.none();
+    private @Nullable ScheduledExecutorService scheduler;
+    private Ticker ticker = Ticker.system();
+
+    Builder() {}
+
+    /** Name in logs, metrics and errors. Default {@code rw}. */
+    public Builder name(String name) {
+      this.name = requireNonEmpty(name, "name");
+      return this;
+    }
+
+    /**
+     * The primary's pool settings. Its pool name defaults to {@code <name>-primary}; its start fails
+     * fast when the primary is unreachable (HikariCP's default).
+     */
+    public Builder primary(Pools.Builder primary) {
+      this.primary = requireNonNull(primary, "primary");
+      return this;
+    }
+
+    /** A replica with weight 1. */
+    public Builder replica(Pools.Builder replica) {
+      return replica(replica, 1);
+    }
+
+    /**
+     * A replica; {@code weight} matters with {@link Balancing#WEIGHTED}. Its pool name defaults to
+     * {@code <name>-replica-N}; it starts even when the replica is down (it is then ejected).
+     */
+    public Builder replica(Pools.Builder replica, int weight) {
+      requireNonNull(replica, "replica");
+      requireArgument(weight >= 1 && weight <= 1000, "weight must be in [1, 1000] but was %s", weight);
+      replicas.add(replica);
+      weights.add(weight);
+      return this;
+    }
+
+    /** How reads are spread over serving replicas. Default {@link Balancing#ROUND_ROBIN}. */
+    public Builder balancing(Balancing balancing) {
+      this.balancing = requireNonNull(balancing, "balancing");
+      return this;
+    }
+
+    /** How often each pool is probed. At least 50 ms. Default 1 s. */
+    public Builder healthCheckInterval(Duration interval) {
+      requireNonNull(interval, "healthCheckInterval");
+      requireArgument(
+          interval.compareTo(Duration.ofMillis(50)) >= 0,
+          "healthCheckInterval must be at least 50ms but was %s",
+          interval);
+      this.healthCheckInterval = interval;
+      return this;
+    }
+
+    /** Longest a probe may take (borrowing its connection, then its query). At least 250 ms. Default 1 s. */
+    public Builder probeTimeout(Duration timeout) {
+      requireNonNull(timeout, "probeTimeout");
+      requireArgument(
+          timeout.compareTo(Duration.ofMillis(250)) >= 0,
+          "probeTimeout must be at least 250ms but was %s",
+          timeout);
+      this.probeTimeout = timeout;
+      return this;
+    }
+
+    /** Consecutive passing probes before an ejected replica serves again. Default 2. */
+    public Builder readmitAfter(int probes) {
+      this.readmitAfter = requirePositive(probes, "readmitAfter");
+      return this;
+    }
+
+    /**
+     * Replicas whose estimated replay lag exceeds {@code maxLag} are skipped for plain reads. Must
+     * be longer than {@code healthCheckInterval} (the estimate's resolution). Default 5 s.
+     */
+    public Builder maxReplicationLag(Duration maxLag) {
+      requireNonNull(maxLag, "maxReplicationLag");
+      requireArgument(!maxLag.isNegative() && !maxLag.isZero(), "maxReplicationLag must be positive but was %s", maxLag);
+      this.maxReplicationLag = maxLag;
+      return this;
+    }
+
+    /** No lag bound: replicas serve plain reads however far behind (token reads are still exact). */
+    public Builder unboundedReplicationLag() {
+      this.maxReplicationLag = null;
+      return this;
+    }
+
+    /** Shard tag for every pool's metrics. Default none. */
+    public Builder shard(String shard) {
+      this.shard = requireNonEmpty(shard, "shard");
+      return this;
+    }
+
+    /** Where metrics go, for every pool. Default {@link Telemetry#none()}. */
+    public Builder telemetry(Telemetry telemetry) {
+      this.telemetry = requireNonNull(telemetry, "telemetry");
+      return this;
+    }
+
+    /**
+     * The scheduler for probes and every pool's housekeeping (see {@link Pools#newScheduler}); the
+     * caller owns it. Default: a private two-thread daemon scheduler shut down by {@link #drain}.
+     */
+    public Builder scheduler(ScheduledExecutorService scheduler) {
+      this.scheduler = requireNonNull(scheduler, "scheduler");
+      return this;
+    }
+
+    /** Time source for lag estimates and drain timing. Default {@link Ticker#system()}. */
+    public Builder ticker(Ticker ticker) {
+      this.ticker = requireNonNull(ticker, "ticker");
+      return this;
+    }
+
+    /** Validates, starts every pool and the probes. */
+    public ReadWriteDataSource build() {
+      Pools.Builder p = primary;
+      if (p == null) {
+        throw new IllegalStateException("primary must be set");
+      }
+      Duration lag = maxReplicationLag;
+      requireArgument(
+          lag == null || lag.compareTo(healthCheckInterval) > 0,
+          "maxReplicationLag must be longer than healthCheckInterval but was %s <= %s",
+          lag,
+          healthCheckInterval);
+      return new RoutingDataSource(
+          new RoutingDataSource.Settings(
+              name,
+              p,
+              List.copyOf(replicas),
+              List.copyOf(weights),
+              balancing,
+              healthCheckInterval,
+              probeTimeout,
+              readmitAfter,
+              lag,
+              shard,
+              telemetry,
+              scheduler,
+              ticker,
+              ReplicaDialect.postgresql()));
+    }
+  }
+}
