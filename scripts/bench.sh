@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Runs the JMH benchmarks and, for quick/full, writes docs/benchmarks.md and docs/charts/*.svg.
+#
+#   scripts/bench.sh smoke [regex]  every benchmark and every parameter combination once, briefly;
+#                                   exits non-zero if any benchmark fails (keeps them from rotting)
+#   scripts/bench.sh quick [regex]  the benchmarks the report pairs with an anchor, short
+#                                   iterations: indicative numbers in a few minutes on 2 cores
+#   scripts/bench.sh full  [regex]  everything, 2 forks × 5 iterations with -prof gc: for publishing
+#
+# JMH JSON goes to benchmarks/results/ (git-ignored). Environment:
+#   JAVA=/path/to/java     the JVM to measure with (default: java on PATH)
+#   MVN_ARGS="-o"          extra Maven arguments for the build
+#   BENCH_SKIP_BUILD=1     reuse benchmarks/target/benchmarks.jar as it is
+#   BENCH_ARGS="-p n=10"   extra JMH arguments (e.g. a subset of parameters)
+# Benchmarks that need Redis/PostgreSQL use the real services (scripts/services.sh up) at the
+# TestServices defaults; SCALEBLOCKS_REDIS, SCALEBLOCKS_PG_PRIMARY, ... move them.
+set -euo pipefail
+
+cd "$(dirname "$0")/.."
+mode="${1:-}"
+regex="${2:-}"
+java_bin="${JAVA:-java}"
+jar=benchmarks/target/benchmarks.jar
+results=benchmarks/results
+
+case "$mode" in
+  smoke) jmh_opts=(-f 1 -wi 0 -i 1 -r 100ms -foe true) ;;
+  quick) jmh_opts=(-f 1 -wi 1 -w 1s -i 2 -r 1s -prof gc -foe true) ;;
+  full) jmh_opts=(-f 2 -wi 3 -w 1s -i 5 -r 1s -prof gc -foe true) ;;
+  *)
+    echo "usage: scripts/bench.sh quick|full|smoke [regex]" >&2
+    exit 2
+    ;;
+esac
+
+if [[ "${BENCH_SKIP_BUILD:-}" != 1 ]]; then
+  echo "bench: building $jar"
+  # shellcheck disable=SC2086
+  ./mvnw -B -q ${MVN_ARGS:-} -pl benchmarks -am package -DskipTests
+fi
+[[ -f "$jar" ]] || { echo "bench: $jar missing" >&2; exit 1; }
+
+if [[ -z "$regex" ]]; then
+  if [[ "$mode" == quick ]]; then
+    regex="$("$java_bin" -cp "$jar" dev.scaleblocks.benchmarks.report.ReportGenerator --include-regex)"
+  else
+    regex='dev\.scaleblocks\.benchmarks\.'
+  fi
+fi
+# the report package holds no benchmarks; exclude nothing else
+mkdir -p "$results"
+stamp="$(date -u +%Y%m%dT%H%M%SZ)"
+json="$results/$mode-$stamp.json"
+log="$results/$mode-$stamp.log"
+
+echo "bench: $mode run, JMH ${jmh_opts[*]} ${BENCH_ARGS:-}; log $log"
+set +e
+# shellcheck disable=SC2086
+"$java_bin" -jar "$jar" "$regex" "${jmh_opts[@]}" ${BENCH_ARGS:-} -rf json -rff "$json" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+if [[ $status -ne 0 ]] || grep -q '<failure>' "$log"; then
+  echo "bench: FAILED ($mode run, exit $status); see $log" >&2
+  exit 1
+fi
+if [[ ! -s "$json" ]]; then
+  echo "bench: FAILED: no results in $json (did the regex match any benchmark?)" >&2
+  exit 1
+fi
+cp "$json" "$results/$mode-latest.json"
+
+if [[ "$mode" == smoke ]]; then
+  count="$(grep -c '"benchmark"' "$json" || true)"
+  echo "bench: smoke passed, $count benchmark/parameter combinations ran"
+  exit 0
+fi
+
+sections=()
+quality_class=dev.scaleblocks.benchmarks.sharding.ShardingQuality
+if "$java_bin" -cp "$jar" "$quality_class" > "$results/sharding-quality.md" 2> "$results/sharding-quality.err"; then
+  echo "bench: sharding quality table from $quality_class"
+  sections+=(--section "Sharding quality=$results/sharding-quality.md")
+elif grep -q 'Could not find or load main class' "$results/sharding-quality.err"; then
+  echo "bench: no $quality_class in the jar; report without the quality table"
+else
+  cat "$results/sharding-quality.err" >&2
+  echo "bench: FAILED: $quality_class" >&2
+  exit 1
+fi
+
+label="$mode run (scripts/bench.sh $mode)"
+[[ "$mode" == quick ]] && label="$label — short iterations, indicative only"
+"$java_bin" -cp "$jar" dev.scaleblocks.benchmarks.report.ReportGenerator \
+  --results "$json" --out docs/benchmarks.md --charts docs/charts --label "$label" "${sections[@]}"
