@@ -349,7 +349,8 @@ public final class Pools {
       config.setMaximumPoolSize(max);
       config.setMinimumIdle(minIdle);
       config.setConnectionTimeout(connectionTimeout.toMillis());
-      config.setIdleTimeout(idleTimeout.toMillis());
+      // a fixed-size pool never retires idle connections; 0 says so (and keeps HikariCP from warning)
+      config.setIdleTimeout(minIdle < max ? idleTimeout.toMillis() : 0);
       config.setMaxLifetime(maxLifetime.toMillis());
       config.setKeepaliveTime(keepaliveTime.toMillis());
       config.setValidationTimeout(validation.toMillis());

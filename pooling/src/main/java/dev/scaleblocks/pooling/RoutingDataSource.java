@@ -196,6 +196,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
       probe.setPoolName(config.getPoolName() + "-probe");
       probe.setMaximumPoolSize(1);
       probe.setMinimumIdle(1);
+      probe.setIdleTimeout(0);
       probe.setMetricsTrackerFactory(null);
       probe.setMetricRegistry(null);
       probe.setLeakDetectionThreshold(0);

@@ -20,7 +20,8 @@ class PoolsTest {
     assertThat(c.getMaximumPoolSize()).isEqualTo(expected);
     assertThat(c.getMinimumIdle()).isEqualTo(expected);
     assertThat(c.getConnectionTimeout()).isEqualTo(2_000);
-    assertThat(c.getIdleTimeout()).isEqualTo(30_000);
+    assertThat(c.getIdleTimeout()).as("fixed-size: idle connections are kept").isZero();
+    assertThat(valid().minimumIdle(1).toConfig().getIdleTimeout()).isEqualTo(30_000);
     assertThat(c.getMaxLifetime()).isEqualTo(Duration.ofMinutes(25).toMillis());
     assertThat(c.getKeepaliveTime()).isEqualTo(Duration.ofMinutes(2).toMillis());
     assertThat(c.getLeakDetectionThreshold()).isZero();
