@@ -1,0 +1,364 @@
+package dev.scaleblocks.ratelimit.http;
+
+import static dev.scaleblocks.core.internal.Checks.requireArgument;
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+
+import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.http.HttpRequestView;
+import dev.scaleblocks.core.http.RequestMatcher;
+import dev.scaleblocks.ratelimit.Decision;
+import dev.scaleblocks.ratelimit.RateLimiter;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Predicate;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * HTTP rate limiting, shared by {@code RateLimitFilter} (servlet) and {@code RateLimitHandler}
+ * (Netty): which limiters apply to a request (routes), whose quota it spends ({@link KeyResolver}),
+ * which requests are skipped, the headers, the rejection status, and shadow mode.
+ *
+ * <p>Every route whose {@link RequestMatcher} matches applies (a global {@code /**} route and a
+ * stricter {@code POST /login} route both count). Their limiters are asked in order, one permit
+ * each; the first rejection stops the walk (later limiters are not charged) and rejects the
+ * request with {@code 429} (or {@code 503}) and an {@code application/problem+json} body. In
+ * shadow mode the headers and metrics are the same but nothing is rejected.
+ *
+ * <p>A limiter that throws or fails is logged and the request proceeds (fail open): a limiter's
+ * own store-failure policy (fail open, fail closed, local fallback) is where availability is
+ * decided, and it returns a decision instead of throwing.
+ *
+ * <p>Metrics: counter {@value #METRIC} tagged {@code policy} and {@code result} ({@code allowed},
+ * {@code rejected}, {@code shadow_rejected}, {@code error}); requests skipped or without a key
+ * count under {@code policy=none}, {@code result=skipped}.
+ *
+ * <p>Immutable and thread-safe. Cost per request: one matcher pass per route, one key resolution,
+ * one limiter call per applicable limiter, and the header strings.
+ */
+public final class HttpRateLimit {
+
+  /** The request counter. */
+  public static final String METRIC = "scaleblocks.ratelimit.http.requests";
+
+  private static final Logger log = LoggerFactory.getLogger(HttpRateLimit.class);
+
+  private final List<Route> routes;
+  private final KeyResolver keyResolver;
+  private final Predicate<HttpRequestView> skip;
+  private final HeaderStyle headerStyle;
+  private final int rejectionStatus;
+  private final boolean shadow;
+  private final Clock clock;
+  private final MeterRegistry registry;
+
+  private HttpRateLimit(Builder b) {
+    this.routes = List.copyOf(b.routes);
+    this.keyResolver = b.keyResolver;
+    this.skip = b.skip;
+    this.headerStyle = b.headerStyle;
+    this.rejectionStatus = b.rejectionStatus;
+    this.shadow = b.shadow;
+    this.clock = b.clock;
+    this.registry = b.telemetry.meterRegistry();
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The header style. */
+  public HeaderStyle headerStyle() {
+    return headerStyle;
+  }
+
+  /**
+   * What to do with {@code request}, decided up front without waiting: null when no limiter
+   * applies (skipped, no route, or no key), else a pending evaluation to {@link Pending#decide()}
+   * or {@link Pending#decideAsync()}. Never throws on malformed requests.
+   */
+  public @Nullable Pending prepare(HttpRequestView request) {
+    List<RateLimiter> limiters = null;
+    try {
+      if (skip.test(request)) {
+        count("none", "skipped");
+        return null;
+      }
+      String method = request.method();
+      String path = request.path();
+      for (Route route : routes) {
+        if (route.matcher.matches(method, path)) {
+          if (limiters == null) {
+            limiters = new ArrayList<>(route.limiters.size());
+          }
+          limiters.addAll(route.limiters);
+        }
+      }
+      if (limiters == null) {
+        return null;
+      }
+      String key = keyResolver.resolve(request);
+      if (key == null) {
+        count("none", "skipped");
+        return null;
+      }
+      return new Pending(key, limiters);
+    } catch (RuntimeException e) {
+      log.warn("rate limit key resolution failed; request not limited", e);
+      count("none", "error");
+      return null;
+    }
+  }
+
+  private void count(String policy, String result) {
+    Counter.builder(METRIC)
+        .description("HTTP requests seen by the rate limiter")
+        .tags("policy", policy, "result", result)
+        .register(registry)
+        .increment();
+  }
+
+  /** A request with a key and the limiters that apply to it. Not thread-safe; use once. */
+  public final class Pending {
+    private final String key;
+    private final List<RateLimiter> limiters;
+
+    private Pending(String key, List<RateLimiter> limiters) {
+      this.key = key;
+      this.limiters = limiters;
+    }
+
+    /** The rate-limit key. */
+    public String key() {
+      return key;
+    }
+
+    /** Decides on the calling thread (may wait for a remote store). */
+    public Outcome decide() {
+      List<Decided> decided = new ArrayList<>(limiters.size());
+      for (RateLimiter limiter : limiters) {
+        Decision d;
+        try {
+          d = limiter.tryAcquire(key, 1);
+        } catch (RuntimeException e) {
+          log.warn("rate limiter {} failed; request allowed", limiter.policy().name(), e);
+          count(limiter.policy().name(), "error");
+          continue;
+        }
+        decided.add(new Decided(limiter, d));
+        if (!d.allowed()) {
+          break;
+        }
+      }
+      return outcome(decided);
+    }
+
+    /**
+     * Decides without blocking the calling thread: each limiter's {@link
+     * RateLimiter#tryAcquireAsync} in turn. The future completes on whatever thread the last
+     * limiter completes on; it never completes exceptionally.
+     */
+    public CompletableFuture<Outcome> decideAsync() {
+      List<Decided> decided = new ArrayList<>(limiters.size());
+      return step(0, decided).thenApply(ignored -> outcome(decided));
+    }
+
+    private CompletableFuture<Void> step(int index, List<Decided> decided) {
+      if (index >= limiters.size()) {
+        return CompletableFuture.completedFuture(null);
+      }
+      RateLimiter limiter = limiters.get(index);
+      CompletableFuture<Decision> future;
+      try {
+        future = limiter.tryAcquireAsync(key, 1);
+      } catch (RuntimeException e) {
+        future = CompletableFuture.failedFuture(e);
+      }
+      return future
+          .handle(
+              (d, e) -> {
+                if (e != null || d == null) {
+                  log.warn("rate limiter {} failed; request allowed", limiter.policy().name(), e);
+                  count(limiter.policy().name(), "error");
+                  return Boolean.TRUE;
+                }
+                decided.add(new Decided(limiter, d));
+                return d.allowed();
+              })
+          .thenCompose(go -> go ? step(index + 1, decided) : CompletableFuture.completedFuture(null));
+    }
+  }
+
+  private record Decided(RateLimiter limiter, Decision decision) {}
+
+  private Outcome outcome(List<Decided> decided) {
+    List<Map.Entry<String, String>> headers = new ArrayList<>(6);
+    Decision rejectedBy = null;
+    Decision binding = null;
+    StringBuilder policies = new StringBuilder();
+    StringBuilder items = new StringBuilder();
+    for (Decided d : decided) {
+      Decision decision = d.decision;
+      String policy = d.limiter.policy().name();
+      boolean wouldReject = !decision.allowed() || decision.shadowRejected();
+      if (!decision.allowed() && !shadow) {
+        rejectedBy = decision;
+        count(policy, "rejected");
+      } else {
+        count(policy, wouldReject ? "shadow_rejected" : "allowed");
+      }
+      boolean bindingRejects = binding != null && (!binding.allowed() || binding.shadowRejected());
+      if (binding == null || (!bindingRejects && (wouldReject || decision.remaining() < binding.remaining()))) {
+        binding = decision;
+      }
+      if (policies.length() > 0) {
+        policies.append(", ");
+        items.append(", ");
+      }
+      policies.append(RateLimitHeaders.policyItems(d.limiter.policy()));
+      items.append(RateLimitHeaders.rateLimitItem(d.limiter.policy(), decision));
+    }
+    if (binding == null) {
+      return new Outcome(false, 200, List.of(), "");
+    }
+    if (headerStyle == HeaderStyle.IETF || headerStyle == HeaderStyle.IETF_AND_LEGACY) {
+      headers.add(Map.entry(RateLimitHeaders.POLICY, policies.toString()));
+      headers.add(Map.entry(RateLimitHeaders.RATELIMIT, items.toString()));
+    }
+    if (headerStyle == HeaderStyle.LEGACY || headerStyle == HeaderStyle.IETF_AND_LEGACY) {
+      java.time.Instant now = clock.instant();
+      headers.add(Map.entry("X-RateLimit-Limit", Long.toString(binding.limit())));
+      headers.add(Map.entry("X-RateLimit-Remaining", Long.toString(binding.remaining())));
+      headers.add(Map.entry("X-RateLimit-Reset", Long.toString(RateLimitHeaders.resetEpochSeconds(now, binding))));
+      headers.add(Map.entry("Date", RateLimitHeaders.httpDate(now)));
+    }
+    if (rejectedBy != null) {
+      headers.add(Map.entry("Retry-After", Long.toString(RateLimitHeaders.retryAfterSeconds(rejectedBy))));
+      return new Outcome(true, rejectionStatus, List.copyOf(headers),
+          RateLimitHeaders.problemJson(rejectionStatus, rejectedBy));
+    }
+    return new Outcome(false, 200, List.copyOf(headers), "");
+  }
+
+  /**
+   * The result for one request: the headers to add to the response and, when {@link #rejected()},
+   * the status and problem body to answer with instead of the application. Immutable.
+   */
+  public static final class Outcome {
+    private final boolean rejected;
+    private final int status;
+    private final List<Map.Entry<String, String>> headers;
+    private final String body;
+
+    Outcome(boolean rejected, int status, List<Map.Entry<String, String>> headers, String body) {
+      this.rejected = rejected;
+      this.status = status;
+      this.headers = headers;
+      this.body = body;
+    }
+
+    /** Whether the request must be answered with {@link #status()} and {@link #problemBody()}. */
+    public boolean rejected() {
+      return rejected;
+    }
+
+    /** The rejection status (429 or 503); 200 when allowed. */
+    public int status() {
+      return status;
+    }
+
+    /** Headers to set on the response, in order. */
+    public List<Map.Entry<String, String>> headers() {
+      return headers;
+    }
+
+    /** The {@code application/problem+json} body of a rejection; empty when allowed. */
+    public String problemBody() {
+      return body;
+    }
+  }
+
+  private record Route(RequestMatcher matcher, List<RateLimiter> limiters) {}
+
+  /** Builds an {@link HttpRateLimit}. Not thread-safe. */
+  public static final class Builder {
+    private final List<Route> routes = new ArrayList<>();
+    private KeyResolver keyResolver = KeyResolver.clientIp();
+    private Predicate<HttpRequestView> skip = r -> false;
+    private HeaderStyle headerStyle = HeaderStyle.IETF;
+    private int rejectionStatus = 429;
+    private boolean shadow;
+    private Clock clock = Clock.systemUTC();
+    private Telemetry telemetry = Telemetry.none();
+
+    private Builder() {}
+
+    /** Limits requests matching {@code matcher} with {@code limiters}, asked in order. */
+    public Builder route(RequestMatcher matcher, RateLimiter... limiters) {
+      requireNonNull(matcher, "matcher");
+      requireNonNull(limiters, "limiters");
+      requireArgument(limiters.length > 0, "limiters must not be empty");
+      for (RateLimiter l : limiters) {
+        requireNonNull(l, "limiter");
+      }
+      routes.add(new Route(matcher, List.of(limiters)));
+      return this;
+    }
+
+    /** Whose quota a request spends; {@link KeyResolver#clientIp()} (the TCP peer) by default. */
+    public Builder keyResolver(KeyResolver resolver) {
+      this.keyResolver = requireNonNull(resolver, "keyResolver");
+      return this;
+    }
+
+    /** Requests never limited (health checks, internal callers); none by default. */
+    public Builder skip(Predicate<HttpRequestView> skip) {
+      this.skip = requireNonNull(skip, "skip");
+      return this;
+    }
+
+    /** The headers sent; {@link HeaderStyle#IETF} by default. */
+    public Builder headerStyle(HeaderStyle style) {
+      this.headerStyle = requireNonNull(style, "headerStyle");
+      return this;
+    }
+
+    /** 429 (default) or 503. */
+    public Builder rejectionStatus(int status) {
+      requireArgument(status == 429 || status == 503, "rejectionStatus must be 429 or 503 but was %s", status);
+      this.rejectionStatus = status;
+      return this;
+    }
+
+    /** Shadow (dry-run) mode: headers and metrics as usual, but nothing is rejected. Off by default. */
+    public Builder shadow(boolean shadow) {
+      this.shadow = shadow;
+      return this;
+    }
+
+    /** The wall clock for {@code X-RateLimit-Reset} and {@code Date}; UTC system clock by default. */
+    public Builder clock(Clock clock) {
+      this.clock = requireNonNull(clock, "clock");
+      return this;
+    }
+
+    /** Where the request counter goes; {@link Telemetry#none()} by default. */
+    public Builder telemetry(Telemetry telemetry) {
+      this.telemetry = requireNonNull(telemetry, "telemetry");
+      return this;
+    }
+
+    public HttpRateLimit build() {
+      if (routes.isEmpty()) {
+        throw new IllegalStateException("at least one route is needed");
+      }
+      return new HttpRateLimit(this);
+    }
+  }
+}

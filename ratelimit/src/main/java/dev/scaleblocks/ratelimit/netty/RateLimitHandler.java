@@ -1,0 +1,197 @@
+package dev.scaleblocks.ratelimit.netty;
+
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+
+import dev.scaleblocks.core.netty.NettyRequestView;
+import dev.scaleblocks.ratelimit.http.HttpRateLimit;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Netty handler that rate-limits HTTP requests as configured by an {@link HttpRateLimit}.
+ *
+ * <p>It never blocks the event loop: for each request it calls the limiters' {@code
+ * tryAcquireAsync}, turns off auto-read and holds the request (and any content or pipelined
+ * request that arrives meanwhile) until the decision completes, then resumes on the channel's
+ * event loop ({@code ctx.executor()}). An allowed request travels on with the rate-limit headers
+ * added to its response; a rejected one is released and answered with 429 (or 503), {@code
+ * Retry-After} and an {@code application/problem+json} body, and the rest of its body is
+ * discarded. Every held message is released if the channel closes first. A decision already
+ * complete (a local limiter) resumes at once without a task hop.
+ *
+ * <p>Place it after the {@code HttpServerCodec} (an aggregator before it is optional). Not
+ * sharable: add a new instance per channel; the {@link HttpRateLimit} is shared. Pipelined
+ * requests are decided in order.
+ */
+public final class RateLimitHandler extends ChannelDuplexHandler {
+
+  private static final Logger log = LoggerFactory.getLogger(RateLimitHandler.class);
+
+  private final HttpRateLimit rateLimit;
+  private final ArrayDeque<Object> held = new ArrayDeque<>(4);
+  private final ArrayDeque<List<Map.Entry<String, String>>> responseHeaders = new ArrayDeque<>(2);
+  private boolean waiting;
+  private boolean discarding;
+  private boolean closed;
+
+  public RateLimitHandler(HttpRateLimit rateLimit) {
+    this.rateLimit = requireNonNull(rateLimit, "rateLimit");
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (waiting) {
+      held.add(msg);
+      return;
+    }
+    process(ctx, msg);
+  }
+
+  private void process(ChannelHandlerContext ctx, Object msg) {
+    if (msg instanceof HttpRequest request) {
+      discarding = false;
+      HttpRateLimit.Pending pending = rateLimit.prepare(NettyRequestView.of(request, ctx.channel()));
+      if (pending == null) {
+        responseHeaders.add(List.of());
+        ctx.fireChannelRead(msg);
+        return;
+      }
+      CompletableFuture<HttpRateLimit.Outcome> future = pending.decideAsync();
+      if (future.isDone()) {
+        resume(ctx, request, future.join());
+        return;
+      }
+      waiting = true;
+      ctx.channel().config().setAutoRead(false);
+      future.whenComplete(
+          (outcome, error) ->
+              ctx.executor().execute(() -> {
+                waiting = false;
+                if (outcome == null) {
+                  log.warn("rate limit decision failed; request allowed", error);
+                  responseHeaders.add(List.of());
+                  forward(ctx, request);
+                } else {
+                  resume(ctx, request, outcome);
+                }
+                drain(ctx);
+              }));
+      return;
+    }
+    if (discarding) {
+      if (msg instanceof LastHttpContent) {
+        discarding = false;
+      }
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    ctx.fireChannelRead(msg);
+  }
+
+  private void resume(ChannelHandlerContext ctx, HttpRequest request, HttpRateLimit.Outcome outcome) {
+    if (!outcome.rejected()) {
+      responseHeaders.add(outcome.headers());
+      forward(ctx, request);
+      return;
+    }
+    boolean keepAlive = HttpUtil.isKeepAlive(request);
+    discarding = !(request instanceof LastHttpContent);
+    ReferenceCountUtil.release(request);
+    if (closed) {
+      return;
+    }
+    ByteBuf body = Unpooled.copiedBuffer(outcome.problemBody(), StandardCharsets.UTF_8);
+    FullHttpResponse response =
+        new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.valueOf(outcome.status()), body);
+    for (Map.Entry<String, String> h : outcome.headers()) {
+      response.headers().set(h.getKey(), h.getValue());
+    }
+    response.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/problem+json");
+    response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+    HttpUtil.setKeepAlive(response, keepAlive);
+    ChannelPromise promise = ctx.newPromise();
+    ctx.writeAndFlush(response, promise);
+    if (!keepAlive) {
+      promise.addListener(ChannelFutureListener.CLOSE);
+    }
+  }
+
+  private void forward(ChannelHandlerContext ctx, HttpRequest request) {
+    if (closed) {
+      ReferenceCountUtil.release(request);
+      return;
+    }
+    ctx.fireChannelRead(request);
+  }
+
+  private void drain(ChannelHandlerContext ctx) {
+    Object next;
+    while (!waiting && (next = held.poll()) != null) {
+      if (closed) {
+        ReferenceCountUtil.release(next);
+      } else {
+        process(ctx, next);
+      }
+    }
+    if (!waiting && !closed) {
+      ctx.channel().config().setAutoRead(true);
+      ctx.read();
+    }
+  }
+
+  @Override
+  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+    if (msg instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
+      List<Map.Entry<String, String>> headers = responseHeaders.poll();
+      if (headers != null) {
+        for (Map.Entry<String, String> h : headers) {
+          if (!response.headers().contains(h.getKey())) {
+            response.headers().set(h.getKey(), h.getValue());
+          }
+        }
+      }
+    }
+    ctx.write(msg, promise);
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closed = true;
+    releaseHeld();
+    ctx.fireChannelInactive();
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    closed = true;
+    releaseHeld();
+  }
+
+  private void releaseHeld() {
+    Object m;
+    while ((m = held.poll()) != null) {
+      ReferenceCountUtil.release(m);
+    }
+  }
+}
