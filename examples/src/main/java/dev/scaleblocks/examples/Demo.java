@@ -1,0 +1,58 @@
+package dev.scaleblocks.examples;
+
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Starts the demo: {@code java -jar examples/target/demo.jar [--help=true] [--name=value ...]}.
+ * Stops on Ctrl-C.
+ */
+public final class Demo {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Demo.class);
+
+  private Demo() {}
+
+  public static void main(String[] args) throws Exception {
+    if (List.of(args).contains("--help") || List.of(args).contains("--help=true") || List.of(args).contains("-h")) {
+      System.out.println(DemoConfig.usage());
+      return;
+    }
+    DemoConfig config;
+    try {
+      config = DemoConfig.from(args, System.getenv());
+    } catch (IllegalArgumentException e) {
+      System.err.println("demo: " + e.getMessage());
+      System.err.println(DemoConfig.usage());
+      System.exit(2);
+      return;
+    }
+    DemoApp app = DemoApp.start(config);
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  try {
+                    app.close();
+                  } catch (Exception e) {
+                    LOG.warn("stopping the demo failed", e);
+                  } finally {
+                    stopped.countDown();
+                  }
+                },
+                "demo-shutdown"));
+    String host = config.host();
+    LOG.info(
+        "demo {} ready: Jetty http://{}:{}/products/1  Netty http://{}:{}/products/1  (/health, /metrics)"
+            + "; {} shards ({}), cache {}, limit {} requests per {} s per client IP{}",
+        config.instance(), host, app.jettyPort(), host, app.nettyPort(), config.shardCount(),
+        config.databaseUrls().isEmpty() ? "in-memory H2" : "PostgreSQL",
+        config.redisUrl() == null ? "L1 only" : "L1 + Redis L2",
+        config.limit(), config.limitWindowSeconds(),
+        config.redisUrl() == null ? " (local)" : " (global, in Redis)");
+    stopped.await();
+  }
+}

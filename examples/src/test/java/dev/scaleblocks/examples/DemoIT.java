@@ -1,0 +1,125 @@
+package dev.scaleblocks.examples;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The demo with its embedded defaults (in-memory H2 shards, L1-only cache, local limiter), started
+ * in-process on free ports and checked over real HTTP, on Jetty and on Netty alike.
+ */
+class DemoIT {
+
+  private static DemoApp app;
+  private static final HttpClient HTTP =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  @BeforeAll
+  static void start() throws Exception {
+    app = DemoApp.start(DemoConfig.defaults().withPorts(0, 0).withLimit(1000, 60));
+  }
+
+  @AfterAll
+  static void stop() {
+    if (app != null) {
+      app.close();
+    }
+  }
+
+  static Stream<Arguments> servers() {
+    return Stream.of(Arguments.of("jetty"), Arguments.of("netty"));
+  }
+
+  private static URI uri(String server, String path) {
+    int port = server.equals("jetty") ? app.jettyPort() : app.nettyPort();
+    return URI.create("http://127.0.0.1:" + port + path);
+  }
+
+  static HttpResponse<String> get(String server, String path, String... headers) throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(uri(server, path)).timeout(Duration.ofSeconds(10));
+    if (headers.length > 0) {
+      b.headers(headers);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  static HttpResponse<String> post(String server, String path) throws Exception {
+    return HTTP.send(
+        HttpRequest.newBuilder(uri(server, path))
+            .timeout(Duration.ofSeconds(10))
+            .POST(HttpRequest.BodyPublishers.noBody())
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
+  void productHasAnEtagAndRevalidatesWith304(String server) throws Exception {
+    long id = server.equals("jetty") ? 11 : 12;
+    HttpResponse<String> first = get(server, "/products/" + id);
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.body()).contains("\"id\":" + id).contains("\"shard\":\"shard-");
+    String etag = first.headers().firstValue("ETag").orElseThrow();
+    assertThat(etag).startsWith("\"");
+
+    HttpResponse<String> revalidated = get(server, "/products/" + id, "If-None-Match", etag);
+    assertThat(revalidated.statusCode()).isEqualTo(304);
+    assertThat(revalidated.body()).isEmpty();
+    assertThat(revalidated.headers().firstValue("ETag")).hasValue(etag);
+
+    // a change makes the old tag stale: the next revalidation gets the new body
+    assertThat(post(server, "/products/" + id + "/price?cents=4242").statusCode()).isEqualTo(200);
+    HttpResponse<String> changed = get(server, "/products/" + id, "If-None-Match", etag);
+    assertThat(changed.statusCode()).isEqualTo(200);
+    assertThat(changed.body()).contains("\"priceCents\":4242");
+    assertThat(changed.headers().firstValue("ETag")).isPresent().get().isNotEqualTo(etag);
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
+  void requestIdIsEchoedOrGenerated(String server) throws Exception {
+    assertThat(get(server, "/products/1", "X-Request-Id", "demo-req-42").headers().firstValue("X-Request-Id"))
+        .hasValue("demo-req-42");
+    assertThat(get(server, "/products/1").headers().firstValue("X-Request-Id"))
+        .isPresent()
+        .get()
+        .asString()
+        .hasSizeGreaterThanOrEqualTo(16);
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
+  void healthAndMetricsAnswer(String server) throws Exception {
+    HttpResponse<String> health = get(server, "/health");
+    assertThat(health.statusCode()).isEqualTo(200);
+    assertThat(health.body()).contains("\"status\":\"UP\"").contains("\"shard-0\":\"UP\"");
+
+    get(server, "/products/3");
+    HttpResponse<String> metrics = get(server, "/metrics");
+    assertThat(metrics.statusCode()).isEqualTo(200);
+    assertThat(metrics.headers().firstValue("Content-Type")).get().asString().startsWith("text/plain");
+    assertThat(metrics.body())
+        .contains("scaleblocks_http_server_requests_seconds_count{")
+        .contains("uri=\"/products/{id}\"")
+        .contains("hikaricp_connections");
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
+  void unknownProductsAndBadIdsAreProblems(String server) throws Exception {
+    assertThat(get(server, "/products/999999").statusCode()).isEqualTo(404);
+    HttpResponse<String> bad = get(server, "/products/abc");
+    assertThat(bad.statusCode()).isEqualTo(400);
+    assertThat(bad.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+  }
+}
