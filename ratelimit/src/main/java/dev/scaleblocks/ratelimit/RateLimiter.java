@@ -6,11 +6,45 @@ import java.util.concurrent.CompletableFuture;
 /**
  * Decides whether a request identified by a key may proceed under a {@link RateLimitPolicy}.
  *
+ * <p>Start with {@link #builder(RateLimitPolicy)}:
+ *
+ * {@snippet :
+ * RateLimitPolicy policy = RateLimitPolicy.builder("api")
+ *     .limit(100, Duration.ofMinutes(15))   // 100 requests per 15 minutes ...
+ *     .limit(10, Duration.ofSeconds(1))     // ... and at most 10 per second, all or nothing
+ *     .algorithm(Algorithm.SLIDING_WINDOW)
+ *     .build();
+ *
+ * RateLimiter local = RateLimiter.builder(policy).local().build();
+ *
+ * RateLimiter shared = RateLimiter.builder(policy)
+ *     .redis(RedisClient.create("localhost", 6379))   // or a RedisClusterClient
+ *     .failurePolicy(FailurePolicy.FAIL_OPEN)
+ *     .build();
+ *
+ * Decision d = shared.tryAcquire(clientIp);
+ * if (!d.allowed()) {
+ *   // 429, Retry-After: d.retryAfter()
+ * }
+ * }
+ *
  * <p>Implementations are thread-safe. The cost of a decision depends on the store: a local store
  * decides in memory (tens of nanoseconds plus a map lookup); a Redis store makes exactly one
- * round trip (one {@code EVALSHA}) unless leasing serves the permit locally.
+ * round trip (one {@code EVALSHA}) unless leasing serves the permit locally. Every method throws
+ * {@link NullPointerException} / {@link IllegalArgumentException} at once for a null or empty key,
+ * non-positive permits, or more permits than the policy's smallest capacity.
  */
-public interface RateLimiter {
+public interface RateLimiter extends AutoCloseable {
+
+  /** A builder of a limiter enforcing {@code policy}; choose a store, then {@code build()}. */
+  static RateLimiterBuilder builder(RateLimitPolicy policy) {
+    return new RateLimiterBuilder(policy);
+  }
+
+  /** Stops the limiter's store threads (a Redis store's); local limiters hold none. */
+  @Override
+  default void close() {}
+
 
   /** Tries to take one permit for {@code key}; never waits. */
   default Decision tryAcquire(String key) {

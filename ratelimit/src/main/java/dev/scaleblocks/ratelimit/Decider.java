@@ -1,0 +1,28 @@
+package dev.scaleblocks.ratelimit;
+
+import java.util.concurrent.CompletableFuture;
+
+/** Turns a request into an {@link Outcome}: directly (local) or through a remote store's guard. */
+interface Decider {
+
+  Outcome decide(String key, long permits);
+
+  CompletableFuture<Outcome> decideAsync(String key, long permits);
+
+  default void close() {}
+
+  /** A store that answers in memory, without I/O. */
+  static Decider local(Store store) {
+    return new Decider() {
+      @Override
+      public Outcome decide(String key, long permits) {
+        return store.decide(key, permits, permits);
+      }
+
+      @Override
+      public CompletableFuture<Outcome> decideAsync(String key, long permits) {
+        return CompletableFuture.completedFuture(store.decide(key, permits, permits));
+      }
+    };
+  }
+}

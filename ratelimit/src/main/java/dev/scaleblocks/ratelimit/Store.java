@@ -1,0 +1,11 @@
+package dev.scaleblocks.ratelimit;
+
+/** Where a limiter keeps per-key state and decides. Implementations are thread-safe. */
+interface Store {
+
+  /**
+   * Decides {@code permits} for {@code key} against every limit, all or nothing, taking up to
+   * {@code maxPermits} (a lease) when that many are available.
+   */
+  Outcome decide(String key, long permits, long maxPermits);
+}

@@ -1,0 +1,223 @@
+-- scaleblocks rate limiter: one decision (or one lease) for one key, every limit of the policy,
+-- all or nothing, in one call. A transcription of CounterMath.java; change both together.
+--
+-- KEYS[i]  state of limit i (a hash: a, b, c), all keys sharing one {hash tag}
+-- ARGV[1]  algorithm: tb | gcra | fw | sw
+-- ARGV[2]  now in ms, or -1 to read the server's TIME (the default: client clocks are not trusted)
+-- ARGV[3]  permits wanted (n);  ARGV[4] permits to take at most when available (a lease; >= n)
+-- ARGV[5..] per limit: quota, period in ms, capacity
+-- returns {allowed, granted, binding (0-based), limit, remaining, reset ms, retry ms, now ms}
+--
+-- Integer arithmetic only: every product stays below 2^53 (checked by the client), and divisions
+-- go through idiv, which corrects the float quotient to the exact floor.
+
+local function idiv(a, b)
+  local q = math.floor(a / b)
+  if q * b > a then
+    q = q - 1
+  elseif (q + 1) * b <= a then
+    q = q + 1
+  end
+  return q
+end
+
+local function cdiv(a, b)
+  return -idiv(-a, b)
+end
+
+local function str(x)
+  return string.format('%.0f', x)
+end
+
+local alg = ARGV[1]
+local now = tonumber(ARGV[2])
+if now < 0 then
+  local t = redis.call('TIME')
+  now = tonumber(t[1]) * 1000 + idiv(tonumber(t[2]), 1000)
+end
+local n = tonumber(ARGV[3])
+local maxp = tonumber(ARGV[4])
+local m = #KEYS
+
+local Q, P, C, A, B, X = {}, {}, {}, {}, {}, {}
+
+local function advance(i)
+  local q, p, c = Q[i], P[i], C[i]
+  local st = redis.call('HMGET', KEYS[i], 'a', 'b', 'c')
+  local a, b, x = tonumber(st[1]), tonumber(st[2]), tonumber(st[3])
+  if alg == 'tb' then
+    if a == nil then
+      a, b, x = c, now, 0
+    else
+      local el = now - b
+      if el > 0 then
+        if a < c then
+          local need = (c - a) * p - x
+          if el >= cdiv(need, q) then
+            a, x = c, 0
+          else
+            local y = el * q + x
+            a = a + idiv(y, p)
+            x = y - idiv(y, p) * p
+          end
+        end
+        b = now
+      end
+    end
+  elseif alg == 'gcra' then
+    if a == nil then
+      a, b, x = 0, now, 0
+    else
+      local el = now - b
+      if el > 0 then
+        if a > 0 then
+          if el >= cdiv(a, q) then
+            a = 0
+          else
+            a = a - el * q
+          end
+        end
+        b = now
+      end
+    end
+  elseif alg == 'fw' then
+    local w = idiv(now, p)
+    if a == nil or w > a then
+      a, b, x = w, 0, 0
+    end
+  else -- sw
+    local w = idiv(now, p)
+    if a == nil then
+      a, b, x = w, 0, 0
+    elseif w > a then
+      if w == a + 1 then
+        x = b
+      else
+        x = 0
+      end
+      b = 0
+      a = w
+    end
+  end
+  A[i], B[i], X[i] = a, b, x
+end
+
+local function elapsed_in_window(i)
+  local e = now - A[i] * P[i]
+  if e > P[i] - 1 then e = P[i] - 1 end
+  if e < 0 then e = 0 end
+  return e
+end
+
+local function prev_weighted(i)
+  return cdiv(X[i] * (P[i] - elapsed_in_window(i)), P[i])
+end
+
+local function avail(i)
+  if alg == 'tb' then
+    return A[i]
+  elseif alg == 'gcra' then
+    return idiv(C[i] * P[i] - A[i], P[i])
+  elseif alg == 'fw' then
+    return math.max(0, Q[i] - B[i])
+  else
+    return math.max(0, Q[i] - prev_weighted(i) - B[i])
+  end
+end
+
+local function consume(i, g)
+  if alg == 'tb' then
+    A[i] = A[i] - g
+  elseif alg == 'gcra' then
+    A[i] = A[i] + g * P[i]
+  else
+    B[i] = B[i] + g
+  end
+end
+
+local function reset(i)
+  local q, p = Q[i], P[i]
+  if alg == 'tb' then
+    if A[i] >= C[i] then return 0 end
+    return cdiv((C[i] - A[i]) * p - X[i], q)
+  elseif alg == 'gcra' then
+    return cdiv(A[i], q)
+  elseif alg == 'fw' then
+    if B[i] == 0 then return 0 end
+    return (A[i] + 1) * p - now
+  else
+    local e = elapsed_in_window(i)
+    if B[i] > 0 then return 2 * p - e end
+    if prev_weighted(i) > 0 then return p - e end
+    return 0
+  end
+end
+
+local function retry(i)
+  local q, p = Q[i], P[i]
+  if alg == 'tb' then
+    if A[i] >= n then return 0 end
+    return cdiv((n - A[i]) * p - X[i], q)
+  elseif alg == 'gcra' then
+    return math.max(0, cdiv(A[i] + n * p - C[i] * p, q))
+  elseif alg == 'fw' then
+    if B[i] + n <= q then return 0 end
+    return (A[i] + 1) * p - now
+  else
+    local e = elapsed_in_window(i)
+    local c, prev = B[i], X[i]
+    if prev_weighted(i) + c + n <= q then return 0 end
+    local k = q - c - n
+    if k >= 0 then
+      return math.max(1, p - e - idiv(k * p, prev))
+    end
+    return (p - e) + math.max(0, p - idiv((q - n) * p, c))
+  end
+end
+
+local function ttl(i)
+  if alg == 'tb' or alg == 'gcra' then
+    return reset(i)
+  elseif alg == 'fw' then
+    return (A[i] + 1) * P[i] - now
+  else
+    return 2 * P[i] - elapsed_in_window(i)
+  end
+end
+
+local minAvail = nil
+for i = 1, m do
+  local base = 4 + 3 * (i - 1)
+  Q[i], P[i], C[i] = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+  advance(i)
+  local av = avail(i)
+  if minAvail == nil or av < minAvail then minAvail = av end
+end
+
+if minAvail < n then
+  local binding, worst = 1, -1
+  for i = 1, m do
+    if avail(i) < n then
+      local wait = retry(i)
+      if wait > worst then
+        worst, binding = wait, i
+      end
+    end
+  end
+  return {0, 0, binding - 1, C[binding], avail(binding), reset(binding), math.max(1, worst), now}
+end
+
+local granted = math.min(maxp, minAvail)
+local binding, least = 1, nil
+for i = 1, m do
+  consume(i, granted)
+  local left = avail(i)
+  if least == nil or left < least then
+    least, binding = left, i
+  end
+  local t = ttl(i)
+  if t < 1 then t = 1 end
+  redis.call('HSET', KEYS[i], 'a', str(A[i]), 'b', str(B[i]), 'c', str(X[i]))
+  redis.call('PEXPIRE', KEYS[i], str(t))
+end
+return {1, granted, binding - 1, C[binding], least, reset(binding), 0, now}

@@ -1,0 +1,324 @@
+package dev.scaleblocks.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.scaleblocks.core.testing.FakeTicker;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The semantics every store must share, under fake time: the same test, the same numbers, for the
+ * local store, Redis standalone and Redis Cluster (the Redis stores read the fake clock through a
+ * test hook instead of Redis TIME).
+ */
+abstract class RateLimiterContract {
+
+  /** Starts on a day boundary so that windows of every period used here start together. */
+  protected final FakeTicker ticker = new FakeTicker(TimeUnit.DAYS.toNanos(20_000));
+
+  /** Chooses the store under test. */
+  protected abstract RateLimiterBuilder store(RateLimiterBuilder builder);
+
+  protected RateLimiter limiter(RateLimitPolicy policy) {
+    return store(RateLimiter.builder(policy).ticker(ticker).sleeper(ticker::advanceNanos)).build();
+  }
+
+  protected RateLimiter limiter(Algorithm algorithm, Limit... limits) {
+    RateLimitPolicy.Builder b = RateLimitPolicy.builder("contract").algorithm(algorithm);
+    for (Limit l : limits) {
+      b.limit(l);
+    }
+    return limiter(b.build());
+  }
+
+  protected static String key() {
+    return "k-" + UUID.randomUUID();
+  }
+
+  private static Limit perSecond(long quota) {
+    return Limit.of(quota, Duration.ofSeconds(1));
+  }
+
+  private static void assertAllowed(Decision d, long remaining) {
+    assertThat(d.allowed()).as("allowed: %s", d).isTrue();
+    assertThat(d.shadowRejected()).isFalse();
+    assertThat(d.remaining()).as("remaining: %s", d).isEqualTo(remaining);
+    assertThat(d.retryAfter()).isZero();
+  }
+
+  private static void assertRejected(Decision d, long retryMillis) {
+    assertThat(d.allowed()).as("rejected: %s", d).isFalse();
+    assertThat(d.retryAfter()).as("retry after: %s", d).isEqualTo(Duration.ofMillis(retryMillis));
+  }
+
+  private static int admit(RateLimiter limiter, String key, int attempts) {
+    int admitted = 0;
+    for (int i = 0; i < attempts; i++) {
+      if (limiter.tryAcquire(key).allowed()) {
+        admitted++;
+      }
+    }
+    return admitted;
+  }
+
+  // ---- token bucket
+
+  @Test
+  void tokenBucketStartsFullRefillsGreedilyAndTellsWhen() {
+    RateLimiter limiter = limiter(Algorithm.TOKEN_BUCKET, perSecond(10));
+    String key = key();
+    for (int i = 9; i >= 0; i--) {
+      Decision d = limiter.tryAcquire(key);
+      assertAllowed(d, i);
+      assertThat(d.limit()).isEqualTo(10);
+      assertThat(d.window()).isEqualTo(Duration.ofSeconds(1));
+      assertThat(d.policyName()).isEqualTo("contract");
+    }
+    Decision rejected = limiter.tryAcquire(key);
+    assertRejected(rejected, 100);
+    assertThat(rejected.remaining()).isZero();
+    assertThat(rejected.resetAfter()).isEqualTo(Duration.ofSeconds(1));
+
+    ticker.advanceMillis(100);
+    assertAllowed(limiter.tryAcquire(key), 0);
+    ticker.advanceMillis(250);
+    assertAllowed(limiter.tryAcquire(key), 1);
+    assertAllowed(limiter.tryAcquire(key), 0);
+    assertRejected(limiter.tryAcquire(key), 50);
+
+    ticker.advance(Duration.ofHours(1));
+    assertThat(admit(limiter, key, 20)).as("never more than the capacity after a long rest").isEqualTo(10);
+  }
+
+  @Test
+  void tokenBucketBurstAndSeveralPermits() {
+    RateLimiter limiter = limiter(Algorithm.TOKEN_BUCKET, perSecond(10).withBurst(5));
+    String key = key();
+    Decision first = limiter.tryAcquire(key, 4);
+    assertAllowed(first, 11);
+    assertThat(first.limit()).isEqualTo(15);
+    assertThat(first.resetAfter()).isEqualTo(Duration.ofMillis(400));
+    assertAllowed(limiter.tryAcquire(key, 4), 7);
+    assertAllowed(limiter.tryAcquire(key, 5), 2);
+    Decision d = limiter.tryAcquire(key, 4);
+    assertRejected(d, 200);
+    assertThat(d.remaining()).isEqualTo(2);
+    ticker.advanceMillis(200);
+    assertAllowed(limiter.tryAcquire(key, 4), 0);
+  }
+
+  // ---- GCRA
+
+  @Test
+  void gcraSpacesRequestsByTheEmissionInterval() {
+    RateLimiter limiter = limiter(Algorithm.GCRA, Limit.of(1, Duration.ofSeconds(1)));
+    String key = key();
+    Decision first = limiter.tryAcquire(key);
+    assertAllowed(first, 0);
+    assertThat(first.resetAfter()).isEqualTo(Duration.ofSeconds(1));
+    assertRejected(limiter.tryAcquire(key), 1000);
+    ticker.advanceMillis(600);
+    assertRejected(limiter.tryAcquire(key), 400);
+    ticker.advanceMillis(400);
+    assertAllowed(limiter.tryAcquire(key), 0);
+  }
+
+  @Test
+  void gcraWithBurstAdmitsTheCapacityAtOnceThenTheRate() {
+    RateLimiter limiter = limiter(Algorithm.GCRA, perSecond(10).withBurst(2));
+    String key = key();
+    assertThat(admit(limiter, key, 20)).isEqualTo(12);
+    assertRejected(limiter.tryAcquire(key), 100);
+    ticker.advanceMillis(350);
+    assertThat(admit(limiter, key, 20)).isEqualTo(3);
+    assertRejected(limiter.tryAcquire(key), 50);
+    Decision d = limiter.tryAcquire(key, 12);
+    assertRejected(d, 1150);
+  }
+
+  // ---- fixed window
+
+  @Test
+  void fixedWindowResetsAtTheWindowEdge() {
+    RateLimiter limiter = limiter(Algorithm.FIXED_WINDOW, Limit.of(5, Duration.ofSeconds(1)));
+    String key = key();
+    Decision first = limiter.tryAcquire(key);
+    assertAllowed(first, 4);
+    assertThat(first.resetAfter()).isEqualTo(Duration.ofSeconds(1));
+    ticker.advanceMillis(300);
+    assertThat(admit(limiter, key, 10)).isEqualTo(4);
+    Decision d = limiter.tryAcquire(key);
+    assertRejected(d, 700);
+    assertThat(d.resetAfter()).isEqualTo(Duration.ofMillis(700));
+    ticker.advanceMillis(699);
+    assertRejected(limiter.tryAcquire(key), 1);
+    ticker.advanceMillis(1);
+    assertThat(admit(limiter, key, 10)).isEqualTo(5);
+  }
+
+  // ---- sliding window
+
+  @Test
+  void slidingWindowWeighsThePreviousWindow() {
+    RateLimiter limiter = limiter(Algorithm.SLIDING_WINDOW, perSecond(10));
+    String key = key();
+    assertThat(admit(limiter, key, 20)).isEqualTo(10);
+    ticker.advanceMillis(1000); // next window, previous one weighs fully
+    Decision d = limiter.tryAcquire(key);
+    assertRejected(d, 100);
+    assertThat(d.resetAfter()).isEqualTo(Duration.ofSeconds(1));
+    ticker.advanceMillis(100); // previous weighs ceil(10 × 0.9) = 9
+    assertAllowed(limiter.tryAcquire(key), 0);
+    Decision again = limiter.tryAcquire(key);
+    assertThat(again.allowed()).isFalse();
+    // at 200 ms the previous window weighs ceil(10 × 0.8) = 8, plus 1 current, plus 1 asked
+    assertThat(again.retryAfter()).isEqualTo(Duration.ofMillis(100));
+    ticker.advanceMillis(500); // previous weighs ceil(10 × 0.4) = 4, current 1
+    assertThat(admit(limiter, key, 20)).isEqualTo(5);
+    ticker.advanceMillis(2000); // two windows later nothing is left
+    assertThat(admit(limiter, key, 20)).isEqualTo(10);
+  }
+
+  @Test
+  void slidingWindowRetryAfterIsExact() {
+    RateLimiter limiter = limiter(Algorithm.SLIDING_WINDOW, perSecond(10));
+    String key = key();
+    assertThat(admit(limiter, key, 10)).isEqualTo(10);
+    ticker.advanceMillis(1000);
+    for (int round = 0; round < 30; round++) {
+      Decision d = limiter.tryAcquire(key);
+      if (!d.allowed()) {
+        long wait = d.retryAfter().toMillis();
+        assertThat(wait).isPositive();
+        ticker.advanceMillis(wait - 1);
+        assertThat(limiter.tryAcquire(key).allowed()).as("round %d: not before retry-after", round).isFalse();
+        ticker.advanceMillis(1);
+        assertThat(limiter.tryAcquire(key).allowed()).as("round %d: at retry-after", round).isTrue();
+      }
+    }
+  }
+
+  // ---- several limits, all or nothing
+
+  @Test
+  void severalLimitsAreDecidedAllOrNothing() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      RateLimiter limiter = limiter(algorithm, Limit.of(2, Duration.ofSeconds(1)),
+          Limit.of(5, Duration.ofMinutes(1)));
+      String key = key();
+      assertThat(admit(limiter, key, 2)).as(algorithm.name()).isEqualTo(2);
+      Decision bySecond = limiter.tryAcquire(key);
+      assertThat(bySecond.allowed()).isFalse();
+      assertThat(bySecond.limit()).as("binding limit of %s", algorithm).isEqualTo(2);
+      assertThat(admit(limiter, key, 10)).as("rejected requests take nothing from the minute")
+          .isZero();
+      ticker.advanceMillis(2000);
+      assertThat(admit(limiter, key, 2)).as(algorithm.name()).isEqualTo(2);
+      ticker.advanceMillis(2000);
+      Decision last = limiter.tryAcquire(key);
+      assertThat(last.allowed()).as(algorithm + ": " + last).isTrue();
+      assertThat(last.limit()).as("the minute binds now").isEqualTo(5);
+      assertThat(last.remaining()).isZero();
+      Decision byMinute = limiter.tryAcquire(key);
+      assertThat(byMinute.allowed()).isFalse();
+      assertThat(byMinute.limit()).isEqualTo(5);
+      assertThat(byMinute.window()).isEqualTo(Duration.ofMinutes(1));
+      assertThat(byMinute.retryAfter()).isGreaterThan(Duration.ofSeconds(1));
+      ticker.advance(Duration.ofMinutes(3));
+    }
+  }
+
+  @Test
+  void tokenBucketSeveralLimitsNumbers() {
+    RateLimiter limiter = limiter(Algorithm.TOKEN_BUCKET, Limit.of(2, Duration.ofSeconds(1)),
+        Limit.of(5, Duration.ofMinutes(1)));
+    String key = key();
+    assertThat(admit(limiter, key, 12)).isEqualTo(2);
+    ticker.advanceMillis(1000);
+    assertThat(admit(limiter, key, 12)).isEqualTo(2);
+    ticker.advanceMillis(1000);
+    assertAllowed(limiter.tryAcquire(key), 0);
+    Decision d = limiter.tryAcquire(key);
+    // the minute bucket: 0 tokens and 2000 ms × 5 = 10000 token·ms towards the next
+    assertRejected(d, 10_000);
+    assertThat(d.limit()).isEqualTo(5);
+  }
+
+  // ---- waiting, async, shadow
+
+  @Test
+  void acquireWaitsUpToMaxWait() throws InterruptedException {
+    RateLimiter limiter = limiter(Algorithm.TOKEN_BUCKET, perSecond(10));
+    String key = key();
+    assertThat(admit(limiter, key, 10)).isEqualTo(10);
+    long before = ticker.read();
+    Decision tooShort = limiter.acquire(key, 1, Duration.ofMillis(50));
+    assertThat(tooShort.allowed()).isFalse();
+    assertThat(ticker.read()).as("gave up without waiting").isEqualTo(before);
+    Decision waited = limiter.acquire(key, 3, Duration.ofMillis(500));
+    assertThat(waited.allowed()).isTrue();
+    assertThat(ticker.read() - before).isEqualTo(TimeUnit.MILLISECONDS.toNanos(300));
+  }
+
+  @Test
+  void asyncDecidesLikeSync() throws Exception {
+    RateLimiter limiter = limiter(Algorithm.FIXED_WINDOW, perSecond(3));
+    String key = key();
+    for (int i = 2; i >= 0; i--) {
+      assertAllowed(limiter.tryAcquireAsync(key, 1).get(5, TimeUnit.SECONDS), i);
+    }
+    assertRejected(limiter.tryAcquireAsync(key, 1).get(5, TimeUnit.SECONDS), 1000);
+  }
+
+  @Test
+  void shadowModeCountsButNeverRejects() {
+    RateLimitPolicy policy = RateLimitPolicy.builder("shadow").limit(perSecond(2)).build();
+    RateLimiter limiter =
+        store(RateLimiter.builder(policy).ticker(ticker).shadowMode()).build();
+    String key = key();
+    assertThat(limiter.tryAcquire(key).shadowRejected()).isFalse();
+    assertThat(limiter.tryAcquire(key).shadowRejected()).isFalse();
+    Decision d = limiter.tryAcquire(key);
+    assertThat(d.allowed()).isTrue();
+    assertThat(d.shadowRejected()).isTrue();
+    assertThat(d.remaining()).isZero();
+    assertThat(d.retryAfter()).isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void keysAreIndependent() {
+    RateLimiter limiter = limiter(Algorithm.FIXED_WINDOW, perSecond(1));
+    String a = key();
+    String b = key();
+    assertThat(limiter.tryAcquire(a).allowed()).isTrue();
+    assertThat(limiter.tryAcquire(a).allowed()).isFalse();
+    assertThat(limiter.tryAcquire(b).allowed()).isTrue();
+    assertThat(limiter.tryAcquire("{odd}key:with}braces{").allowed()).isTrue();
+  }
+
+  // ---- bad input
+
+  @Test
+  void badArgumentsFailClearly() {
+    RateLimiter limiter = limiter(Algorithm.TOKEN_BUCKET, perSecond(10));
+    assertThatThrownBy(() -> limiter.tryAcquire(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("key must not be null");
+    assertThatThrownBy(() -> limiter.tryAcquire(""))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("key must not be empty");
+    assertThatThrownBy(() -> limiter.tryAcquire("k", 0))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("permits must be positive but was 0");
+    assertThatThrownBy(() -> limiter.tryAcquire("k", -5))
+        .isInstanceOf(IllegalArgumentException.class).hasMessage("permits must be positive but was -5");
+    assertThatThrownBy(() -> limiter.tryAcquire("k", 11))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("permits must not exceed the capacity 10 of policy contract but was 11");
+    assertThatThrownBy(() -> limiter.tryAcquireAsync("k", Long.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class);
+    assertThatThrownBy(() -> limiter.acquire("k", 1, Duration.ofSeconds(-1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("maxWait must not be negative but was PT-1S");
+  }
+}
