@@ -47,7 +47,16 @@ if [[ -z "$regex" ]]; then
     regex='dev\.scaleblocks\.benchmarks\.'
   fi
 fi
-# the report package holds no benchmarks; exclude nothing else
+# the forked benchmark JVMs read service addresses as system properties (scaleblocks.redis, ...)
+jvm_props=()
+for var in SCALEBLOCKS_REDIS SCALEBLOCKS_REDIS_CLUSTER SCALEBLOCKS_PG_PRIMARY SCALEBLOCKS_PG_REPLICA SCALEBLOCKS_PG_USER; do
+  if [[ -n "${!var:-}" ]]; then
+    jvm_props+=("-D$(tr 'A-Z_' 'a-z.' <<<"$var")=${!var}")
+  fi
+done
+if (( ${#jvm_props[@]} )); then
+  jmh_opts+=(-jvmArgsAppend "${jvm_props[*]}")
+fi
 mkdir -p "$results"
 stamp="$(date -u +%Y%m%dT%H%M%SZ)"
 json="$results/$mode-$stamp.json"

@@ -22,7 +22,17 @@ public final class Goals {
         Goal.info("core", "HashingBenchmark.xxHash64Long", "HashingBenchmark.anchorLz4XxHash64Long",
             "xxHash64 of a long vs lz4-java"),
         Goal.info("core", "HashingBenchmark.murmur3_64Long", "HashingBenchmark.anchorGuavaMurmur3Long",
-            "Murmur3 of a long vs Guava murmur3_128"));
+            "Murmur3 of a long vs Guava murmur3_128"),
+        // pooling: routing getConnection+close against raw HikariCP, stub driver and PostgreSQL
+        Goal.throughputAtLeast("pooling", "PoolRoutingBenchmark.readWriteGetClose",
+            "PoolRoutingBenchmark.anchorHikariGetClose", 0.95,
+            "ReadWriteDataSource write path ≥ 0.95× raw HikariCP getConnection+close"),
+        Goal.throughputAtLeast("pooling", "PoolRoutingBenchmark.readOnlyGetClose",
+            "PoolRoutingBenchmark.anchorHikariGetClose", 0.95,
+            "ReadWriteDataSource read path (replica) ≥ 0.95× raw HikariCP getConnection+close"),
+        Goal.throughputAtLeast("pooling", "PoolRoutingBenchmark.lazySetReadOnlyGetClose",
+            "PoolRoutingBenchmark.anchorHikariGetClose", 0.95,
+            "lazy connection routed by setReadOnly ≥ 0.95× raw HikariCP getConnection+close"));
   }
 
   /** A JMH include regex matching every benchmark some goal names (ours and anchors). */
