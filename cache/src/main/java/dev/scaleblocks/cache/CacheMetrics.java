@@ -1,0 +1,88 @@
+package dev.scaleblocks.cache;
+
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The cache's meters. Hot counters are {@link LongAdder}s exposed as function counters, so that
+ * counting an L1 hit is one uncontended add and never allocates, whatever the registry.
+ */
+final class CacheMetrics {
+
+  final LongAdder l1Hits = new LongAdder();
+  final LongAdder l1Misses = new LongAdder();
+  final LongAdder l2Hits = new LongAdder();
+  final LongAdder l2Misses = new LongAdder();
+  final LongAdder l2Errors = new LongAdder();
+  final LongAdder l2GetErrors = new LongAdder();
+  final LongAdder loadSuccess = new LongAdder();
+  final LongAdder loadFailure = new LongAdder();
+  final LongAdder staleServed = new LongAdder();
+  final LongAdder evictions = new LongAdder();
+  final LongAdder invalidationsSent = new LongAdder();
+  final LongAdder invalidationsReceived = new LongAdder();
+  final LongAdder invalidationsLost = new LongAdder();
+  final LongAdder l1Clears = new LongAdder();
+  final LongAdder l2WriteFailures = new LongAdder();
+  final LongAdder decodeFailures = new LongAdder();
+  final LongAdder oversized = new LongAdder();
+  final LongAdder refreshes = new LongAdder();
+  final LongAdder refreshesRejected = new LongAdder();
+  final LongAdder leaseWaits = new LongAdder();
+
+  private final Timer loadTimer;
+  private final MeterRegistry registry;
+  private final Tags tags;
+
+  CacheMetrics(MeterRegistry registry, String cache) {
+    this.registry = registry;
+    this.tags = Tags.of("cache", cache);
+    counter("scaleblocks.cache.gets", l1Hits, "tier", "l1", "result", "hit");
+    counter("scaleblocks.cache.gets", l1Misses, "tier", "l1", "result", "miss");
+    counter("scaleblocks.cache.gets", l2Hits, "tier", "l2", "result", "hit");
+    counter("scaleblocks.cache.gets", l2Misses, "tier", "l2", "result", "miss");
+    counter("scaleblocks.cache.gets", l2GetErrors, "tier", "l2", "result", "error");
+    counter("scaleblocks.cache.l2.errors", l2Errors);
+    counter("scaleblocks.cache.loads", loadSuccess, "result", "success");
+    counter("scaleblocks.cache.loads", loadFailure, "result", "failure");
+    counter("scaleblocks.cache.loads", staleServed, "result", "stale");
+    counter("scaleblocks.cache.evictions", evictions);
+    counter("scaleblocks.cache.invalidations", invalidationsSent, "direction", "sent");
+    counter("scaleblocks.cache.invalidations", invalidationsReceived, "direction", "received");
+    counter("scaleblocks.cache.invalidations", invalidationsLost, "direction", "lost");
+    counter("scaleblocks.cache.l1.clears", l1Clears);
+    counter("scaleblocks.cache.l2.write.failures", l2WriteFailures);
+    counter("scaleblocks.cache.l2.decode.failures", decodeFailures);
+    counter("scaleblocks.cache.oversized", oversized);
+    counter("scaleblocks.cache.refreshes", refreshes, "result", "started");
+    counter("scaleblocks.cache.refreshes", refreshesRejected, "result", "rejected");
+    counter("scaleblocks.cache.lease.waits", leaseWaits);
+    this.loadTimer =
+        Timer.builder("scaleblocks.cache.load.duration").tags(tags).register(registry);
+  }
+
+  <T> void gauge(String name, T obj, ToDoubleFunction<T> f) {
+    Gauge.builder(name, obj, f).tags(tags).register(registry);
+  }
+
+  Timer l2Timer(String op) {
+    return Timer.builder("scaleblocks.cache.l2.latency").tags(tags).tag("op", op).register(registry);
+  }
+
+  void recordLoad(long nanos) {
+    loadTimer.record(nanos, TimeUnit.NANOSECONDS);
+  }
+
+  private void counter(String name, LongAdder adder, String... extraTags) {
+    FunctionCounter.builder(name, adder, LongAdder::doubleValue)
+        .tags(tags)
+        .tags(extraTags)
+        .register(registry);
+  }
+}

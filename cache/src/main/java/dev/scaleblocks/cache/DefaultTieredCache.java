@@ -1,0 +1,1100 @@
+package dev.scaleblocks.cache;
+
+import static dev.scaleblocks.core.internal.Checks.requireNoNulls;
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.Expiry;
+import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.codec.Codec;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link TieredCache} implementation.
+ *
+ * <h2>Design</h2>
+ *
+ * <p><b>Hit path.</b> The L1 is a Caffeine cache of {@link L1Entry} holders created once per write.
+ * A hit is {@code getIfPresent}, a null check and (only when refresh-ahead or stale-if-error is on)
+ * one ticker read compared with the holder's deadlines; Caffeine's own variable expiry drops the
+ * holder at its hard deadline. Nothing is allocated and no lambda is captured.
+ *
+ * <p><b>Single flight.</b> Misses register a {@link CompletableFuture} per key in {@code inflight}
+ * with {@code putIfAbsent}; the winner reads L2 and loads, the others wait on its future. The map
+ * only holds keys being loaded right now, and no lock spans more than one key.
+ *
+ * <p><b>No stale refill.</b> Every key hashes to one of {@value #STRIPES} generation counters;
+ * a local or remote invalidation (and {@code put}) bumps the key's counter before touching the L1,
+ * and clearing the whole L1 bumps a global epoch. A load records the sum of both before it reads
+ * L2 or calls the loader and installs its result only if the sum is unchanged, checking again
+ * after the install (and removing exactly its own holder if it lost the race). A load that raced an
+ * invalidation of the same key, or of a key sharing its stripe, is returned to its caller but never
+ * enters the L1, nor (for loader results) the L2.
+ *
+ * <p><b>Time.</b> L1 deadlines are on the injected ticker; the L2 envelope carries epoch millis
+ * derived from the same ticker (one wall-clock reading at construction), so that tests move both
+ * with a fake ticker.
+ */
+final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationBus.Listener {
+
+  private static final Logger log = LoggerFactory.getLogger(DefaultTieredCache.class);
+  static final int STRIPES = 1024;
+  private static final byte[] LEASE_SUFFIX = "\u0000lease".getBytes(UTF_8);
+
+  private final CacheConfig config;
+  private final String name;
+  private final Cache<K, L1Entry<V>> l1;
+  private final ConcurrentMap<K, L1Entry<V>> l1Map;
+  private final ConcurrentHashMap<K, CompletableFuture<L1Entry<V>>> inflight = new ConcurrentHashMap<>();
+  private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
+  private final AtomicLong epoch = new AtomicLong();
+  private final Ticker ticker;
+  private final boolean timeChecks;
+  private final CacheMetrics metrics;
+  private final Tracer tracer;
+  private final @Nullable RedisTier l2;
+  private final @Nullable InvalidationBus bus;
+  private final @Nullable Codec<K> keyCodec;
+  private final @Nullable Codec<V> valueCodec;
+  private final ThreadPoolExecutor executor;
+  private final long wallBaseMillis;
+  private final long wallBaseNanos;
+  private final long versionNonce;
+  private final AtomicLong versionCounter;
+  private final byte[] leaseOwner;
+  private final L1Entry<V> notCached;
+
+  @SuppressWarnings("unchecked")
+  DefaultTieredCache(CacheConfig config) {
+    this.config = config;
+    this.name = config.name;
+    this.ticker = config.ticker;
+    this.timeChecks = config.refreshAhead > 0 || config.staleNanos > 0;
+    this.metrics = new CacheMetrics(config.telemetry.meterRegistry(), name);
+    this.tracer = config.telemetry.tracer();
+    this.keyCodec = (Codec<K>) config.keyCodec;
+    this.valueCodec = (Codec<V>) config.valueCodec;
+    this.wallBaseNanos = ticker.read();
+    this.wallBaseMillis = System.currentTimeMillis();
+    this.versionNonce = (ThreadLocalRandom.current().nextLong() & 0xFF_FFFFL) << 40;
+    this.versionCounter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 20));
+    this.leaseOwner = config.instanceId.getBytes(UTF_8);
+    this.notCached = new L1Entry<>(null, 0, 0, 0, 0, 0);
+
+    Caffeine<K, L1Entry<V>> builder =
+        Caffeine.newBuilder()
+            .ticker(ticker::read)
+            .expireAfter(new HardDeadline<K, V>())
+            .evictionListener((K k, L1Entry<V> v, com.github.benmanes.caffeine.cache.RemovalCause c) ->
+                metrics.evictions.increment());
+    if (config.maximumWeight >= 0) {
+      ToIntBiFunction2<K, V> w = new ToIntBiFunction2<>(config.weigher);
+      builder = builder.maximumWeight(config.maximumWeight).weigher(w::weigh);
+    } else {
+      builder = builder.maximumSize(config.maximumSize);
+    }
+    this.l1 = builder.build();
+    this.l1Map = l1.asMap();
+    metrics.gauge("scaleblocks.cache.size", l1, c -> c.estimatedSize());
+
+    AtomicInteger threads = new AtomicInteger();
+    this.executor =
+        new ThreadPoolExecutor(config.asyncThreads, config.asyncThreads, 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(config.asyncQueue),
+            r -> {
+              Thread t = new Thread(r, "scaleblocks-cache-" + name + "-" + threads.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    executor.allowCoreThreadTimeOut(true);
+
+    if (config.redis != null) {
+      this.l2 = new RedisTier(config.redis, config.breaker, ticker, tracer, name, metrics);
+      config.breaker.onStateTransition(t ->
+          log.info("cache {}: redis tier {} ({})", name,
+              t.to() == dev.scaleblocks.core.breaker.CircuitBreaker.State.CLOSED ? "available again" : "degraded to L1 only",
+              t.reason()));
+      if (config.invalidation) {
+        this.bus = new InvalidationBus(l2, this, metrics, name, config.instanceId, config.heartbeatNanos);
+        bus.start();
+      } else {
+        this.bus = null;
+      }
+    } else {
+      this.l2 = null;
+      this.bus = null;
+    }
+  }
+
+  /** Adapts the user's weigher to holders: negative entries weigh 1. */
+  private static final class ToIntBiFunction2<K, V> {
+    private final java.util.function.ToIntBiFunction<Object, Object> weigher;
+
+    ToIntBiFunction2(java.util.function.@Nullable ToIntBiFunction<Object, Object> weigher) {
+      this.weigher = java.util.Objects.requireNonNull(weigher);
+    }
+
+    int weigh(K key, L1Entry<V> entry) {
+      V v = entry.value;
+      return v == null ? 1 : weigher.applyAsInt(key, v);
+    }
+  }
+
+  /** Caffeine drops a holder at its hard deadline (fresh TTL plus the stale-if-error window). */
+  private static final class HardDeadline<K, V> implements Expiry<K, L1Entry<V>> {
+    @Override
+    public long expireAfterCreate(K key, L1Entry<V> value, long currentTime) {
+      return Math.max(0, value.hardUntil - currentTime);
+    }
+
+    @Override
+    public long expireAfterUpdate(K key, L1Entry<V> value, long currentTime, long currentDuration) {
+      return Math.max(0, value.hardUntil - currentTime);
+    }
+
+    @Override
+    public long expireAfterRead(K key, L1Entry<V> value, long currentTime, long currentDuration) {
+      return currentDuration;
+    }
+  }
+
+  @Override
+  public String name() {
+    return name;
+  }
+
+  @Override
+  public String instanceId() {
+    return config.instanceId;
+  }
+
+  // ------------------------------------------------------------------ reads
+
+  @Override
+  public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader) {
+    return lookup(key, loader).value;
+  }
+
+  @Override
+  public @Nullable CacheEntry<V> getEntry(K key, Function<? super K, ? extends @Nullable V> loader) {
+    L1Entry<V> e = lookup(key, loader);
+    return e.isNegative() ? null : e;
+  }
+
+  private L1Entry<V> lookup(K key, Function<? super K, ? extends @Nullable V> loader) {
+    requireNonNull(key, "key");
+    requireNonNull(loader, "loader");
+    L1Entry<V> e = l1.getIfPresent(key);
+    if (e != null) {
+      if (!timeChecks) {
+        metrics.l1Hits.increment();
+        return e;
+      }
+      long now = ticker.read();
+      if (now < e.refreshAt) {
+        metrics.l1Hits.increment();
+        return e;
+      }
+      if (now < e.freshUntil) {
+        metrics.l1Hits.increment();
+        refreshAhead(key, loader, e);
+        return e;
+      }
+    }
+    metrics.l1Misses.increment();
+    return miss(key, loader, e, false);
+  }
+
+  private L1Entry<V> miss(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, boolean skipL2) {
+    CompletableFuture<L1Entry<V>> mine = new CompletableFuture<>();
+    CompletableFuture<L1Entry<V>> running = inflight.putIfAbsent(key, mine);
+    if (running != null) {
+      return await(running);
+    }
+    try {
+      L1Entry<V> result = loadThroughTiers(key, loader, stale, skipL2);
+      mine.complete(result);
+      return result;
+    } catch (RuntimeException | Error e) {
+      mine.completeExceptionally(e);
+      throw e;
+    } finally {
+      inflight.remove(key, mine);
+    }
+  }
+
+  private static <T> T await(CompletableFuture<T> future) {
+    try {
+      return future.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException) {
+        throw (RuntimeException) cause;
+      }
+      if (cause instanceof Error) {
+        throw (Error) cause;
+      }
+      throw e;
+    }
+  }
+
+  private L1Entry<V> loadThroughTiers(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, boolean skipL2) {
+    long stamp = stamp(key);
+    RedisTier t = skipL2 ? null : l2;
+    if (t == null) {
+      return loadAndStore(key, loader, stale, null, stamp, null, null);
+    }
+    byte[] keyBytes = encodeKey(key);
+    byte[] rkey = redisKey(keyBytes);
+    byte[] raw = t.get(rkey);
+    L1Entry<V> staleL2 = null;
+    if (raw == RedisTier.UNAVAILABLE) {
+      metrics.l2GetErrors.increment();
+    } else if (raw != null) {
+      long now = ticker.read();
+      L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
+      if (fromL2 != null && now < fromL2.freshUntil) {
+        metrics.l2Hits.increment();
+        installL1(key, fromL2, stamp);
+        return fromL2;
+      }
+      metrics.l2Misses.increment();
+      staleL2 = fromL2;
+    } else {
+      metrics.l2Misses.increment();
+    }
+    if (config.leaseMillis > 0 && raw != RedisTier.UNAVAILABLE) {
+      return loadUnderLease(key, loader, stale, staleL2, stamp, rkey, t);
+    }
+    return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t);
+  }
+
+  private L1Entry<V> loadUnderLease(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp, byte[] rkey, RedisTier t) {
+    byte[] leaseKey = concat(rkey, LEASE_SUFFIX);
+    int lease = t.tryLease(leaseKey, leaseOwner, config.leaseMillis);
+    if (lease == 0) {
+      metrics.leaseWaits.increment();
+      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis);
+      long pollMillis = Math.max(2, Math.min(50, config.leaseMillis / 20));
+      while (System.nanoTime() < deadline) {
+        try {
+          Thread.sleep(pollMillis);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          break;
+        }
+        byte[] raw = t.get(rkey);
+        if (raw == RedisTier.UNAVAILABLE) {
+          break;
+        }
+        if (raw != null) {
+          long now = ticker.read();
+          L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
+          if (fromL2 != null && now < fromL2.freshUntil) {
+            metrics.l2Hits.increment();
+            installL1(key, fromL2, stamp);
+            return fromL2;
+          }
+        }
+      }
+    }
+    try {
+      return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t);
+    } finally {
+      if (lease == 1) {
+        t.releaseLease(leaseKey, leaseOwner);
+      }
+    }
+  }
+
+  private L1Entry<V> loadAndStore(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp,
+      byte @Nullable [] rkey, @Nullable RedisTier t) {
+    Span span = tracer.spanBuilder("cache.load").setAttribute("scaleblocks.cache", name).startSpan();
+    long start = ticker.read();
+    V value;
+    try {
+      value = loader.apply(key);
+    } catch (RuntimeException | Error e) {
+      metrics.loadFailure.increment();
+      metrics.recordLoad(ticker.read() - start);
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR);
+      span.end();
+      L1Entry<V> fallback = staleFallback(stale, staleL2);
+      if (fallback != null) {
+        metrics.staleServed.increment();
+        log.debug("cache {}: loader failed, serving a stale value", name, e);
+        return fallback;
+      }
+      throw e;
+    }
+    metrics.loadSuccess.increment();
+    metrics.recordLoad(ticker.read() - start);
+    span.end();
+    return store(key, value, stamp, rkey, t, false);
+  }
+
+  private @Nullable L1Entry<V> staleFallback(@Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2) {
+    if (config.staleNanos <= 0) {
+      return null;
+    }
+    long now = ticker.read();
+    if (stale != null && now < stale.hardUntil) {
+      return stale;
+    }
+    if (staleL2 != null && now < staleL2.hardUntil) {
+      return staleL2;
+    }
+    return null;
+  }
+
+  /**
+   * Writes a loaded or put value to both tiers. Loads ({@code isPut == false}) write only if no
+   * invalidation raced them; oversized loaded values are returned but cached nowhere.
+   */
+  private L1Entry<V> store(K key, @Nullable V value, long stamp, byte @Nullable [] rkey,
+      @Nullable RedisTier t, boolean isPut) {
+    if (value == null && config.negativeTtlNanos == 0) {
+      return notCached;
+    }
+    byte[] valueBytes = null;
+    if (t != null && value != null) {
+      valueBytes = encodeValue(key, value);
+      if (valueBytes.length > config.maxValueBytes) {
+        metrics.oversized.increment();
+        log.warn("cache {}: loaded value is {} bytes, over maxValueBytes {}; not cached",
+            name, valueBytes.length, config.maxValueBytes);
+        return newEntry(value, ticker.read(), 0, 0);
+      }
+    }
+    long now = ticker.read();
+    long l1Nanos = jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos);
+    long l2Millis = value == null
+        ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(jitter(config.negativeTtlNanos)))
+        : Math.max(1, jitter(config.l2TtlMillis));
+    if (t != null) {
+      l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
+    }
+    L1Entry<V> entry = newEntry(value, now, l1Nanos, nextVersion());
+    boolean current = installL1(key, entry, stamp);
+    if (t != null && rkey != null && (isPut || current)) {
+      byte[] envelope = Envelope.encode(valueBytes, entry.version, entry.writeMillis, entry.writeMillis + l2Millis);
+      if (!t.set(rkey, envelope, l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos))) {
+        metrics.l2WriteFailures.increment();
+      }
+    }
+    return entry;
+  }
+
+  private L1Entry<V> newEntry(@Nullable V value, long now, long ttlNanos, long version) {
+    long freshUntil = now + ttlNanos;
+    long refreshAt = value != null && config.refreshAhead > 0
+        ? now + (long) (ttlNanos * config.refreshAhead)
+        : Long.MAX_VALUE;
+    return new L1Entry<>(value, version, wallMillis(now), refreshAt, freshUntil, freshUntil + config.staleNanos);
+  }
+
+  /** An L1 holder from L2 bytes, {@code null} when they cannot be read. Logically expired → freshUntil = now. */
+  private @Nullable L1Entry<V> fromEnvelope(K key, byte[] raw, long now) {
+    Envelope env = Envelope.parse(raw);
+    if (env == null) {
+      metrics.decodeFailures.increment();
+      return null;
+    }
+    V value = null;
+    if (!env.negative) {
+      try {
+        value = java.util.Objects.requireNonNull(valueCodec).decode(env.valueBytes());
+      } catch (RuntimeException e) {
+        metrics.decodeFailures.increment();
+        log.debug("cache {}: cannot decode the L2 value of a key, treating it as a miss", name, e);
+        return null;
+      }
+      if (value == null) {
+        metrics.decodeFailures.increment();
+        return null;
+      }
+    }
+    long remainingNanos = TimeUnit.MILLISECONDS.toNanos(env.expiryMillis - wallMillis(now));
+    long ttl = Math.min(jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos), remainingNanos);
+    if (ttl <= 0) {
+      long hard = now + remainingNanos + config.staleNanos;
+      return new L1Entry<>(value, env.version, env.writeMillis, Long.MAX_VALUE, now, hard);
+    }
+    long refreshAt = value != null && config.refreshAhead > 0 ? now + (long) (ttl * config.refreshAhead) : Long.MAX_VALUE;
+    return new L1Entry<>(value, env.version, env.writeMillis, refreshAt, now + ttl, now + ttl + config.staleNanos);
+  }
+
+  private void refreshAhead(K key, Function<? super K, ? extends @Nullable V> loader, L1Entry<V> old) {
+    if (inflight.containsKey(key)) {
+      return;
+    }
+    CompletableFuture<L1Entry<V>> mine = new CompletableFuture<>();
+    if (inflight.putIfAbsent(key, mine) != null) {
+      return;
+    }
+    try {
+      executor.execute(() -> {
+        try {
+          mine.complete(refresh(key, loader, old));
+        } catch (RuntimeException | Error e) {
+          log.debug("cache {}: refresh-ahead failed; the current value stays until it expires", name, e);
+          mine.complete(old);
+        } finally {
+          inflight.remove(key, mine);
+        }
+      });
+      metrics.refreshes.increment();
+    } catch (RejectedExecutionException e) {
+      inflight.remove(key, mine);
+      mine.complete(old);
+      metrics.refreshesRejected.increment();
+    }
+  }
+
+  private L1Entry<V> refresh(K key, Function<? super K, ? extends @Nullable V> loader, L1Entry<V> old) {
+    long stamp = stamp(key);
+    RedisTier t = l2;
+    if (t == null) {
+      return loadAndStore(key, loader, old, null, stamp, null, null);
+    }
+    byte[] rkey = redisKey(encodeKey(key));
+    byte[] raw = t.get(rkey);
+    if (raw != null && raw != RedisTier.UNAVAILABLE) {
+      Envelope env = Envelope.parse(raw);
+      long now = ticker.read();
+      if (env != null) {
+        long refreshPoint = env.writeMillis + (long) ((env.expiryMillis - env.writeMillis) * config.refreshAhead);
+        L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
+        if (fromL2 != null && wallMillis(now) < refreshPoint && now < fromL2.freshUntil) {
+          installL1(key, fromL2, stamp);
+          return fromL2;
+        }
+      }
+    }
+    return loadAndStore(key, loader, old, null, stamp, rkey, t);
+  }
+
+  @Override
+  public @Nullable V getIfPresent(K key) {
+    L1Entry<V> e = lookupIfPresent(key);
+    return e == null ? null : e.value;
+  }
+
+  @Override
+  public @Nullable CacheEntry<V> getEntryIfPresent(K key) {
+    L1Entry<V> e = lookupIfPresent(key);
+    return e == null || e.isNegative() ? null : e;
+  }
+
+  private @Nullable L1Entry<V> lookupIfPresent(K key) {
+    requireNonNull(key, "key");
+    L1Entry<V> e = l1.getIfPresent(key);
+    if (e != null && (!timeChecks || ticker.read() < e.freshUntil)) {
+      metrics.l1Hits.increment();
+      return e;
+    }
+    metrics.l1Misses.increment();
+    RedisTier t = l2;
+    if (t == null) {
+      return null;
+    }
+    long stamp = stamp(key);
+    byte[] raw = t.get(redisKey(encodeKey(key)));
+    if (raw == RedisTier.UNAVAILABLE) {
+      metrics.l2GetErrors.increment();
+      return null;
+    }
+    if (raw == null) {
+      metrics.l2Misses.increment();
+      return null;
+    }
+    long now = ticker.read();
+    L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
+    if (fromL2 == null || now >= fromL2.freshUntil) {
+      metrics.l2Misses.increment();
+      return null;
+    }
+    metrics.l2Hits.increment();
+    installL1(key, fromL2, stamp);
+    return fromL2;
+  }
+
+  @Override
+  public Map<K, V> getAll(Collection<? extends K> keys,
+      Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader) {
+    return getAll(keys, bulkLoader, false);
+  }
+
+  private Map<K, V> getAll(Collection<? extends K> keys,
+      Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader, boolean skipL2) {
+    requireNoNulls(keys, "keys");
+    requireNonNull(bulkLoader, "bulkLoader");
+    Map<K, V> result = new LinkedHashMap<>();
+    Set<K> missing = new LinkedHashSet<>();
+    Map<K, L1Entry<V>> stale = new LinkedHashMap<>();
+    long now = ticker.read();
+    for (K key : keys) {
+      L1Entry<V> e = l1.getIfPresent(key);
+      if (e != null && (!timeChecks || now < e.freshUntil)) {
+        metrics.l1Hits.increment();
+        if (e.value != null) {
+          result.put(key, e.value);
+        }
+      } else {
+        metrics.l1Misses.increment();
+        if (e != null) {
+          stale.put(key, e);
+        }
+        missing.add(key);
+      }
+    }
+    if (missing.isEmpty()) {
+      return result;
+    }
+    Map<K, Long> stamps = new LinkedHashMap<>();
+    for (K key : missing) {
+      stamps.put(key, stamp(key));
+    }
+    RedisTier t = skipL2 ? null : l2;
+    Map<K, byte[]> rkeys = new LinkedHashMap<>();
+    if (t != null) {
+      List<K> order = new ArrayList<>(missing);
+      List<byte[]> redisKeys = new ArrayList<>(order.size());
+      for (K key : order) {
+        byte[] rk = redisKey(encodeKey(key));
+        rkeys.put(key, rk);
+        redisKeys.add(rk);
+      }
+      List<byte @Nullable []> values = t.mget(redisKeys);
+      if (values == null) {
+        metrics.l2GetErrors.add(order.size());
+      } else {
+        long after = ticker.read();
+        for (int i = 0; i < order.size(); i++) {
+          K key = order.get(i);
+          byte[] raw = values.get(i);
+          L1Entry<V> fromL2 = raw == null ? null : fromEnvelope(key, raw, after);
+          if (fromL2 != null && after < fromL2.freshUntil) {
+            metrics.l2Hits.increment();
+            installL1(key, fromL2, stamps.get(key));
+            missing.remove(key);
+            if (fromL2.value != null) {
+              result.put(key, fromL2.value);
+            }
+          } else {
+            metrics.l2Misses.increment();
+            if (fromL2 != null && !stale.containsKey(key)) {
+              stale.put(key, fromL2);
+            }
+          }
+        }
+      }
+    }
+    if (missing.isEmpty()) {
+      return result;
+    }
+    Map<? extends K, ? extends V> loaded;
+    Span span = tracer.spanBuilder("cache.load").setAttribute("scaleblocks.cache", name)
+        .setAttribute("scaleblocks.cache.keys", missing.size()).startSpan();
+    long start = ticker.read();
+    try {
+      loaded = bulkLoader.apply(Collections.unmodifiableSet(missing));
+      if (loaded == null) {
+        throw new NullPointerException("bulkLoader returned null");
+      }
+    } catch (RuntimeException | Error e) {
+      metrics.loadFailure.increment();
+      metrics.recordLoad(ticker.read() - start);
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR);
+      span.end();
+      Map<K, V> fallback = new LinkedHashMap<>();
+      for (K key : missing) {
+        L1Entry<V> s = staleFallback(stale.get(key), null);
+        if (s == null) {
+          throw e;
+        }
+        if (s.value != null) {
+          fallback.put(key, s.value);
+        }
+      }
+      metrics.staleServed.add(missing.size());
+      result.putAll(fallback);
+      return result;
+    }
+    metrics.loadSuccess.increment();
+    metrics.recordLoad(ticker.read() - start);
+    span.end();
+    List<byte[]> writeKeys = new ArrayList<>();
+    List<byte[]> writeValues = new ArrayList<>();
+    List<Long> writePx = new ArrayList<>();
+    for (K key : missing) {
+      V value = loaded.get(key);
+      L1Entry<V> entry = storeL1ForBulk(key, value, stamps.get(key), t, rkeys.get(key), writeKeys, writeValues, writePx);
+      if (entry.value != null) {
+        result.put(key, entry.value);
+      }
+    }
+    if (t != null && !writeKeys.isEmpty()) {
+      long[] px = new long[writePx.size()];
+      for (int i = 0; i < px.length; i++) {
+        px[i] = writePx.get(i);
+      }
+      if (!t.setAll(writeKeys, writeValues, px)) {
+        metrics.l2WriteFailures.add(writeKeys.size());
+      }
+    }
+    return result;
+  }
+
+  private L1Entry<V> storeL1ForBulk(K key, @Nullable V value, long stamp, @Nullable RedisTier t,
+      byte @Nullable [] rkey, List<byte[]> keysOut, List<byte[]> valuesOut, List<Long> pxOut) {
+    if (value == null && config.negativeTtlNanos == 0) {
+      return notCached;
+    }
+    byte[] valueBytes = null;
+    if (t != null && value != null) {
+      valueBytes = encodeValue(key, value);
+      if (valueBytes.length > config.maxValueBytes) {
+        metrics.oversized.increment();
+        return newEntry(value, ticker.read(), 0, 0);
+      }
+    }
+    long now = ticker.read();
+    long l1Nanos = jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos);
+    long l2Millis = value == null
+        ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(jitter(config.negativeTtlNanos)))
+        : Math.max(1, jitter(config.l2TtlMillis));
+    if (t != null) {
+      l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
+    }
+    L1Entry<V> entry = newEntry(value, now, l1Nanos, nextVersion());
+    if (installL1(key, entry, stamp) && t != null && rkey != null) {
+      keysOut.add(rkey);
+      valuesOut.add(Envelope.encode(valueBytes, entry.version, entry.writeMillis, entry.writeMillis + l2Millis));
+      pxOut.add(l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos));
+    }
+    return entry;
+  }
+
+  // ------------------------------------------------------------------ writes
+
+  @Override
+  public void put(K key, V value) {
+    requireNonNull(key, "key");
+    requireNonNull(value, "value");
+    RedisTier t = l2;
+    byte[] keyBytes = null;
+    byte[] rkey = null;
+    if (t != null) {
+      keyBytes = encodeKey(key);
+      rkey = redisKey(keyBytes);
+      byte[] valueBytes = encodeValue(key, value);
+      checkSize(valueBytes.length);
+    }
+    writeOne(key, value, keyBytes, rkey, t);
+  }
+
+  private void writeOne(K key, V value, byte @Nullable [] keyBytes, byte @Nullable [] rkey, @Nullable RedisTier t) {
+    bump(key);
+    store(key, value, stamp(key), rkey, t, true);
+    InvalidationBus b = bus;
+    if (b != null && keyBytes != null) {
+      b.publishKeys(List.of(keyBytes));
+    }
+  }
+
+  @Override
+  public void putAll(Map<? extends K, ? extends V> values) {
+    requireNonNull(values, "values");
+    for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
+      requireNonNull(e.getKey(), "key");
+      requireNonNull(e.getValue(), "value");
+    }
+    RedisTier t = l2;
+    List<byte[]> keyBytes = new ArrayList<>();
+    List<byte[]> rkeys = new ArrayList<>();
+    List<byte[]> valueBytes = new ArrayList<>();
+    if (t != null) {
+      for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
+        byte[] kb = encodeKey(e.getKey());
+        byte[] vb = encodeValue(e.getKey(), e.getValue());
+        checkSize(vb.length);
+        keyBytes.add(kb);
+        rkeys.add(redisKey(kb));
+        valueBytes.add(vb);
+      }
+    }
+    List<byte[]> envelopes = new ArrayList<>();
+    long[] px = new long[values.size()];
+    int i = 0;
+    for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
+      K key = e.getKey();
+      bump(key);
+      long now = ticker.read();
+      long l2Millis = Math.max(1, jitter(config.l2TtlMillis));
+      long l1Nanos = jitter(config.l1TtlNanos);
+      if (t != null) {
+        l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
+      }
+      L1Entry<V> entry = newEntry(e.getValue(), now, l1Nanos, nextVersion());
+      installL1(key, entry, stamp(key));
+      if (t != null) {
+        envelopes.add(Envelope.encode(valueBytes.get(i), entry.version, entry.writeMillis, entry.writeMillis + l2Millis));
+        px[i] = l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos);
+      }
+      i++;
+    }
+    if (t != null && !rkeys.isEmpty()) {
+      if (!t.setAll(rkeys, envelopes, px)) {
+        metrics.l2WriteFailures.add(rkeys.size());
+      }
+      InvalidationBus b = bus;
+      if (b != null) {
+        b.publishKeys(keyBytes);
+      }
+    }
+  }
+
+  @Override
+  public void invalidate(K key) {
+    requireNonNull(key, "key");
+    invalidateAll(List.of(key));
+  }
+
+  @Override
+  public void invalidateAll(Collection<? extends K> keys) {
+    requireNoNulls(keys, "keys");
+    RedisTier t = l2;
+    List<byte[]> keyBytes = new ArrayList<>(keys.size());
+    List<byte[]> rkeys = new ArrayList<>(keys.size());
+    if (t != null) {
+      for (K key : keys) {
+        byte[] kb = encodeKey(key);
+        keyBytes.add(kb);
+        rkeys.add(redisKey(kb));
+      }
+    }
+    for (K key : keys) {
+      bump(key);
+      l1.invalidate(key);
+    }
+    if (t != null && !rkeys.isEmpty()) {
+      if (!t.del(rkeys)) {
+        metrics.l2WriteFailures.add(rkeys.size());
+      }
+      InvalidationBus b = bus;
+      if (b != null) {
+        b.publishKeys(keyBytes);
+      }
+    }
+  }
+
+  @Override
+  public void invalidateAll() {
+    epoch.incrementAndGet();
+    l1.invalidateAll();
+    RedisTier t = l2;
+    if (t != null) {
+      if (!t.deleteByPrefix(config.keyPrefix)) {
+        metrics.l2WriteFailures.increment();
+      }
+      InvalidationBus b = bus;
+      if (b != null) {
+        b.publishAll();
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ async
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, Function<? super K, ? extends @Nullable V> loader) {
+    return getEntryInternalAsync(key, loader).thenApply(e -> e.value);
+  }
+
+  @Override
+  public CompletableFuture<@Nullable CacheEntry<V>> getEntryAsync(
+      K key, Function<? super K, ? extends @Nullable V> loader) {
+    return getEntryInternalAsync(key, loader).thenApply(e -> e.isNegative() ? null : e);
+  }
+
+  private CompletableFuture<L1Entry<V>> getEntryInternalAsync(
+      K key, Function<? super K, ? extends @Nullable V> loader) {
+    requireNonNull(key, "key");
+    requireNonNull(loader, "loader");
+    L1Entry<V> e = l1.getIfPresent(key);
+    if (e != null && (!timeChecks || ticker.read() < e.refreshAt)) {
+      metrics.l1Hits.increment();
+      return CompletableFuture.completedFuture(e);
+    }
+    return async(() -> lookup(key, loader), () -> {
+      metrics.l1Misses.increment();
+      return miss(key, loader, e, true);
+    });
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getIfPresentAsync(K key) {
+    requireNonNull(key, "key");
+    L1Entry<V> e = l1.getIfPresent(key);
+    if (e != null && (!timeChecks || ticker.read() < e.freshUntil)) {
+      metrics.l1Hits.increment();
+      return CompletableFuture.completedFuture(e.value);
+    }
+    return async(() -> getIfPresent(key), () -> null);
+  }
+
+  @Override
+  public CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys,
+      Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader) {
+    requireNoNulls(keys, "keys");
+    requireNonNull(bulkLoader, "bulkLoader");
+    List<K> copy = List.copyOf(keys);
+    return async(() -> getAll(copy, bulkLoader, false), () -> getAll(copy, bulkLoader, true));
+  }
+
+  @Override
+  public CompletableFuture<Void> putAsync(K key, V value) {
+    requireNonNull(key, "key");
+    requireNonNull(value, "value");
+    RedisTier t = l2;
+    if (t == null) {
+      put(key, value);
+      return CompletableFuture.completedFuture(null);
+    }
+    byte[] keyBytes = encodeKey(key);
+    byte[] rkey = redisKey(keyBytes);
+    checkSize(encodeValue(key, value).length);
+    bump(key);
+    l1.invalidate(key);
+    return async(() -> {
+      writeOne(key, value, keyBytes, rkey, t);
+      return null;
+    }, () -> {
+      metrics.l2WriteFailures.increment();
+      writeOne(key, value, keyBytes, null, null);
+      InvalidationBus b = bus;
+      if (b != null) {
+        b.publishKeys(List.of(keyBytes));
+      }
+      return null;
+    });
+  }
+
+  @Override
+  public CompletableFuture<Void> invalidateAsync(K key) {
+    requireNonNull(key, "key");
+    bump(key);
+    l1.invalidate(key);
+    if (l2 == null) {
+      return CompletableFuture.completedFuture(null);
+    }
+    encodeKey(key);
+    return async(() -> {
+      invalidateAll(List.of(key));
+      return null;
+    }, () -> {
+      metrics.l2WriteFailures.increment();
+      return null;
+    });
+  }
+
+  private <T> CompletableFuture<T> async(Supplier<T> task, Supplier<T> whenSaturated) {
+    try {
+      return CompletableFuture.supplyAsync(task, executor);
+    } catch (RejectedExecutionException e) {
+      try {
+        return CompletableFuture.completedFuture(whenSaturated.get());
+      } catch (RuntimeException | Error ex) {
+        return CompletableFuture.failedFuture(ex);
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ invalidation
+
+  @Override
+  public void onRemoteKeys(List<byte[]> keys) {
+    Codec<K> codec = java.util.Objects.requireNonNull(keyCodec);
+    for (byte[] bytes : keys) {
+      K key;
+      try {
+        key = codec.decode(bytes);
+      } catch (RuntimeException e) {
+        onClearAll("undecodable key in invalidation message", 0);
+        return;
+      }
+      if (key == null) {
+        onClearAll("undecodable key in invalidation message", 0);
+        return;
+      }
+      bump(key);
+      l1.invalidate(key);
+    }
+  }
+
+  @Override
+  public void onClearAll(String reason, long lost) {
+    epoch.incrementAndGet();
+    l1.invalidateAll();
+    metrics.l1Clears.increment();
+    log.debug("cache {}: L1 cleared: {}", name, reason);
+  }
+
+  /** Test hook: the invalidation subscription's state. */
+  boolean invalidationConnected() {
+    InvalidationBus b = bus;
+    return b != null && b.isConnected();
+  }
+
+  /** Test hook: drops the invalidation subscription as a network failure would. */
+  void dropInvalidationSubscription() {
+    InvalidationBus b = bus;
+    if (b != null) {
+      b.dropSubscription();
+    }
+  }
+
+  // ------------------------------------------------------------------ helpers
+
+  private int stripe(Object key) {
+    int h = key.hashCode();
+    h ^= h >>> 16;
+    return (h * 0x9E3779B9) >>> 22;
+  }
+
+  private long stamp(K key) {
+    return stripes.get(stripe(key)) + epoch.get();
+  }
+
+  private void bump(K key) {
+    stripes.incrementAndGet(stripe(key));
+  }
+
+  /** Puts {@code entry} in L1 unless an invalidation raced the load that made it. */
+  private boolean installL1(K key, L1Entry<V> entry, long stamp) {
+    if (stamp(key) != stamp) {
+      return false;
+    }
+    l1.put(key, entry);
+    if (stamp(key) != stamp) {
+      l1Map.remove(key, entry);
+      return false;
+    }
+    return true;
+  }
+
+  private long jitter(long ttl) {
+    if (config.ttlJitter <= 0 || ttl <= 0) {
+      return ttl;
+    }
+    return ttl - (long) (ttl * config.ttlJitter * ThreadLocalRandom.current().nextDouble());
+  }
+
+  private long nextVersion() {
+    return versionNonce | (versionCounter.incrementAndGet() & 0xFF_FFFF_FFFFL);
+  }
+
+  private long wallMillis(long nanos) {
+    return wallBaseMillis + Math.floorDiv(nanos - wallBaseNanos, 1_000_000L);
+  }
+
+  private byte[] encodeKey(K key) {
+    byte[] bytes;
+    try {
+      bytes = java.util.Objects.requireNonNull(keyCodec).encode(key);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("keyCodec failed to encode key " + key + ": " + e, e);
+    }
+    if (bytes == null) {
+      throw new IllegalArgumentException("keyCodec returned null for key " + key);
+    }
+    return bytes;
+  }
+
+  private byte[] redisKey(byte[] keyBytes) {
+    return concat(config.keyPrefix, keyBytes);
+  }
+
+  private byte[] encodeValue(K key, V value) {
+    byte[] bytes;
+    try {
+      bytes = java.util.Objects.requireNonNull(valueCodec).encode(value);
+    } catch (RuntimeException e) {
+      throw new IllegalArgumentException("valueCodec failed to encode the value of key " + key + ": " + e, e);
+    }
+    if (bytes == null) {
+      throw new IllegalArgumentException("valueCodec returned null for the value of key " + key);
+    }
+    return bytes;
+  }
+
+  private void checkSize(int size) {
+    if (size > config.maxValueBytes) {
+      metrics.oversized.increment();
+      throw new IllegalArgumentException(
+          "value must be at most maxValueBytes " + config.maxValueBytes + " bytes encoded but was " + size);
+    }
+  }
+
+  private static byte[] concat(byte[] a, byte[] b) {
+    byte[] out = new byte[a.length + b.length];
+    System.arraycopy(a, 0, out, 0, a.length);
+    System.arraycopy(b, 0, out, a.length, b.length);
+    return out;
+  }
+
+  @Override
+  public long estimatedL1Size() {
+    return l1.estimatedSize();
+  }
+
+  @Override
+  public void close() {
+    InvalidationBus b = bus;
+    if (b != null) {
+      b.close();
+    }
+    executor.shutdown();
+  }
+
+  @Override
+  public String toString() {
+    return "TieredCache[" + name + ", instance " + config.instanceId + (l2 == null ? ", L1 only]" : "]");
+  }
+}

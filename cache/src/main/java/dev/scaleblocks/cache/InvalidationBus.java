@@ -1,0 +1,388 @@
+package dev.scaleblocks.cache;
+
+import static java.nio.charset.StandardCharsets.UTF_8;
+
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.BinaryJedisShardedPubSub;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * Cross-instance L1 invalidation over Redis pub/sub (sharded pub/sub on a Cluster).
+ *
+ * <h2>Why the design is safe against lost messages</h2>
+ *
+ * Pub/sub is fire-and-forget: a subscriber that is disconnected, or a publish that fails, loses
+ * messages silently. Each instance therefore numbers its messages (instance id, sequence) and
+ * announces its latest sequence number in a heartbeat every interval, also when it has nothing to
+ * say. A receiver that sees a publisher's sequence jump (a message lost on the way, or a publish
+ * that failed and consumed its number) clears its whole L1: it cannot know which keys it missed.
+ * Every (re)subscription and every detected loss of the subscription also clears the L1, because
+ * messages may have been missed while it was down. An instance that publishes but stops hearing
+ * its own heartbeats declares its subscription dead and reconnects. So a lost invalidation is
+ * noticed within about two heartbeats of the publisher reaching Redis again.
+ *
+ * <h2>Threads</h2>
+ *
+ * One publisher thread drains a bounded queue of keys and sends them in batches (a full queue
+ * degrades to one "clear everything" message, never to unbounded memory); publishing after the L2
+ * write keeps the order "Redis updated, then others drop their L1". One subscriber thread holds the
+ * blocking subscription and reconnects with backoff. Both are daemon threads named after the cache.
+ */
+final class InvalidationBus implements AutoCloseable {
+
+  private static final Logger log = LoggerFactory.getLogger(InvalidationBus.class);
+
+  private static final byte MAGIC = 0x5C;
+  private static final byte KEYS = 1;
+  private static final byte ALL = 2;
+  private static final byte HEARTBEAT = 3;
+  private static final int MAX_KEYS_PER_MESSAGE = 1000;
+  private static final Object ALL_MARKER = new Object();
+
+  /** What the cache does with what arrives. Called on the subscriber thread. */
+  interface Listener {
+    void onRemoteKeys(List<byte[]> keys);
+
+    /** Drop the whole L1: {@code lost} messages may have been missed ({@code 0} when unknown). */
+    void onClearAll(String reason, long lost);
+  }
+
+  private final RedisTier tier;
+  private final Listener listener;
+  private final CacheMetrics metrics;
+  private final String cacheName;
+  private final byte[] instanceId;
+  private final String instanceIdString;
+  private final byte[] channel;
+  private final long heartbeatNanos;
+  private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(65_536);
+  private final AtomicBoolean overflow = new AtomicBoolean();
+  private final Thread publisher;
+  private final Thread subscriber;
+  private final Map<String, long[]> lastSeen = new HashMap<>();
+  private volatile boolean closed;
+  private volatile boolean connected;
+  private volatile @Nullable Connection connection;
+  private volatile long firstUnconfirmedPublish;
+  private long sequence;
+
+  InvalidationBus(RedisTier tier, Listener listener, CacheMetrics metrics, String cacheName,
+      String instanceId, long heartbeatNanos) {
+    this.tier = tier;
+    this.listener = listener;
+    this.metrics = metrics;
+    this.cacheName = cacheName;
+    this.instanceIdString = instanceId;
+    this.instanceId = instanceId.getBytes(UTF_8);
+    this.channel = ("scaleblocks:cache:inv:" + cacheName).getBytes(UTF_8);
+    this.heartbeatNanos = heartbeatNanos;
+    this.publisher = daemon(this::publishLoop, "scaleblocks-cache-" + cacheName + "-publisher");
+    this.subscriber = daemon(this::subscribeLoop, "scaleblocks-cache-" + cacheName + "-subscriber");
+  }
+
+  void start() {
+    subscriber.start();
+    publisher.start();
+  }
+
+  boolean isConnected() {
+    return connected;
+  }
+
+  /** Queues keys (already encoded) for the other instances to drop; never blocks. */
+  void publishKeys(List<byte[]> keys) {
+    for (byte[] key : keys) {
+      if (!queue.offer(key)) {
+        overflow.set(true);
+        return;
+      }
+    }
+  }
+
+  /** Queues a "clear everything" message; never blocks. */
+  void publishAll() {
+    if (!queue.offer(ALL_MARKER)) {
+      overflow.set(true);
+    }
+  }
+
+  /** Drops the subscription as if the connection broke (for tests and operators). */
+  void dropSubscription() {
+    Connection c = connection;
+    if (c != null) {
+      c.disconnect();
+    }
+  }
+
+  @Override
+  public void close() {
+    closed = true;
+    publisher.interrupt();
+    dropSubscription();
+    subscriber.interrupt();
+  }
+
+  // ---------------------------------------------------------------- publisher
+
+  private void publishLoop() {
+    long lastHeartbeat = System.nanoTime();
+    List<Object> batch = new ArrayList<>();
+    while (!closed) {
+      try {
+        Object first = queue.poll(heartbeatNanos, TimeUnit.NANOSECONDS);
+        if (closed) {
+          return;
+        }
+        boolean all = overflow.getAndSet(false);
+        if (first != null) {
+          batch.add(first);
+          queue.drainTo(batch, MAX_KEYS_PER_MESSAGE - 1);
+        }
+        List<byte[]> keys = new ArrayList<>(batch.size());
+        for (Object o : batch) {
+          if (o == ALL_MARKER) {
+            all = true;
+          } else {
+            keys.add((byte[]) o);
+          }
+        }
+        batch.clear();
+        if (all) {
+          send(ALL, List.of());
+        } else if (!keys.isEmpty()) {
+          send(KEYS, keys);
+          metrics.invalidationsSent.add(keys.size());
+        }
+        long now = System.nanoTime();
+        if (now - lastHeartbeat >= heartbeatNanos) {
+          lastHeartbeat = now;
+          sendHeartbeat();
+          checkOwnMessages(now);
+        }
+      } catch (InterruptedException e) {
+        if (closed) {
+          return;
+        }
+      } catch (RuntimeException e) {
+        log.warn("cache {}: invalidation publisher failed", cacheName, e);
+      }
+    }
+  }
+
+  private void send(byte type, List<byte[]> keys) {
+    sequence++;
+    publish(encode(type, sequence, keys));
+  }
+
+  private void sendHeartbeat() {
+    publish(encode(HEARTBEAT, sequence, List.of()));
+  }
+
+  private void publish(byte[] message) {
+    if (tier.publish(channel, message) && firstUnconfirmedPublish == 0) {
+      firstUnconfirmedPublish = Math.max(1, System.nanoTime());
+    }
+  }
+
+  /** A subscription that stopped delivering our own messages is dead even if its socket is open. */
+  private void checkOwnMessages(long now) {
+    long first = firstUnconfirmedPublish;
+    if (connected && first != 0 && now - first > 3 * heartbeatNanos) {
+      log.warn("cache {}: own invalidation messages not received for {} ms, resubscribing",
+          cacheName, (now - first) / 1_000_000);
+      firstUnconfirmedPublish = 0;
+      dropSubscription();
+    }
+  }
+
+  private byte[] encode(byte type, long seq, List<byte[]> keys) {
+    int size = 2 + 1 + instanceId.length + 8 + 4;
+    for (byte[] k : keys) {
+      size += 4 + k.length;
+    }
+    ByteBuffer b = ByteBuffer.allocate(size);
+    b.put(MAGIC).put(type).put((byte) instanceId.length).put(instanceId).putLong(seq).putInt(keys.size());
+    for (byte[] k : keys) {
+      b.putInt(k.length).put(k);
+    }
+    return b.array();
+  }
+
+  // ---------------------------------------------------------------- subscriber
+
+  private void subscribeLoop() {
+    long backoffMillis = 50;
+    while (!closed) {
+      UnifiedJedis client = tier.client();
+      try {
+        if (client instanceof RedisClusterClient) {
+          RedisClusterClient c = (RedisClusterClient) client;
+          try (Connection conn = c.getConnectionFromSlot(JedisClusterCRC16.getSlot(channel))) {
+            connection = conn;
+            if (!closed) {
+              new ShardedPubSub().proceed(conn, channel);
+            }
+          }
+        } else if (client instanceof RedisClient) {
+          try (Connection conn = ((RedisClient) client).getPool().getResource()) {
+            connection = conn;
+            if (!closed) {
+              new PubSub().proceed(conn, channel);
+            }
+          }
+        } else {
+          client.subscribe(new PubSub(), channel);
+        }
+        backoffMillis = 50;
+      } catch (RuntimeException e) {
+        if (!closed) {
+          log.debug("cache {}: invalidation subscription failed: {}", cacheName, e.toString());
+        }
+      } finally {
+        connection = null;
+        if (connected) {
+          connected = false;
+          if (!closed) {
+            log.warn("cache {}: invalidation subscription lost, clearing L1 and reconnecting", cacheName);
+            listener.onClearAll("subscription lost", 0);
+          }
+        }
+      }
+      if (closed) {
+        return;
+      }
+      try {
+        Thread.sleep(backoffMillis);
+      } catch (InterruptedException e) {
+        if (closed) {
+          return;
+        }
+      }
+      backoffMillis = Math.min(2_000, backoffMillis * 2);
+    }
+  }
+
+  private void onSubscribed() {
+    lastSeen.clear();
+    connected = true;
+    firstUnconfirmedPublish = 0;
+    log.info("cache {}: invalidation channel subscribed as instance {}", cacheName, instanceIdString);
+    listener.onClearAll("subscribed", 0);
+  }
+
+  private void onMessage(byte[] message) {
+    try {
+      handle(message);
+    } catch (RuntimeException e) {
+      log.warn("cache {}: unreadable invalidation message, clearing L1", cacheName, e);
+      listener.onClearAll("unreadable message", 0);
+    }
+  }
+
+  private void handle(byte[] message) {
+    ByteBuffer b = ByteBuffer.wrap(message);
+    if (b.get() != MAGIC) {
+      throw new IllegalArgumentException("bad magic");
+    }
+    byte type = b.get();
+    byte[] sender = new byte[b.get() & 0xFF];
+    b.get(sender);
+    long seq = b.getLong();
+    if (java.util.Arrays.equals(sender, instanceId)) {
+        firstUnconfirmedPublish = 0;
+      return;
+    }
+    String from = new String(sender, UTF_8);
+    long now = System.nanoTime();
+    long[] seen = lastSeen.get(from);
+    long lost = 0;
+    if (seen != null) {
+      long expected = type == HEARTBEAT ? seen[0] : seen[0] + 1;
+      if (seq > expected) {
+        lost = seq - expected;
+      }
+      seen[0] = Math.max(seen[0], seq);
+      seen[1] = now;
+    } else {
+      lastSeen.put(from, new long[] {seq, now});
+      pruneSilentPublishers(now);
+    }
+    if (lost > 0) {
+      metrics.invalidationsLost.add(lost);
+      log.warn("cache {}: {} invalidation message(s) from instance {} lost, clearing L1",
+          cacheName, lost, from);
+      listener.onClearAll("sequence gap", lost);
+    }
+    if (type == KEYS) {
+      int n = b.getInt();
+      List<byte[]> keys = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        byte[] k = new byte[b.getInt()];
+        b.get(k);
+        keys.add(k);
+      }
+      metrics.invalidationsReceived.add(n);
+      listener.onRemoteKeys(keys);
+    } else if (type == ALL) {
+      metrics.invalidationsReceived.increment();
+      listener.onClearAll("invalidateAll from " + from, 0);
+    }
+  }
+
+  private void pruneSilentPublishers(long now) {
+    if (lastSeen.size() < 64) {
+      return;
+    }
+    for (Iterator<long[]> it = lastSeen.values().iterator(); it.hasNext(); ) {
+      if (now - it.next()[1] > 100 * heartbeatNanos) {
+        it.remove();
+      }
+    }
+  }
+
+  private final class PubSub extends BinaryJedisPubSub {
+    @Override
+    public void onSubscribe(byte[] channel, int subscribedChannels) {
+      onSubscribed();
+    }
+
+    @Override
+    public void onMessage(byte[] channel, byte[] message) {
+      InvalidationBus.this.onMessage(message);
+    }
+  }
+
+  private final class ShardedPubSub extends BinaryJedisShardedPubSub {
+    @Override
+    public void onSSubscribe(byte[] channel, int subscribedChannels) {
+      onSubscribed();
+    }
+
+    @Override
+    public void onSMessage(byte[] channel, byte[] message) {
+      InvalidationBus.this.onMessage(message);
+    }
+  }
+
+  private static Thread daemon(Runnable r, String name) {
+    Thread t = new Thread(r, name);
+    t.setDaemon(true);
+    return t;
+  }
+}

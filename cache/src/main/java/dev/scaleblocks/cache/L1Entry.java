@@ -1,0 +1,55 @@
+package dev.scaleblocks.cache;
+
+import java.time.Instant;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the L1 holds: created once per write, read without allocation. A {@code null} value is a
+ * negative entry. Times are on the cache's ticker, except {@link #writeMillis} (epoch millis).
+ */
+final class L1Entry<V> implements CacheEntry<V> {
+
+  final @Nullable V value;
+  final long version;
+  final long writeMillis;
+  /** Ticker time after which a hit starts a background refresh. */
+  final long refreshAt;
+  /** Ticker time after which the entry is no longer served (except as stale-if-error). */
+  final long freshUntil;
+  /** Ticker time after which the L1 drops the entry. */
+  final long hardUntil;
+
+  L1Entry(@Nullable V value, long version, long writeMillis, long refreshAt, long freshUntil, long hardUntil) {
+    this.value = value;
+    this.version = version;
+    this.writeMillis = writeMillis;
+    this.refreshAt = refreshAt;
+    this.freshUntil = freshUntil;
+    this.hardUntil = hardUntil;
+  }
+
+  boolean isNegative() {
+    return value == null;
+  }
+
+  @Override
+  public V value() {
+    return value;
+  }
+
+  @Override
+  public long version() {
+    return version;
+  }
+
+  @Override
+  public Instant writeTime() {
+    return Instant.ofEpochMilli(writeMillis);
+  }
+
+  @Override
+  public String toString() {
+    return "CacheEntry[version=" + Long.toHexString(version) + ", writeTime=" + writeTime()
+        + (value == null ? ", negative]" : "]");
+  }
+}

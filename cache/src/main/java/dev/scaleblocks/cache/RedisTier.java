@@ -1,0 +1,301 @@
+package dev.scaleblocks.cache;
+
+import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.breaker.CircuitBreaker;
+import dev.scaleblocks.core.redis.RedisScript;
+import dev.scaleblocks.core.redis.ScriptRunner;
+import io.micrometer.core.instrument.Timer;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.api.trace.StatusCode;
+import io.opentelemetry.api.trace.Tracer;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.Response;
+import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.params.ScanParams;
+import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.util.JedisClusterCRC16;
+
+/**
+ * Every Redis call the cache makes, each guarded by the circuit breaker, timed and traced. A failed
+ * or refused call never throws: reads answer {@link #UNAVAILABLE} (or {@code null} lists), writes
+ * answer {@code false}.
+ */
+final class RedisTier {
+
+  private static final Logger log = LoggerFactory.getLogger(RedisTier.class);
+
+  /** Returned by {@link #get} when Redis could not be asked (compared by identity). */
+  static final byte[] UNAVAILABLE = new byte[0];
+
+  private static final RedisScript RELEASE_LEASE =
+      RedisScript.of(
+          "cache-release-lease",
+          "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0");
+
+  private final UnifiedJedis client;
+  private final boolean cluster;
+  private final CircuitBreaker breaker;
+  private final Ticker ticker;
+  private final Tracer tracer;
+  private final String cacheName;
+  private final CacheMetrics metrics;
+  private final ScriptRunner scripts;
+  private final Timer getTimer;
+  private final Timer mgetTimer;
+  private final Timer setTimer;
+  private final Timer delTimer;
+  private final Timer publishTimer;
+  private final Timer leaseTimer;
+  private final Timer scanTimer;
+
+  RedisTier(UnifiedJedis client, CircuitBreaker breaker, Ticker ticker, Tracer tracer,
+      String cacheName, CacheMetrics metrics) {
+    this.client = client;
+    this.cluster = client instanceof RedisClusterClient;
+    this.breaker = breaker;
+    this.ticker = ticker;
+    this.tracer = tracer;
+    this.cacheName = cacheName;
+    this.metrics = metrics;
+    this.scripts = new ScriptRunner(client);
+    this.getTimer = metrics.l2Timer("get");
+    this.mgetTimer = metrics.l2Timer("mget");
+    this.setTimer = metrics.l2Timer("set");
+    this.delTimer = metrics.l2Timer("del");
+    this.publishTimer = metrics.l2Timer("publish");
+    this.leaseTimer = metrics.l2Timer("lease");
+    this.scanTimer = metrics.l2Timer("scan");
+  }
+
+  UnifiedJedis client() {
+    return client;
+  }
+
+  boolean isCluster() {
+    return cluster;
+  }
+
+  /** One GET: the raw bytes, {@code null} when absent, {@link #UNAVAILABLE} on failure. */
+  byte @Nullable [] get(byte[] key) {
+    byte[] r = call("GET", getTimer, () -> {
+      byte[] v = client.get(key);
+      return v == null ? NULL : v;
+    });
+    if (r == null) {
+      return UNAVAILABLE;
+    }
+    return r == NULL ? null : r;
+  }
+
+  /**
+   * The values of {@code keys} in order (null where absent), in one MGET on a standalone Redis and
+   * one pipelined round trip per node (one MGET per hash slot) on a Cluster; {@code null} on
+   * failure.
+   */
+  @Nullable List<byte @Nullable []> mget(List<byte[]> keys) {
+    return call("MGET", mgetTimer, () -> cluster ? clusterMget(keys) : client.mget(keys.toArray(new byte[0][])));
+  }
+
+  private List<byte @Nullable []> clusterMget(List<byte[]> keys) {
+    Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+    for (int i = 0; i < keys.size(); i++) {
+      bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(keys.get(i)), s -> new ArrayList<>()).add(i);
+    }
+    List<byte @Nullable []> out = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      out.add(null);
+    }
+    List<List<Integer>> groups = new ArrayList<>(bySlot.values());
+    List<Response<List<byte[]>>> responses = new ArrayList<>(groups.size());
+    try (AbstractPipeline p = client.pipelined()) {
+      for (List<Integer> group : groups) {
+        byte[][] slotKeys = new byte[group.size()][];
+        for (int j = 0; j < slotKeys.length; j++) {
+          slotKeys[j] = keys.get(group.get(j));
+        }
+        responses.add(p.mget(slotKeys));
+      }
+      p.sync();
+    }
+    for (int g = 0; g < groups.size(); g++) {
+      List<byte[]> values = responses.get(g).get();
+      List<Integer> group = groups.get(g);
+      for (int j = 0; j < group.size(); j++) {
+        out.set(group.get(j), values.get(j));
+      }
+    }
+    return out;
+  }
+
+  /** SET key value PX millis. */
+  boolean set(byte[] key, byte[] value, long pxMillis) {
+    return call("SET", setTimer, () -> client.set(key, value, SetParams.setParams().px(pxMillis))) != null;
+  }
+
+  /** Several SETs in one pipeline (one round trip per node). */
+  boolean setAll(List<byte[]> keys, List<byte[]> values, long[] pxMillis) {
+    if (keys.size() == 1) {
+      return set(keys.get(0), values.get(0), pxMillis[0]);
+    }
+    return call("SET", setTimer, () -> {
+      try (AbstractPipeline p = client.pipelined()) {
+        for (int i = 0; i < keys.size(); i++) {
+          p.set(keys.get(i), values.get(i), SetParams.setParams().px(pxMillis[i]));
+        }
+        p.sync();
+      }
+      return Boolean.TRUE;
+    }) != null;
+  }
+
+  /** Deletes keys: one DEL on a standalone Redis, pipelined DELs (one round trip per node) on a Cluster. */
+  boolean del(List<byte[]> keys) {
+    if (keys.isEmpty()) {
+      return true;
+    }
+    return call("DEL", delTimer, () -> {
+      if (!cluster || keys.size() == 1) {
+        return client.del(keys.toArray(new byte[0][]));
+      }
+      try (AbstractPipeline p = client.pipelined()) {
+        for (byte[] key : keys) {
+          p.del(key);
+        }
+        p.sync();
+      }
+      return 0L;
+    }) != null;
+  }
+
+  /** PUBLISH, or SPUBLISH on a Cluster. */
+  boolean publish(byte[] channel, byte[] message) {
+    return call("PUBLISH", publishTimer, () -> cluster
+        ? ((RedisClusterClient) client).spublish(channel, message)
+        : client.publish(channel, message)) != null;
+  }
+
+  /** SET NX PX on the lease key: 1 taken, 0 held by another, -1 Redis unavailable. */
+  int tryLease(byte[] leaseKey, byte[] owner, long pxMillis) {
+    String r = call("SET", leaseTimer, () -> {
+      String s = client.set(leaseKey, owner, SetParams.setParams().nx().px(pxMillis));
+      return s == null ? "" : s;
+    });
+    if (r == null) {
+      return -1;
+    }
+    return r.isEmpty() ? 0 : 1;
+  }
+
+  /** Deletes the lease key if this instance still holds it. */
+  void releaseLease(byte[] leaseKey, byte[] owner) {
+    call("EVALSHA", leaseTimer, () -> scripts.evalBinary(RELEASE_LEASE, List.of(leaseKey), List.of(owner)));
+  }
+
+  /** Deletes every key starting with {@code prefix} (SCAN MATCH over every node, then DEL). */
+  boolean deleteByPrefix(byte[] prefix) {
+    return call("SCAN", scanTimer, () -> {
+      byte[] pattern = globPrefix(prefix);
+      if (cluster) {
+        for (ConnectionPool pool : ((RedisClusterClient) client).getClusterNodes().values()) {
+          try (Jedis node = new Jedis(pool.getResource())) {
+            scanAndDelete(pattern, (cursor, params) -> node.scan(cursor, params));
+          }
+        }
+      } else {
+        scanAndDelete(pattern, client::scan);
+      }
+      return Boolean.TRUE;
+    }) != null;
+  }
+
+  private interface Scanner {
+    ScanResult<byte[]> scan(byte[] cursor, ScanParams params);
+  }
+
+  private void scanAndDelete(byte[] pattern, Scanner scanner) {
+    byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
+    ScanParams params = new ScanParams().match(pattern).count(500);
+    do {
+      ScanResult<byte[]> page = scanner.scan(cursor, params);
+      List<byte[]> keys = page.getResult();
+      if (!keys.isEmpty()) {
+        if (cluster) {
+          try (AbstractPipeline p = client.pipelined()) {
+            for (byte[] key : keys) {
+              p.del(key);
+            }
+            p.sync();
+          }
+        } else {
+          client.del(keys.toArray(new byte[0][]));
+        }
+      }
+      cursor = page.getCursorAsBytes();
+    } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
+  }
+
+  private static byte[] globPrefix(byte[] prefix) {
+    byte[] out = new byte[prefix.length * 2 + 1];
+    int n = 0;
+    for (byte b : prefix) {
+      if (b == '*' || b == '?' || b == '[' || b == ']' || b == '\\') {
+        out[n++] = '\\';
+      }
+      out[n++] = b;
+    }
+    out[n++] = '*';
+    return Arrays.copyOf(out, n);
+  }
+
+  private static final byte[] NULL = new byte[0];
+
+  /** Runs {@code body} under the breaker; {@code null} when refused or failed. */
+  private <T> @Nullable T call(String op, Timer timer, Supplier<T> body) {
+    if (!breaker.tryAcquirePermission()) {
+      return null;
+    }
+    Span span =
+        tracer.spanBuilder(op)
+            .setSpanKind(SpanKind.CLIENT)
+            .setAttribute("db.system", "redis")
+            .setAttribute("db.operation.name", op)
+            .setAttribute("scaleblocks.cache", cacheName)
+            .startSpan();
+    long start = ticker.read();
+    try {
+      T result = body.get();
+      long took = ticker.read() - start;
+      breaker.onSuccess(took);
+      timer.record(took, TimeUnit.NANOSECONDS);
+      return result;
+    } catch (RuntimeException e) {
+      long took = ticker.read() - start;
+      breaker.onError(took, e);
+      timer.record(took, TimeUnit.NANOSECONDS);
+      metrics.l2Errors.increment();
+      span.recordException(e);
+      span.setStatus(StatusCode.ERROR);
+      if (log.isDebugEnabled()) {
+        log.debug("cache {}: redis {} failed: {}", cacheName, op, e.toString());
+      }
+      return null;
+    } finally {
+      span.end();
+    }
+  }
+}

@@ -1,0 +1,284 @@
+package dev.scaleblocks.cache;
+
+import static dev.scaleblocks.core.internal.Checks.requireInRange;
+import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
+import static dev.scaleblocks.core.internal.Checks.requireNonNegative;
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+import static dev.scaleblocks.core.internal.Checks.requirePositive;
+import static dev.scaleblocks.core.internal.Checks.requireState;
+import static dev.scaleblocks.core.internal.Checks.requireUnset;
+
+import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.breaker.CircuitBreaker;
+import dev.scaleblocks.core.codec.Codec;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.function.ToIntBiFunction;
+import org.jspecify.annotations.Nullable;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Builds a {@link TieredCache}. Every option is checked when set; {@link #build()} copies the
+ * options into an immutable configuration, so a builder may be reused.
+ *
+ * <table>
+ *   <caption>options and defaults</caption>
+ *   <tr><th>option</th><th>default</th></tr>
+ *   <tr><td>{@link #name}</td><td>required</td></tr>
+ *   <tr><td>{@link #maximumSize} / {@link #maximumWeight} + {@link #weigher}</td><td>10 000 entries</td></tr>
+ *   <tr><td>{@link #l1Ttl}</td><td>1 minute</td></tr>
+ *   <tr><td>{@link #l2Ttl}</td><td>1 hour</td></tr>
+ *   <tr><td>{@link #ttlJitter}</td><td>0.1 (up to 10% shorter, per entry)</td></tr>
+ *   <tr><td>{@link #negativeTtl}</td><td>30 seconds; zero caches nothing for absent values</td></tr>
+ *   <tr><td>{@link #refreshAhead}</td><td>off</td></tr>
+ *   <tr><td>{@link #staleIfError}</td><td>off</td></tr>
+ *   <tr><td>{@link #redis}</td><td>none: L1 only</td></tr>
+ *   <tr><td>{@link #keyCodec}, {@link #valueCodec}</td><td>required with Redis</td></tr>
+ *   <tr><td>{@link #keyPrefix}</td><td>{@code "<name>:"}</td></tr>
+ *   <tr><td>{@link #maxValueBytes}</td><td>1 MiB (encoded)</td></tr>
+ *   <tr><td>{@link #clusterLease}</td><td>off</td></tr>
+ *   <tr><td>{@link #invalidationHeartbeat}</td><td>1 second</td></tr>
+ *   <tr><td>{@link #asyncThreads}</td><td>4 threads, 1024 queued tasks</td></tr>
+ *   <tr><td>{@link #circuitBreaker}</td><td>core defaults, named {@code cache.<name>}</td></tr>
+ * </table>
+ *
+ * <p>Not thread-safe.
+ *
+ * @param <K> the key type
+ * @param <V> the value type
+ */
+public final class TieredCacheBuilder<K, V> {
+
+  @Nullable String name;
+  long maximumSize = -1;
+  long maximumWeight = -1;
+  @Nullable ToIntBiFunction<Object, Object> weigher;
+  Duration l1Ttl = Duration.ofMinutes(1);
+  Duration l2Ttl = Duration.ofHours(1);
+  double ttlJitter = 0.1;
+  Duration negativeTtl = Duration.ofSeconds(30);
+  double refreshAhead;
+  Duration staleIfError = Duration.ZERO;
+  @Nullable UnifiedJedis redis;
+  @Nullable Codec<Object> keyCodec;
+  @Nullable Codec<Object> valueCodec;
+  @Nullable String keyPrefix;
+  int maxValueBytes = 1 << 20;
+  Duration leaseTime = Duration.ZERO;
+  boolean invalidation = true;
+  Duration heartbeat = Duration.ofSeconds(1);
+  int asyncThreads = 4;
+  int asyncQueue = 1024;
+  @Nullable CircuitBreaker breaker;
+  Ticker ticker = Ticker.system();
+  Telemetry telemetry = Telemetry.none();
+  @Nullable String instanceId;
+
+  private TieredCacheBuilder() {}
+
+  static TieredCacheBuilder<Object, Object> newBuilder() {
+    return new TieredCacheBuilder<>();
+  }
+
+  /** The cache's name: metric tag, default key prefix and invalidation channel. Required. */
+  public TieredCacheBuilder<K, V> name(String name) {
+    requireNonEmpty(name, "name");
+    requireArgumentNoWhitespace(name);
+    this.name = name;
+    return this;
+  }
+
+  /** Bounds the L1 by entry count; 10 000 by default. Not with {@link #maximumWeight}. */
+  public TieredCacheBuilder<K, V> maximumSize(long entries) {
+    requireUnset(maximumSize >= 0, "maximumSize", maximumSize);
+    requireUnset(maximumWeight >= 0, "maximumWeight", maximumWeight);
+    this.maximumSize = requireNonNegative(entries, "maximumSize");
+    return this;
+  }
+
+  /** Bounds the L1 by total weight as given by {@link #weigher}. Not with {@link #maximumSize}. */
+  public TieredCacheBuilder<K, V> maximumWeight(long weight) {
+    requireUnset(maximumWeight >= 0, "maximumWeight", maximumWeight);
+    requireUnset(maximumSize >= 0, "maximumSize", maximumSize);
+    this.maximumWeight = requireNonNegative(weight, "maximumWeight");
+    return this;
+  }
+
+  /** Weighs L1 entries for {@link #maximumWeight}; must return a non-negative weight, cheaply. */
+  @SuppressWarnings("unchecked")
+  public <K1 extends K, V1 extends V> TieredCacheBuilder<K1, V1> weigher(
+      ToIntBiFunction<? super K1, ? super V1> weigher) {
+    requireNonNull(weigher, "weigher");
+    this.weigher = (ToIntBiFunction<Object, Object>) weigher;
+    return (TieredCacheBuilder<K1, V1>) this;
+  }
+
+  /** How long a value stays in L1 (never longer than its L2 lifetime); 1 minute by default. */
+  public TieredCacheBuilder<K, V> l1Ttl(Duration ttl) {
+    this.l1Ttl = requirePositive(ttl, "l1Ttl");
+    return this;
+  }
+
+  /** How long a value stays in Redis; 1 hour by default. */
+  public TieredCacheBuilder<K, V> l2Ttl(Duration ttl) {
+    this.l2Ttl = requirePositive(ttl, "l2Ttl");
+    return this;
+  }
+
+  /**
+   * Shortens each entry's TTLs by a random fraction in {@code [0, jitter]} so that entries written
+   * together do not expire together; 0.1 by default, 0 turns it off.
+   */
+  public TieredCacheBuilder<K, V> ttlJitter(double jitter) {
+    this.ttlJitter = requireInRange(jitter, 0.0, 0.5, "ttlJitter");
+    return this;
+  }
+
+  /** How long "the loader found nothing" is remembered; 30 s by default, zero to never cache it. */
+  public TieredCacheBuilder<K, V> negativeTtl(Duration ttl) {
+    this.negativeTtl = requireNonNegative(ttl, "negativeTtl");
+    return this;
+  }
+
+  /**
+   * Once this fraction of an entry's TTL has passed, a hit still returns it but starts one
+   * background reload (on a bounded executor; skipped when that is saturated). Off by default.
+   */
+  public TieredCacheBuilder<K, V> refreshAhead(double fractionOfTtl) {
+    requireArgumentFraction(fractionOfTtl);
+    this.refreshAhead = fractionOfTtl;
+    return this;
+  }
+
+  /**
+   * Keeps expired values this much longer and serves them when the loader throws; off by default.
+   */
+  public TieredCacheBuilder<K, V> staleIfError(Duration window) {
+    this.staleIfError = requireNonNegative(window, "staleIfError");
+    return this;
+  }
+
+  /**
+   * The L2: a Redis client, standalone ({@code RedisClient}) or Cluster ({@code
+   * RedisClusterClient}). Give it short timeouts (200-500 ms) so a sick Redis turns into failures
+   * the breaker counts. Without it the cache is L1 only.
+   */
+  public TieredCacheBuilder<K, V> redis(UnifiedJedis client) {
+    this.redis = requireNonNull(client, "client");
+    return this;
+  }
+
+  /** Turns keys into the bytes of Redis keys and invalidation messages, and back. */
+  @SuppressWarnings("unchecked")
+  public <K1 extends K> TieredCacheBuilder<K1, V> keyCodec(Codec<K1> codec) {
+    this.keyCodec = (Codec<Object>) requireNonNull(codec, "keyCodec");
+    return (TieredCacheBuilder<K1, V>) this;
+  }
+
+  /** Turns values into bytes for Redis, and back. Required with {@link #redis}. */
+  @SuppressWarnings("unchecked")
+  public <V1 extends V> TieredCacheBuilder<K, V1> valueCodec(Codec<V1> codec) {
+    this.valueCodec = (Codec<Object>) requireNonNull(codec, "valueCodec");
+    return (TieredCacheBuilder<K, V1>) this;
+  }
+
+  /** Prefix of every Redis key; {@code "<name>:"} by default. May hold a {@code {hash tag}}. */
+  public TieredCacheBuilder<K, V> keyPrefix(String prefix) {
+    this.keyPrefix = requireNonNull(prefix, "keyPrefix");
+    return this;
+  }
+
+  /** Largest encoded value accepted; bigger values are refused with an exception. 1 MiB by default. */
+  public TieredCacheBuilder<K, V> maxValueBytes(int bytes) {
+    this.maxValueBytes = requirePositive(bytes, "maxValueBytes");
+    return this;
+  }
+
+  /**
+   * Turns on the cluster-wide load lease: on an L2 miss an instance takes a lock key (SET NX PX)
+   * for {@code leaseTime} and loads; the others poll L2 until the value appears or the lease time
+   * has passed, then load themselves. Off by default.
+   */
+  public TieredCacheBuilder<K, V> clusterLease(Duration leaseTime) {
+    this.leaseTime = requirePositive(leaseTime, "leaseTime");
+    return this;
+  }
+
+  /** Turns cross-instance L1 invalidation off (on by default with Redis). */
+  public TieredCacheBuilder<K, V> invalidation(boolean enabled) {
+    this.invalidation = enabled;
+    return this;
+  }
+
+  /**
+   * How often each instance announces its invalidation sequence number, which bounds how long a
+   * lost invalidation goes unnoticed; 1 s by default.
+   */
+  public TieredCacheBuilder<K, V> invalidationHeartbeat(Duration interval) {
+    this.heartbeat = requirePositive(interval, "invalidationHeartbeat");
+    return this;
+  }
+
+  /** Threads and queue of the executor that runs async misses and refreshes; 4 and 1024. */
+  public TieredCacheBuilder<K, V> asyncThreads(int threads, int queueCapacity) {
+    this.asyncThreads = requirePositive(threads, "asyncThreads");
+    this.asyncQueue = requirePositive(queueCapacity, "queueCapacity");
+    return this;
+  }
+
+  /** The breaker guarding every Redis call; one with core defaults by default. */
+  public TieredCacheBuilder<K, V> circuitBreaker(CircuitBreaker breaker) {
+    this.breaker = requireNonNull(breaker, "circuitBreaker");
+    return this;
+  }
+
+  /** This instance's id in invalidation messages; a random UUID by default. */
+  public TieredCacheBuilder<K, V> instanceId(String id) {
+    this.instanceId = requireNonEmpty(id, "instanceId");
+    return this;
+  }
+
+  /** The time source; the system ticker by default. */
+  public TieredCacheBuilder<K, V> ticker(Ticker ticker) {
+    this.ticker = requireNonNull(ticker, "ticker");
+    return this;
+  }
+
+  /** Where metrics and spans go; nowhere by default. */
+  public TieredCacheBuilder<K, V> telemetry(Telemetry telemetry) {
+    this.telemetry = requireNonNull(telemetry, "telemetry");
+    return this;
+  }
+
+  /** Builds the cache and, with Redis and invalidation on, starts its two invalidation threads. */
+  public <K1 extends K, V1 extends V> TieredCache<K1, V1> build() {
+    requireState(name != null, "name must be set");
+    if (redis != null) {
+      requireState(keyCodec != null, "keyCodec must be set when redis is set");
+      requireState(valueCodec != null, "valueCodec must be set when redis is set");
+    }
+    requireState(maximumWeight < 0 || weigher != null, "weigher must be set with maximumWeight");
+    requireState(weigher == null || maximumWeight >= 0, "maximumWeight must be set with weigher");
+    return new DefaultTieredCache<>(new CacheConfig(this));
+  }
+
+  String instanceIdOrRandom() {
+    String id = instanceId;
+    return id != null ? id : UUID.randomUUID().toString();
+  }
+
+  private static void requireArgumentNoWhitespace(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      if (Character.isWhitespace(name.charAt(i))) {
+        throw new IllegalArgumentException("name must not contain whitespace but was '" + name + "'");
+      }
+    }
+  }
+
+  private static void requireArgumentFraction(double fraction) {
+    if (!(fraction > 0 && fraction < 1)) {
+      throw new IllegalArgumentException("refreshAhead must be in (0, 1) but was " + fraction);
+    }
+  }
+}
