@@ -145,7 +145,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
               t.reason()));
       if (config.invalidation) {
         this.bus = new InvalidationBus(l2, this, metrics, name, config.instanceId, config.heartbeatNanos);
-        bus.start();
+        bus.start(java.time.Duration.ofSeconds(1));
       } else {
         this.bus = null;
       }

@@ -73,6 +73,7 @@ final class InvalidationBus implements AutoCloseable {
   private final long heartbeatNanos;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(65_536);
   private final AtomicBoolean overflow = new AtomicBoolean();
+  private final java.util.concurrent.CountDownLatch firstSubscription = new java.util.concurrent.CountDownLatch(1);
   private final Thread publisher;
   private final Thread subscriber;
   private final Map<String, long[]> lastSeen = new HashMap<>();
@@ -96,9 +97,21 @@ final class InvalidationBus implements AutoCloseable {
     this.subscriber = daemon(this::subscribeLoop, "scaleblocks-cache-" + cacheName + "-subscriber");
   }
 
-  void start() {
+  /**
+   * Starts both threads and waits up to {@code maxWait} for the first subscription, so that a new
+   * cache does not begin by dropping what it has just loaded.
+   */
+  void start(java.time.Duration maxWait) {
     subscriber.start();
     publisher.start();
+    try {
+      if (!firstSubscription.await(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
+        log.warn("cache {}: invalidation channel not subscribed within {} ms; continuing, "
+            + "L1 is cleared when it is", cacheName, maxWait.toMillis());
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   boolean isConnected() {
@@ -284,6 +297,7 @@ final class InvalidationBus implements AutoCloseable {
     firstUnconfirmedPublish = 0;
     log.info("cache {}: invalidation channel subscribed as instance {}", cacheName, instanceIdString);
     listener.onClearAll("subscribed", 0);
+    firstSubscription.countDown();
   }
 
   private void onMessage(byte[] message) {
