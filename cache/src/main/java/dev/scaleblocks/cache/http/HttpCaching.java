@@ -1,0 +1,131 @@
+package dev.scaleblocks.cache.http;
+
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+
+import dev.scaleblocks.core.http.HttpDates;
+import dev.scaleblocks.core.http.HttpRequestView;
+import dev.scaleblocks.core.http.RequestMatcher;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-route HTTP caching, shared by {@code ConditionalRequestFilter} (servlet) and {@code
+ * ConditionalRequestHandler} (Netty): the first route whose matcher matches gives the {@link
+ * CachePolicy}. When the policy has a {@link ValidatorSource}, the request's preconditions are
+ * evaluated ({@link Conditionals}) before the application runs, so a 304 or 412 is answered
+ * without rendering or buffering any body.
+ *
+ * <p>Immutable and thread-safe. Cost per request: one matcher pass per route until a match, one
+ * validator lookup, the header parsing.
+ */
+public final class HttpCaching {
+
+  private static final Logger log = LoggerFactory.getLogger(HttpCaching.class);
+
+  private final List<Map.Entry<RequestMatcher, CachePolicy>> routes;
+
+  private HttpCaching(Builder b) {
+    this.routes = List.copyOf(b.routes);
+  }
+
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /** The plan for {@code request}, or null when no route matches. Never throws. */
+  public @Nullable Plan plan(HttpRequestView request) {
+    String method = request.method();
+    String path = request.path();
+    for (Map.Entry<RequestMatcher, CachePolicy> route : routes) {
+      if (route.getKey().matches(method, path)) {
+        return plan(request, route.getValue());
+      }
+    }
+    return null;
+  }
+
+  private static Plan plan(HttpRequestView request, CachePolicy policy) {
+    Validators validators = null;
+    ValidatorSource source = policy.validators();
+    if (source != null) {
+      try {
+        validators = source.validators(request);
+      } catch (RuntimeException e) {
+        log.warn("validator source failed; request served unconditionally", e);
+      }
+    }
+    List<Map.Entry<String, String>> headers = new ArrayList<>(4);
+    if (validators != null) {
+      EntityTag etag = validators.etag();
+      if (etag != null) {
+        headers.add(Map.entry("ETag", etag.toString()));
+      }
+      if (validators.lastModified() != null) {
+        headers.add(Map.entry("Last-Modified", HttpDates.format(validators.lastModified())));
+      }
+    }
+    if (policy.cacheControl() != null) {
+      headers.add(Map.entry("Cache-Control", policy.cacheControl().toString()));
+    }
+    if (policy.vary() != null) {
+      headers.add(Map.entry("Vary", policy.vary()));
+    }
+    Conditionals.Result result = Conditionals.Result.PROCEED;
+    if (validators != null) {
+      result = Conditionals.evaluate(
+          request.method(), validators,
+          request.header("If-Match"), request.header("If-Unmodified-Since"),
+          request.header("If-None-Match"), request.header("If-Modified-Since"));
+    }
+    return new Plan(result, List.copyOf(headers));
+  }
+
+  /** What to do with one request. Immutable. */
+  public static final class Plan {
+    private final Conditionals.Result result;
+    private final List<Map.Entry<String, String>> headers;
+
+    Plan(Conditionals.Result result, List<Map.Entry<String, String>> headers) {
+      this.result = result;
+      this.headers = headers;
+    }
+
+    /** PROCEED, or the status to answer with at once. */
+    public Conditionals.Result result() {
+      return result;
+    }
+
+    /**
+     * Headers for the response ({@code ETag}, {@code Last-Modified}, {@code Cache-Control}, {@code
+     * Vary}); each is set only when the application did not set it. A 304 carries them too; a 412
+     * carries none.
+     */
+    public List<Map.Entry<String, String>> headers() {
+      return headers;
+    }
+  }
+
+  /** Builds an {@link HttpCaching}. Not thread-safe. */
+  public static final class Builder {
+    private final List<Map.Entry<RequestMatcher, CachePolicy>> routes = new ArrayList<>();
+
+    private Builder() {}
+
+    /** Applies {@code policy} to requests matching {@code matcher}; the first matching route wins. */
+    public Builder route(RequestMatcher matcher, CachePolicy policy) {
+      routes.add(Map.entry(requireNonNull(matcher, "matcher"), requireNonNull(policy, "policy")));
+      return this;
+    }
+
+    public HttpCaching build() {
+      if (routes.isEmpty()) {
+        throw new IllegalStateException("at least one route is needed");
+      }
+      return new HttpCaching(this);
+    }
+  }
+}
