@@ -167,13 +167,13 @@ final class HashSlotRouter<S> extends AbstractRouter<S> {
    */
   private static <S> HashSlotRouter<S> rebalanced(List<Shard<S>> shards, short[] owners) {
     int n = shards.size();
-    int[] target = targets(shards);
     int[] count = new int[n];
     for (short o : owners) {
       if (o >= 0) {
         count[o]++;
       }
     }
+    int[] target = targets(shards, count);
     int receiver = 0;
     // first the orphaned slots, then the surplus of over-target shards
     for (int pass = 0; pass < 2; pass++) {
@@ -200,8 +200,12 @@ final class HashSlotRouter<S> extends AbstractRouter<S> {
     return new HashSlotRouter<>(shards, owners);
   }
 
-  /** Largest-remainder apportionment of 16384 slots by weight. */
-  static int[] targets(List<? extends Shard<?>> shards) {
+  /**
+   * Apportions 16384 slots by weight: each shard gets the floor of its exact share, and the
+   * leftover slots go first to shards that already hold more than their floor (so nothing moves
+   * for rounding), then by largest remainder.
+   */
+  static int[] targets(List<? extends Shard<?>> shards, int[] current) {
     int n = shards.size();
     double total = 0;
     for (Shard<?> s : shards) {
@@ -216,15 +220,22 @@ final class HashSlotRouter<S> extends AbstractRouter<S> {
       remainder[i] = exact - target[i];
       assigned += target[i];
     }
-    while (assigned < SLOTS) {
-      int best = 0;
-      for (int i = 1; i < n; i++) {
-        if (remainder[i] > remainder[best]) {
-          best = i;
-        }
-      }
-      target[best]++;
-      remainder[best] = -1;
+    Integer[] order = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      order[i] = i;
+    }
+    java.util.Arrays.sort(
+        order,
+        (x, y) -> {
+          boolean xAbove = current[x] > target[x];
+          boolean yAbove = current[y] > target[y];
+          if (xAbove != yAbove) {
+            return xAbove ? -1 : 1;
+          }
+          return Double.compare(remainder[y], remainder[x]);
+        });
+    for (int k = 0; assigned < SLOTS; k = (k + 1) % n) {
+      target[order[k]]++;
       assigned++;
     }
     return target;

@@ -21,7 +21,7 @@ final class MaglevRouter<S> extends AbstractRouter<S> {
   MaglevRouter(List<Shard<S>> shards, int minTableSize) {
     super(shards);
     this.minTableSize = minTableSize;
-    int m = nextPrime(Math.max(minTableSize, 100 * shards.size()));
+    int m = tableSizeFor(minTableSize, shards.size());
     int n = shards.size();
     long[] offset = new long[n];
     long[] skip = new long[n];
@@ -54,6 +54,16 @@ final class MaglevRouter<S> extends AbstractRouter<S> {
       }
     }
     this.table = t;
+  }
+
+  /**
+   * The smallest prime at least {@code max(minTableSize, 100 × 2^ceil(log2 shards))}: at least 100
+   * entries per shard, and a size that changes (remapping most keys) only when the shard count
+   * crosses a power of two beyond {@code minTableSize / 100}.
+   */
+  static int tableSizeFor(int minTableSize, int shards) {
+    long powerOfTwo = shards <= 1 ? 1 : Integer.highestOneBit(shards - 1) << 1;
+    return nextPrime((int) Math.min(MAX_TABLE, Math.max(minTableSize, 100 * powerOfTwo)));
   }
 
   static int nextPrime(int from) {
