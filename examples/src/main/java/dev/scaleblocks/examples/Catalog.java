@@ -5,14 +5,14 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Map;
 import java.util.Optional;
-import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Products spread over shards: the product id is the shard key. Reads go to the shard's read
- * data source (its replica when there is one), writes to its primary.
+ * Products spread over shards: the product id is the shard key. Reads use read-only connections
+ * (the shard's replica when there is one), writes the shard's primary.
  *
  * <p>Thread-safe; every call borrows a pooled connection.
  */
@@ -26,20 +26,20 @@ final class Catalog {
     this.shards = shards;
   }
 
-  /** Creates the table on every shard and, if the catalog is empty, seeds products 1..count. */
+  /** Creates the table on every shard (in parallel) and seeds products 1..count that are missing. */
   void createAndSeed(int count) throws SQLException {
-    for (String shard : shards.names()) {
-      try (Connection c = shards.primary(shard).getConnection();
+    shards.sharded().fanOut(shard -> {
+      try (Connection c = shard.handle().getConnection();
           Statement st = c.createStatement()) {
         st.execute(
             "CREATE TABLE IF NOT EXISTS products (id BIGINT PRIMARY KEY, name VARCHAR(200) NOT NULL,"
                 + " price_cents BIGINT NOT NULL, version BIGINT NOT NULL)");
+        return true;
       }
-    }
+    });
     int seeded = 0;
     for (long id = 1; id <= count; id++) {
-      String shard = shards.shardOf(id);
-      try (Connection c = shards.primary(shard).getConnection();
+      try (Connection c = shards.write(id);
           PreparedStatement ps =
               c.prepareStatement(
                   "INSERT INTO products (id, name, price_cents, version) SELECT ?, ?, ?, 1"
@@ -51,41 +51,53 @@ final class Catalog {
         seeded += ps.executeUpdate();
       }
     }
-    LOG.info("catalog: {} shards, {} products seeded", shards.names().size(), seeded);
+    LOG.info("catalog: {} products seeded, per shard {}", seeded, counts());
   }
 
-  /** Reads a product from its shard's read side. */
+  /** Products per shard, counted on every shard in parallel (a fan-out). */
+  Map<String, Long> counts() {
+    return shards.sharded().fanOut(shard -> {
+      try (Connection c = shard.handle().getConnection();
+          Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("SELECT COUNT(*) FROM products")) {
+        rs.next();
+        return rs.getLong(1);
+      }
+    });
+  }
+
+  /** Reads a product on its shard's read side. */
   Optional<Product> find(long id) throws SQLException {
-    String shard = shards.shardOf(id);
-    return read(shards.replica(shard), shard, id);
+    try (Connection c = shards.read(id)) {
+      return read(c, id);
+    }
   }
 
   /** Sets a product's price on its shard's primary, bumps its version, returns the new state. */
   Optional<Product> updatePrice(long id, long priceCents) throws SQLException {
-    String shard = shards.shardOf(id);
-    DataSource primary = shards.primary(shard);
-    try (Connection c = primary.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement("UPDATE products SET price_cents = ?, version = version + 1 WHERE id = ?")) {
-      ps.setLong(1, priceCents);
-      ps.setLong(2, id);
-      if (ps.executeUpdate() == 0) {
-        return Optional.empty();
+    try (Connection c = shards.write(id)) {
+      try (PreparedStatement ps =
+          c.prepareStatement("UPDATE products SET price_cents = ?, version = version + 1 WHERE id = ?")) {
+        ps.setLong(1, priceCents);
+        ps.setLong(2, id);
+        if (ps.executeUpdate() == 0) {
+          return Optional.empty();
+        }
       }
+      return read(c, id);
     }
-    return read(primary, shard, id);
   }
 
-  private static Optional<Product> read(DataSource ds, String shard, long id) throws SQLException {
-    try (Connection c = ds.getConnection();
-        PreparedStatement ps =
-            c.prepareStatement("SELECT name, price_cents, version FROM products WHERE id = ?")) {
+  private Optional<Product> read(Connection c, long id) throws SQLException {
+    try (PreparedStatement ps =
+        c.prepareStatement("SELECT name, price_cents, version FROM products WHERE id = ?")) {
       ps.setLong(1, id);
       try (ResultSet rs = ps.executeQuery()) {
         if (!rs.next()) {
           return Optional.empty();
         }
-        return Optional.of(new Product(id, rs.getString(1), rs.getLong(2), rs.getLong(3), shard));
+        return Optional.of(
+            new Product(id, rs.getString(1), rs.getLong(2), rs.getLong(3), shards.shardOf(id)));
       }
     }
   }

@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
  *       If-None-Match} gets {@code 304} without a body.
  *   <li>{@code POST /products/{id}/price?cents=N}: changes the price (a write on the shard's
  *       primary) and invalidates the cached entry on every instance.
+ *   <li>{@code GET /shards}: products per shard, counted on every shard in parallel.
  *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text format).
  * </ul>
  *
@@ -58,6 +59,7 @@ final class DemoApi {
     }
     switch (path) {
       case "/":
+      case "/shards":
       case "/health":
       case "/metrics":
         return path;
@@ -83,11 +85,13 @@ final class DemoApi {
       switch (path) {
         case "/health":
           return health();
+        case "/shards":
+          return shards();
         case "/metrics":
           return Reply.of(200, PROMETHEUS, services.scrape());
         case "/":
           return Reply.of(200, "text/plain; charset=utf-8",
-              "scaleblocks demo: GET /products/{id}, POST /products/{id}/price?cents=N, /health, /metrics\n");
+              "scaleblocks demo: GET /products/{id}, POST /products/{id}/price?cents=N, /shards, /health, /metrics\n");
         default:
           return problem(404, "no route for " + path);
       }
@@ -129,6 +133,13 @@ final class DemoApi {
     return updated.isPresent()
         ? Reply.of(200, JSON, updated.get().toJson()).header("ETag", etag(updated.get()))
         : problem(404, "no product " + id);
+  }
+
+  private Reply shards() {
+    StringBuilder json = new StringBuilder("{");
+    services.catalog().counts().forEach((shard, n) ->
+        json.append(json.length() == 1 ? "" : ",").append('"').append(shard).append("\":").append(n));
+    return Reply.of(200, JSON, json.append('}').toString());
   }
 
   private Reply health() {

@@ -75,6 +75,11 @@ public record DemoConfig(
         databaseUrls, replicaUrls, databaseUser, databasePassword, instance);
   }
 
+  public DemoConfig withProducts(int count) {
+    return new DemoConfig(host, jettyPort, nettyPort, shards, count, limit, limitWindowSeconds,
+        redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, instance);
+  }
+
   public DemoConfig withLimit(int requests, int windowSeconds) {
     return new DemoConfig(host, jettyPort, nettyPort, shards, products, requests, windowSeconds,
         redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, instance);

@@ -8,9 +8,20 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import dev.scaleblocks.core.http.RequestMatcher;
+import dev.scaleblocks.ratelimit.RateLimitPolicy;
+import dev.scaleblocks.ratelimit.RateLimiter;
+import dev.scaleblocks.ratelimit.RateLimiterBuilder;
+import dev.scaleblocks.ratelimit.http.HeaderStyle;
+import dev.scaleblocks.ratelimit.http.HttpRateLimit;
+import dev.scaleblocks.ratelimit.http.KeyResolver;
+import java.net.URI;
 import java.sql.SQLException;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
+import redis.clients.jedis.RedisClient;
 
 /**
  * Everything both servers share: the metrics registry, the shards, the cache, the limiter and the
@@ -22,8 +33,12 @@ final class DemoServices implements AutoCloseable {
   private final PrometheusMeterRegistry registry;
   private final Telemetry telemetry;
   private final Shards shards;
+  private final Catalog catalog;
   private final ProductStore products;
   private final RequestCorrelation correlation;
+  private final @Nullable RedisClient redis;
+  private final RateLimiter limiter;
+  private final HttpRateLimit rateLimit;
   private final JvmGcMetrics gcMetrics;
 
   DemoServices(DemoConfig config) throws SQLException {
@@ -36,12 +51,31 @@ final class DemoServices implements AutoCloseable {
     gcMetrics = new JvmGcMetrics();
     gcMetrics.bindTo(registry);
     this.telemetry = Telemetry.of(registry);
+    this.redis = config.redisUrl() == null ? null : RedisClient.create(URI.create(config.redisUrl()));
     this.shards = new Shards(config, telemetry);
-    Catalog catalog = new Catalog(shards);
+    this.catalog = new Catalog(shards);
     catalog.createAndSeed(config.products());
     this.products = new ProductStore(catalog);
     this.correlation =
         RequestCorrelation.builder().telemetry(telemetry).routeTag(DemoApi::route).build();
+
+    // one quota per client IP over /products/**, shared by both servers of this instance and,
+    // with Redis, by every instance on that Redis
+    RateLimitPolicy policy =
+        RateLimitPolicy.builder("per-ip")
+            .limit(config.limit(), Duration.ofSeconds(config.limitWindowSeconds()))
+            .build();
+    RateLimiterBuilder limiterBuilder = RateLimiter.builder(policy).telemetry(telemetry);
+    this.limiter =
+        (redis == null ? limiterBuilder.local() : limiterBuilder.redis(redis).keyPrefix("demo:rl:per-ip:"))
+            .build();
+    this.rateLimit =
+        HttpRateLimit.builder()
+            .route(RequestMatcher.path("/products/**"), limiter)
+            .keyResolver(KeyResolver.clientIp())
+            .headerStyle(HeaderStyle.IETF_AND_LEGACY)
+            .telemetry(telemetry)
+            .build();
   }
 
   DemoConfig config() {
@@ -60,18 +94,38 @@ final class DemoServices implements AutoCloseable {
     return correlation;
   }
 
+  HttpRateLimit rateLimit() {
+    return rateLimit;
+  }
+
+  Catalog catalog() {
+    return catalog;
+  }
+
   String scrape() {
     return registry.scrape();
   }
 
   Map<String, String> health() {
     Map<String, String> checks = new LinkedHashMap<>(shards.health());
+    if (redis != null) {
+      try {
+        checks.put("redis", "PONG".equals(redis.ping()) ? "UP" : "DOWN");
+      } catch (RuntimeException e) {
+        // the blocks keep serving without Redis (L1, local decisions); report it, stay ready
+        checks.put("redis", "UP (degraded: " + e.getClass().getSimpleName() + ")");
+      }
+    }
     return checks;
   }
 
   @Override
   public void close() {
+    limiter.close();
     shards.close();
+    if (redis != null) {
+      redis.close();
+    }
     gcMetrics.close();
     registry.close();
   }

@@ -2,6 +2,7 @@ package dev.scaleblocks.examples;
 
 import dev.scaleblocks.core.servlet.CorrelationFilter;
 import dev.scaleblocks.core.servlet.ServletRequestView;
+import dev.scaleblocks.ratelimit.servlet.RateLimitFilter;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -38,6 +39,8 @@ final class JettyServer implements AutoCloseable {
     EnumSet<DispatcherType> request = EnumSet.of(DispatcherType.REQUEST);
     // first: correlation ids and the request timer, so even rejected requests are logged and timed
     context.addFilter(new FilterHolder(new CorrelationFilter(services.correlation())), "/*", request);
+    // then the per-client-IP limit: RateLimit headers on every response, 429 past the quota
+    context.addFilter(new FilterHolder(new RateLimitFilter(services.rateLimit())), "/*", request);
     context.addServlet(new ServletHolder("api", new ApiServlet(api)), "/*");
     server.setHandler(context);
     server.start();

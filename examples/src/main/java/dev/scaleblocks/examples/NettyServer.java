@@ -2,6 +2,7 @@ package dev.scaleblocks.examples;
 
 import dev.scaleblocks.core.netty.CorrelationHandler;
 import dev.scaleblocks.core.netty.NettyRequestView;
+import dev.scaleblocks.ratelimit.netty.RateLimitHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -69,6 +70,7 @@ final class NettyServer implements AutoCloseable {
                     ChannelPipeline p = ch.pipeline();
                     p.addLast("codec", new HttpServerCodec());
                     p.addLast("correlation", new CorrelationHandler(services.correlation()));
+                    p.addLast("ratelimit", new RateLimitHandler(services.rateLimit()));
                     p.addLast("aggregator", new HttpObjectAggregator(64 * 1024));
                     p.addLast("api", new ApiHandler(api, blocking));
                   }

@@ -2,10 +2,11 @@ package dev.scaleblocks.examples;
 
 import com.zaxxer.hikari.HikariDataSource;
 import dev.scaleblocks.core.Telemetry;
-import dev.scaleblocks.core.hash.Hashing;
 import dev.scaleblocks.pooling.HealthSnapshot;
 import dev.scaleblocks.pooling.Pools;
 import dev.scaleblocks.pooling.ReadWriteDataSource;
+import dev.scaleblocks.sharding.ShardRouter;
+import dev.scaleblocks.sharding.ShardedDataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -17,23 +18,23 @@ import java.util.concurrent.ScheduledExecutorService;
 import javax.sql.DataSource;
 
 /**
- * The catalog's shards: one pooled data source per shard (in-memory H2 by default), or a
- * {@link ReadWriteDataSource} per shard (PostgreSQL primary + replica) when URLs are configured.
- * The product id is the shard key.
+ * The catalog's shards behind a {@link ShardedDataSource} (Jump consistent hash on the product
+ * id). Each shard is a pooled H2 in-memory database by default, or a {@link ReadWriteDataSource}
+ * (PostgreSQL primary + replica) when URLs are configured: its lazy connections go to the replica
+ * when made read-only before first use, so {@link #read} reads from the replica.
  *
  * <p>Thread-safe after construction.
  */
 final class Shards implements AutoCloseable {
 
-  private final List<String> names = new ArrayList<>();
-  private final Map<String, DataSource> primaries = new LinkedHashMap<>();
-  private final Map<String, DataSource> replicas = new LinkedHashMap<>();
-  private final List<AutoCloseable> closeables = new ArrayList<>();
-  private final List<ReadWriteDataSource> routed = new ArrayList<>();
+  private final List<AutoCloseable> pools = new ArrayList<>();
+  private final Map<String, ReadWriteDataSource> routed = new LinkedHashMap<>();
   private final ScheduledExecutorService scheduler;
+  private final ShardedDataSource sharded;
 
   Shards(DemoConfig config, Telemetry telemetry) {
     scheduler = Pools.newScheduler("demo-db", 1);
+    ShardRouter.Builder<DataSource> router = ShardRouter.jump();
     if (config.databaseUrls().isEmpty()) {
       for (int i = 0; i < config.shards(); i++) {
         String name = "shard-" + i;
@@ -47,7 +48,8 @@ final class Shards implements AutoCloseable {
                 .telemetry(telemetry)
                 .scheduler(scheduler)
                 .build();
-        add(name, pool, pool, pool);
+        pools.add(pool);
+        router.shard(name, pool);
       }
     } else {
       for (int i = 0; i < config.databaseUrls().size(); i++) {
@@ -63,10 +65,12 @@ final class Shards implements AutoCloseable {
           rw.replica(pool(config, config.replicaUrls().get(i)));
         }
         ReadWriteDataSource ds = rw.build();
-        routed.add(ds);
-        add(name, ds.readWrite(), ds.readOnly(), ds);
+        pools.add(ds);
+        routed.put(name, ds);
+        router.shard(name, ds);
       }
     }
+    sharded = ShardedDataSource.builder().router(router.build()).telemetry(telemetry).build();
   }
 
   private static Pools.Builder pool(DemoConfig config, String url) {
@@ -76,53 +80,59 @@ final class Shards implements AutoCloseable {
         .maximumPoolSize(8);
   }
 
-  private void add(String name, DataSource primary, DataSource replica, AutoCloseable owner) {
-    names.add(name);
-    primaries.put(name, primary);
-    replicas.put(name, replica);
-    closeables.add(owner);
-  }
-
-  List<String> names() {
-    return List.copyOf(names);
+  ShardedDataSource sharded() {
+    return sharded;
   }
 
   /** The shard a product lives on. */
   String shardOf(long productId) {
-    return names.get((int) Long.remainderUnsigned(Hashing.xxHash64(productId), names.size()));
+    return sharded.routers().current().shardFor(productId).name();
   }
 
-  DataSource primary(String shard) {
-    return primaries.get(shard);
+  /** A connection to the product's shard, for writes: the primary. */
+  Connection write(long productId) throws SQLException {
+    return sharded.getConnection(productId);
   }
 
-  DataSource replica(String shard) {
-    return replicas.get(shard);
+  /** A read-only connection to the product's shard: its replica when it has a serving one. */
+  Connection read(long productId) throws SQLException {
+    Connection c = sharded.getConnection(productId);
+    try {
+      c.setReadOnly(true);
+      return c;
+    } catch (SQLException | RuntimeException e) {
+      c.close();
+      throw e;
+    }
   }
 
-  /** Per shard: "UP" or what is wrong, for {@code /health}. */
+  /** Per shard: "UP" or what is wrong, for {@code /health}. Asks every shard in parallel. */
   Map<String, String> health() {
-    Map<String, String> out = new LinkedHashMap<>();
     if (!routed.isEmpty()) {
-      for (int i = 0; i < routed.size(); i++) {
-        HealthSnapshot h = routed.get(i).health();
-        out.put(names.get(i), h.ready() ? "UP (" + h.replicasServing() + " replicas serving)" : "DOWN " + h);
-      }
+      Map<String, String> out = new LinkedHashMap<>();
+      routed.forEach((name, rw) -> {
+        HealthSnapshot h = rw.health();
+        out.put(name, h.ready() ? "UP (" + h.replicasServing() + " replicas serving)" : "DOWN " + h);
+      });
       return out;
     }
-    for (String name : names) {
-      try (Connection c = primaries.get(name).getConnection()) {
-        out.put(name, c.isValid(1) ? "UP" : "DOWN");
-      } catch (SQLException e) {
-        out.put(name, "DOWN " + e.getMessage());
-      }
+    try {
+      return sharded.fanOut(shard -> {
+        try (Connection c = shard.handle().getConnection()) {
+          return c.isValid(1) ? "UP" : "DOWN";
+        }
+      });
+    } catch (RuntimeException e) {
+      Map<String, String> out = new LinkedHashMap<>();
+      out.put("shards", "DOWN " + e.getMessage());
+      return out;
     }
-    return out;
   }
 
   @Override
   public void close() {
-    for (AutoCloseable c : closeables) {
+    sharded.close();
+    for (AutoCloseable c : pools) {
       try {
         if (c instanceof ReadWriteDataSource rw) {
           rw.drain(Duration.ofSeconds(2));

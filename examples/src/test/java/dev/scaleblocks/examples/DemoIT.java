@@ -116,6 +116,56 @@ class DemoIT {
 
   @ParameterizedTest
   @MethodSource("servers")
+  void rateLimitHeadersOnEveryProductResponse(String server) throws Exception {
+    HttpResponse<String> r = get(server, "/products/5");
+    assertThat(r.headers().firstValue("RateLimit-Policy")).get().asString().contains("per-ip").contains("q=1000");
+    assertThat(r.headers().firstValue("RateLimit")).get().asString().contains("per-ip").contains("r=");
+    assertThat(r.headers().firstValue("X-RateLimit-Limit")).hasValue("1000");
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
+  void quotaExhaustedGets429WithRetryAfterButHealthStaysOpen(String server) throws Exception {
+    try (DemoApp small =
+        DemoApp.start(DemoConfig.defaults().withPorts(0, 0).withProducts(10).withLimit(3, 60))) {
+      int port = server.equals("jetty") ? small.jettyPort() : small.nettyPort();
+      String base = "http://127.0.0.1:" + port;
+      for (int i = 0; i < 3; i++) {
+        HttpResponse<String> ok = send(base + "/products/" + (i + 1));
+        assertThat(ok.statusCode()).isEqualTo(200);
+        assertThat(ok.headers().firstValue("X-RateLimit-Remaining")).hasValue(Integer.toString(2 - i));
+      }
+      HttpResponse<String> limited = send(base + "/products/1");
+      assertThat(limited.statusCode()).isEqualTo(429);
+      assertThat(limited.headers().firstValue("Retry-After")).isPresent();
+      assertThat(limited.headers().firstValue("Content-Type")).get().asString().startsWith("application/problem+json");
+      assertThat(limited.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
+      assertThat(limited.headers().firstValue("X-Request-Id")).isPresent();
+      // only /products/** is limited
+      assertThat(send(base + "/health").statusCode()).isEqualTo(200);
+      assertThat(send(base + "/metrics").body()).contains("scaleblocks_ratelimit_http_requests_total{");
+    }
+  }
+
+  private static HttpResponse<String> send(String url) throws Exception {
+    return HTTP.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
+  void productsAreSpreadOverTheShards(String server) throws Exception {
+    HttpResponse<String> r = get(server, "/shards");
+    assertThat(r.statusCode()).isEqualTo(200);
+    assertThat(r.body()).contains("\"shard-0\":").contains("\"shard-3\":");
+    // 1000 products over 4 shards by Jump hash: none empty, none with most of them
+    for (String part : r.body().replaceAll("[{}\"]", "").split(",")) {
+      assertThat(Long.parseLong(part.split(":")[1])).as(part).isBetween(150L, 350L);
+    }
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
   void unknownProductsAndBadIdsAreProblems(String server) throws Exception {
     assertThat(get(server, "/products/999999").statusCode()).isEqualTo(404);
     HttpResponse<String> bad = get(server, "/products/abc");
