@@ -92,6 +92,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   private final AtomicLong versionCounter;
   private final byte[] leaseOwner;
   private final L1Entry<V> notCached;
+  private static final int MAX_REPAIRS = 100_000;
+  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> repairs = new java.util.concurrent.ConcurrentLinkedQueue<>();
+  private final AtomicInteger repairCount = new AtomicInteger();
+  private final java.util.concurrent.atomic.LongAdder repairOverflow = new java.util.concurrent.atomic.LongAdder();
+  private final java.util.concurrent.locks.ReentrantLock repairLock = new java.util.concurrent.locks.ReentrantLock();
+  private final long tombstoneMillis;
 
   @SuppressWarnings("unchecked")
   DefaultTieredCache(CacheConfig config) {
@@ -109,6 +115,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     this.versionCounter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 20));
     this.leaseOwner = config.instanceId.getBytes(UTF_8);
     this.notCached = new L1Entry<>(null, 0, 0, 0, 0, 0);
+    this.tombstoneMillis = Math.max(10_000, 2 * config.leaseMillis);
 
     Caffeine<K, L1Entry<V>> builder =
         Caffeine.newBuilder()
@@ -273,11 +280,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     long stamp = stamp(key);
     RedisTier t = skipL2 ? null : l2;
     if (t == null) {
-      return loadAndStore(key, loader, stale, null, stamp, null, null);
+      return loadAndStore(key, loader, stale, null, stamp, null, null, null);
     }
     byte[] keyBytes = encodeKey(key);
     byte[] rkey = redisKey(keyBytes);
     byte[] raw = t.get(rkey);
+    byte[] expected = raw == RedisTier.UNAVAILABLE ? null : Envelope.versionBytes(raw);
     L1Entry<V> staleL2 = null;
     if (raw == RedisTier.UNAVAILABLE) {
       metrics.l2GetErrors.increment();
@@ -294,14 +302,15 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     } else {
       metrics.l2Misses.increment();
     }
-    if (config.leaseMillis > 0 && raw != RedisTier.UNAVAILABLE) {
-      return loadUnderLease(key, loader, stale, staleL2, stamp, rkey, t);
+    if (config.leaseMillis > 0 && expected != null) {
+      return loadUnderLease(key, loader, stale, staleL2, stamp, rkey, t, expected);
     }
-    return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t);
+    return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t, expected);
   }
 
   private L1Entry<V> loadUnderLease(K key, Function<? super K, ? extends @Nullable V> loader,
-      @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp, byte[] rkey, RedisTier t) {
+      @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp, byte[] rkey, RedisTier t,
+      byte[] expected) {
     byte[] leaseKey = concat(rkey, LEASE_SUFFIX);
     int lease = t.tryLease(leaseKey, leaseOwner, config.leaseMillis);
     if (lease == 0) {
@@ -319,6 +328,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         if (raw == RedisTier.UNAVAILABLE) {
           break;
         }
+        expected = Envelope.versionBytes(raw);
         if (raw != null) {
           long now = ticker.read();
           L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
@@ -331,7 +341,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       }
     }
     try {
-      return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t);
+      return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t, expected);
     } finally {
       if (lease == 1) {
         t.releaseLease(leaseKey, leaseOwner);
@@ -341,7 +351,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private L1Entry<V> loadAndStore(K key, Function<? super K, ? extends @Nullable V> loader,
       @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp,
-      byte @Nullable [] rkey, @Nullable RedisTier t) {
+      byte @Nullable [] rkey, @Nullable RedisTier t, byte @Nullable [] expected) {
     Span span = tracer.spanBuilder("cache.load").setAttribute("scaleblocks.cache", name).startSpan();
     long start = ticker.read();
     V value;
@@ -364,7 +374,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     metrics.loadSuccess.increment();
     metrics.recordLoad(ticker.read() - start);
     span.end();
-    return store(key, value, stamp, rkey, t, false);
+    return store(key, value, stamp, rkey, t, expected == null ? null : expected);
   }
 
   private @Nullable L1Entry<V> staleFallback(@Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2) {
@@ -382,11 +392,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   }
 
   /**
-   * Writes a loaded or put value to both tiers. Loads ({@code isPut == false}) write only if no
-   * invalidation raced them; oversized loaded values are returned but cached nowhere.
+   * Writes a loaded or put value to both tiers. A put ({@code expected == null}) overwrites L2; a
+   * load writes L1 only if no local or received invalidation raced it, and L2 only if L2 still
+   * holds the version the load saw. Oversized loaded values are returned but cached nowhere.
    */
   private L1Entry<V> store(K key, @Nullable V value, long stamp, byte @Nullable [] rkey,
-      @Nullable RedisTier t, boolean isPut) {
+      @Nullable RedisTier t, byte @Nullable [] expected) {
+    boolean isPut = expected == null;
     if (value == null && config.negativeTtlNanos == 0) {
       return notCached;
     }
@@ -412,8 +424,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     boolean current = installL1(key, entry, stamp);
     if (t != null && rkey != null && (isPut || current)) {
       byte[] envelope = Envelope.encode(valueBytes, entry.version, entry.writeMillis, entry.writeMillis + l2Millis);
-      if (!t.set(rkey, envelope, l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos))) {
+      long px = l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos);
+      boolean ok = isPut ? t.set(rkey, envelope, px) : t.setIfVersion(rkey, envelope, px, expected);
+      if (!ok) {
         metrics.l2WriteFailures.increment();
+        if (isPut) {
+          scheduleRepair(rkey);
+        }
       }
     }
     return entry;
@@ -432,6 +449,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     Envelope env = Envelope.parse(raw);
     if (env == null) {
       metrics.decodeFailures.increment();
+      return null;
+    }
+    if (env.tombstone) {
       return null;
     }
     V value = null;
@@ -489,10 +509,11 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     long stamp = stamp(key);
     RedisTier t = l2;
     if (t == null) {
-      return loadAndStore(key, loader, old, null, stamp, null, null);
+      return loadAndStore(key, loader, old, null, stamp, null, null, null);
     }
     byte[] rkey = redisKey(encodeKey(key));
     byte[] raw = t.get(rkey);
+    byte[] expected = raw == RedisTier.UNAVAILABLE ? null : Envelope.versionBytes(raw);
     if (raw != null && raw != RedisTier.UNAVAILABLE) {
       Envelope env = Envelope.parse(raw);
       long now = ticker.read();
@@ -505,7 +526,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         }
       }
     }
-    return loadAndStore(key, loader, old, null, stamp, rkey, t);
+    return loadAndStore(key, loader, old, null, stamp, rkey, t, expected);
   }
 
   @Override
@@ -591,6 +612,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
     RedisTier t = skipL2 ? null : l2;
     Map<K, byte[]> rkeys = new LinkedHashMap<>();
+    Map<K, byte[]> expected = new java.util.HashMap<>();
     if (t != null) {
       List<K> order = new ArrayList<>(missing);
       List<byte[]> redisKeys = new ArrayList<>(order.size());
@@ -607,6 +629,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         for (int i = 0; i < order.size(); i++) {
           K key = order.get(i);
           byte[] raw = values.get(i);
+          expected.put(key, Envelope.versionBytes(raw));
           L1Entry<V> fromL2 = raw == null ? null : fromEnvelope(key, raw, after);
           if (fromL2 != null && after < fromL2.freshUntil) {
             metrics.l2Hits.increment();
@@ -662,9 +685,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     List<byte[]> writeKeys = new ArrayList<>();
     List<byte[]> writeValues = new ArrayList<>();
     List<Long> writePx = new ArrayList<>();
+    List<byte[]> writeExpected = new ArrayList<>();
     for (K key : missing) {
       V value = loaded.get(key);
-      L1Entry<V> entry = storeL1ForBulk(key, value, stamps.get(key), t, rkeys.get(key), writeKeys, writeValues, writePx);
+      byte[] exp = expected.get(key);
+      // keys whose L2 read failed are not written: nothing to compare with
+      byte[] rk = exp == null ? null : rkeys.get(key);
+      int before = writeKeys.size();
+      L1Entry<V> entry = storeL1ForBulk(key, value, stamps.get(key), t, rk, writeKeys, writeValues, writePx);
+      if (writeKeys.size() > before) {
+        writeExpected.add(exp);
+      }
       if (entry.value != null) {
         result.put(key, entry.value);
       }
@@ -674,7 +705,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       for (int i = 0; i < px.length; i++) {
         px[i] = writePx.get(i);
       }
-      if (!t.setAll(writeKeys, writeValues, px)) {
+      if (!t.setAllIfVersion(writeKeys, writeValues, px, writeExpected)) {
         metrics.l2WriteFailures.add(writeKeys.size());
       }
     }
@@ -731,7 +762,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private void writeOne(K key, V value, byte @Nullable [] keyBytes, byte @Nullable [] rkey, @Nullable RedisTier t) {
     bump(key);
-    store(key, value, stamp(key), rkey, t, true);
+    store(key, value, stamp(key), rkey, t, null);
     InvalidationBus b = bus;
     if (b != null && keyBytes != null) {
       b.publishKeys(List.of(keyBytes));
@@ -782,6 +813,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     if (t != null && !rkeys.isEmpty()) {
       if (!t.setAll(rkeys, envelopes, px)) {
         metrics.l2WriteFailures.add(rkeys.size());
+        for (byte[] rk : rkeys) {
+          scheduleRepair(rk);
+        }
       }
       InvalidationBus b = bus;
       if (b != null) {
@@ -814,14 +848,87 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       l1.invalidate(key);
     }
     if (t != null && !rkeys.isEmpty()) {
-      if (!t.del(rkeys)) {
+      if (!writeTombstones(t, rkeys)) {
         metrics.l2WriteFailures.add(rkeys.size());
+        for (byte[] rk : rkeys) {
+          scheduleRepair(rk);
+        }
       }
       InvalidationBus b = bus;
       if (b != null) {
         b.publishKeys(keyBytes);
       }
     }
+  }
+
+  private boolean writeTombstones(RedisTier t, List<byte[]> rkeys) {
+    List<byte[]> tombstones = new ArrayList<>(rkeys.size());
+    long[] px = new long[rkeys.size()];
+    long wall = wallMillis(ticker.read());
+    for (int i = 0; i < px.length; i++) {
+      tombstones.add(Envelope.tombstone(nextVersion(), wall));
+      px[i] = tombstoneMillis;
+    }
+    return t.setAll(rkeys, tombstones, px);
+  }
+
+  /**
+   * Remembers a key whose put or invalidation could not reach Redis: once Redis answers again, a
+   * tombstone replaces whatever older value L2 still holds and the other instances are told again.
+   */
+  private void scheduleRepair(byte[] rkey) {
+    if (repairCount.incrementAndGet() > MAX_REPAIRS) {
+      repairCount.decrementAndGet();
+      repairOverflow.increment();
+      log.error("cache {}: more than {} keys could not be written to redis; some may stay stale in L2 "
+          + "until their TTL", name, MAX_REPAIRS);
+      return;
+    }
+    repairs.add(rkey);
+  }
+
+  /** Retries the tombstones of failed writes; runs on the publisher thread and before writes. */
+  void repair() {
+    RedisTier t = l2;
+    if (t == null || repairs.isEmpty() || !repairLock.tryLock()) {
+      return;
+    }
+    try {
+      List<byte[]> batch = new ArrayList<>();
+      byte[] k;
+      while (batch.size() < 1000 && (k = repairs.poll()) != null) {
+        batch.add(k);
+      }
+      if (batch.isEmpty()) {
+        return;
+      }
+      if (writeTombstones(t, batch)) {
+        repairCount.addAndGet(-batch.size());
+        InvalidationBus b = bus;
+        if (b != null) {
+          List<byte[]> keyBytes = new ArrayList<>(batch.size());
+          for (byte[] rk : batch) {
+            keyBytes.add(java.util.Arrays.copyOfRange(rk, config.keyPrefix.length, rk.length));
+          }
+          b.publishKeys(keyBytes);
+        }
+        log.info("cache {}: {} key(s) that missed redis during an outage are repaired", name, batch.size());
+      } else {
+        repairs.addAll(batch);
+      }
+    } finally {
+      repairLock.unlock();
+    }
+  }
+
+  /** Test hook: keys waiting for a repair. */
+  int pendingRepairs() {
+    return repairCount.get();
+  }
+
+  @Override
+  public void onTick() {
+    repair();
   }
 
   @Override
@@ -974,6 +1081,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     l1.invalidateAll();
     metrics.l1Clears.increment();
     log.debug("cache {}: L1 cleared: {}", name, reason);
+  }
+
+  /** Test hook: what L1 holds for {@code key}, without touching L2, stats or deadlines. */
+  @Nullable V peekL1(K key) {
+    L1Entry<V> e = l1Map.get(key);
+    return e == null ? null : e.value;
   }
 
   /** Test hook: the invalidation subscription's state. */

@@ -8,7 +8,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  *   0      magic 0x5B
- *   1      flags (bit 0: negative entry, no value bytes)
+ *   1      flags (bit 0: negative entry, bit 1: tombstone; neither has value bytes)
  *   2..9   version, big-endian
  *   10..17 write time, epoch millis
  *   18..25 logical expiry, epoch millis (the physical PX adds the stale-if-error window)
@@ -20,15 +20,19 @@ final class Envelope {
   static final int HEADER = 26;
   private static final byte MAGIC = 0x5B;
   private static final byte NEGATIVE = 1;
+  private static final byte TOMBSTONE = 2;
 
   final boolean negative;
+  final boolean tombstone;
   final long version;
   final long writeMillis;
   final long expiryMillis;
   final byte[] raw;
 
-  private Envelope(boolean negative, long version, long writeMillis, long expiryMillis, byte[] raw) {
+  private Envelope(boolean negative, boolean tombstone, long version, long writeMillis, long expiryMillis,
+      byte[] raw) {
     this.negative = negative;
+    this.tombstone = tombstone;
     this.version = version;
     this.writeMillis = writeMillis;
     this.expiryMillis = expiryMillis;
@@ -55,10 +59,29 @@ final class Envelope {
       return null;
     }
     boolean negative = (raw[1] & NEGATIVE) != 0;
-    if (negative && raw.length != HEADER) {
+    boolean tombstone = (raw[1] & TOMBSTONE) != 0;
+    if ((negative || tombstone) && raw.length != HEADER) {
       return null;
     }
-    return new Envelope(negative, getLong(raw, 2), getLong(raw, 10), getLong(raw, 18), raw);
+    return new Envelope(negative, tombstone, getLong(raw, 2), getLong(raw, 10), getLong(raw, 18), raw);
+  }
+
+  /**
+   * What an invalidation leaves in L2 for a short while: "no value, load it", with a fresh version
+   * so that a load that started before the invalidation cannot write its older result over it.
+   */
+  static byte[] tombstone(long version, long writeMillis) {
+    byte[] out = encode(null, version, writeMillis, writeMillis);
+    out[1] = TOMBSTONE;
+    return out;
+  }
+
+  /** The version bytes of whatever L2 held (for a compare-and-set), empty when it held nothing. */
+  static byte[] versionBytes(byte @Nullable [] raw) {
+    if (raw == null || raw.length < 10) {
+      return new byte[0];
+    }
+    return java.util.Arrays.copyOfRange(raw, 2, 10);
   }
 
   byte[] valueBytes() {

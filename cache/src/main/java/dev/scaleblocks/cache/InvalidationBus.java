@@ -61,6 +61,9 @@ final class InvalidationBus implements AutoCloseable {
 
     /** Drop the whole L1: {@code lost} messages may have been missed ({@code 0} when unknown). */
     void onClearAll(String reason, long lost);
+
+    /** Called on the publisher thread about once per heartbeat interval. */
+    void onTick();
   }
 
   private final RedisTier tier;
@@ -80,7 +83,7 @@ final class InvalidationBus implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean connected;
   private volatile @Nullable Connection connection;
-  private volatile long firstUnconfirmedPublish;
+  private volatile long lastOwnConfirmed;
   private long sequence;
 
   InvalidationBus(RedisTier tier, Listener listener, CacheMetrics metrics, String cacheName,
@@ -185,6 +188,7 @@ final class InvalidationBus implements AutoCloseable {
         long now = System.nanoTime();
         if (now - lastHeartbeat >= heartbeatNanos) {
           lastHeartbeat = now;
+          listener.onTick();
           sendHeartbeat();
           checkOwnMessages(now);
         }
@@ -208,18 +212,21 @@ final class InvalidationBus implements AutoCloseable {
   }
 
   private void publish(byte[] message) {
-    if (tier.publish(channel, message) && firstUnconfirmedPublish == 0) {
-      firstUnconfirmedPublish = Math.max(1, System.nanoTime());
-    }
+    tier.publish(channel, message);
   }
 
-  /** A subscription that stopped delivering our own messages is dead even if its socket is open. */
+  /**
+   * Our own heartbeats come back through the subscription. When they stop (Redis unreachable,
+   * a silently dead connection, the breaker open) other instances' messages may be lost too, so
+   * the subscription is dropped, which clears L1 once, and re-established when Redis answers.
+   */
   private void checkOwnMessages(long now) {
-    long first = firstUnconfirmedPublish;
-    if (connected && first != 0 && now - first > 3 * heartbeatNanos) {
-      log.warn("cache {}: own invalidation messages not received for {} ms, resubscribing",
-          cacheName, (now - first) / 1_000_000);
-      firstUnconfirmedPublish = 0;
+    long last = lastOwnConfirmed;
+    if (connected && now - last > 3 * heartbeatNanos) {
+      log.warn("cache {}: own invalidation heartbeats not received for {} ms, resubscribing",
+          cacheName, (now - last) / 1_000_000);
+      connected = false;
+      listener.onClearAll("heartbeats lost", 0);
       dropSubscription();
     }
   }
@@ -293,8 +300,8 @@ final class InvalidationBus implements AutoCloseable {
 
   private void onSubscribed() {
     lastSeen.clear();
+    lastOwnConfirmed = System.nanoTime();
     connected = true;
-    firstUnconfirmedPublish = 0;
     log.info("cache {}: invalidation channel subscribed as instance {}", cacheName, instanceIdString);
     listener.onClearAll("subscribed", 0);
     firstSubscription.countDown();
@@ -319,7 +326,7 @@ final class InvalidationBus implements AutoCloseable {
     b.get(sender);
     long seq = b.getLong();
     if (java.util.Arrays.equals(sender, instanceId)) {
-        firstUnconfirmedPublish = 0;
+      lastOwnConfirmed = System.nanoTime();
       return;
     }
     String from = new String(sender, UTF_8);

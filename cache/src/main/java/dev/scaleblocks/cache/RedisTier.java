@@ -47,6 +47,14 @@ final class RedisTier {
           "cache-release-lease",
           "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0");
 
+  /** SET only if the key still holds the version the load saw (or still nothing). Bytes 3..10 hold the version. */
+  private static final RedisScript SET_IF_VERSION =
+      RedisScript.of(
+          "cache-set-if-version",
+          "local cur = redis.call('GET', KEYS[1]) "
+              + "if (cur == false and ARGV[2] == '') or (cur and ARGV[2] ~= '' and string.sub(cur, 3, 10) == ARGV[2]) then "
+              + "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) return 1 end return 0");
+
   private final UnifiedJedis client;
   private final boolean cluster;
   private final CircuitBreaker breaker;
@@ -145,6 +153,33 @@ final class RedisTier {
   /** SET key value PX millis. */
   boolean set(byte[] key, byte[] value, long pxMillis) {
     return call("SET", setTimer, () -> client.set(key, value, SetParams.setParams().px(pxMillis))) != null;
+  }
+
+  /**
+   * Writes a loaded value only if L2 still holds what the load saw ({@code expectedVersion}, or
+   * nothing when empty): a put or an invalidation in between wins. One EVALSHA.
+   */
+  boolean setIfVersion(byte[] key, byte[] value, long pxMillis, byte[] expectedVersion) {
+    return call("EVALSHA", setTimer, () -> scripts.evalBinary(SET_IF_VERSION, List.of(key),
+        List.of(value, expectedVersion, Long.toString(pxMillis).getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) != null;
+  }
+
+  /** {@link #setIfVersion} for many keys in one pipeline (one round trip per node). */
+  boolean setAllIfVersion(List<byte[]> keys, List<byte[]> values, long[] pxMillis, List<byte[]> expected) {
+    if (keys.size() == 1) {
+      return setIfVersion(keys.get(0), values.get(0), pxMillis[0], expected.get(0));
+    }
+    byte[] source = SET_IF_VERSION.source().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return call("EVAL", setTimer, () -> {
+      try (AbstractPipeline p = client.pipelined()) {
+        for (int i = 0; i < keys.size(); i++) {
+          p.eval(source, List.of(keys.get(i)), List.of(values.get(i), expected.get(i),
+              Long.toString(pxMillis[i]).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
+        }
+        p.sync();
+      }
+      return Boolean.TRUE;
+    }) != null;
   }
 
   /** Several SETs in one pipeline (one round trip per node). */
