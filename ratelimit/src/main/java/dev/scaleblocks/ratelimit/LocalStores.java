@@ -80,7 +80,8 @@ final class LocalStores {
       return b.build();
     }
 
-    long size() {
+    @Override
+    public long keys() {
       return buckets.estimatedSize();
     }
 
@@ -167,7 +168,8 @@ final class LocalStores {
       this.ticker = ticker;
     }
 
-    long size() {
+    @Override
+    public long keys() {
       return cells.estimatedSize();
     }
 

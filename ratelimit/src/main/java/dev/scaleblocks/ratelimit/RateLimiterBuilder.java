@@ -9,6 +9,7 @@ import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.redis.ScriptRunner;
+import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -256,7 +257,9 @@ public final class RateLimiterBuilder {
             "keyPrefix, storeTimeout, failurePolicy, leasing, storeThreads, storeQueueCapacity and "
                 + "circuitBreaker apply to the redis store only");
       }
-      decider = Decider.local(LocalStores.create(algorithm, limits, keys, t, cacheExecutor));
+      Store local = LocalStores.create(algorithm, limits, keys, t, cacheExecutor);
+      gaugeKeys(tel, local, "local");
+      decider = Decider.local(local);
     } else {
       Duration timeout = storeTimeout != null ? storeTimeout : Duration.ofMillis(100);
       String prefix = keyPrefix != null ? keyPrefix : "scaleblocks:rl:" + policy.name() + ":";
@@ -269,6 +272,7 @@ public final class RateLimiterBuilder {
         LimitSpec[] shares = specs(shares(policy.limits(), fallbackInstances), algorithm);
         fallback = LocalStores.create(algorithm, shares, keys, t, cacheExecutor);
         fallbackCapacity = capacity(shares);
+        gaugeKeys(tel, fallback, "fallback");
       }
       CircuitBreaker cb = breaker != null ? breaker
           : CircuitBreaker.builder("ratelimit-" + policy.name())
@@ -287,6 +291,14 @@ public final class RateLimiterBuilder {
           executor, timeout, t, leasePermits, hold, keys, tel.meterRegistry());
     }
     return new DefaultRateLimiter(policy, limits, decider, shadow, t, sleeper, tel.meterRegistry());
+  }
+
+  private void gaugeKeys(Telemetry tel, Store store, String kind) {
+    Gauge.builder("scaleblocks.ratelimit.keys", store, Store::keys)
+        .tag("policy", policy.name())
+        .tag("store", kind)
+        .description("keys whose state is held in memory")
+        .register(tel.meterRegistry());
   }
 
   private static List<Limit> shares(List<Limit> limits, int instances) {

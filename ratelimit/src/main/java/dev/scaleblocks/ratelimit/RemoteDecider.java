@@ -235,9 +235,9 @@ final class RemoteDecider implements Decider {
 
   /** Runs on the store executor. */
   private Outcome callStore(String key, long permits) throws InterruptedException, TimeoutException {
-    storeCalls.increment();
     Cache<String, LeaseCell> leaseCache = leases;
     if (leaseCache == null) {
+      storeCalls.increment();
       return store.decide(key, permits, permits);
     }
     LeaseCell cell = leaseCache.get(key, k -> new LeaseCell());
@@ -248,8 +248,10 @@ final class RemoteDecider implements Decider {
       long now = ticker.read();
       Outcome served = cell.tryServe(permits, now);
       if (served != null) {
+        leaseHits.increment();
         return served;
       }
+      storeCalls.increment();
       Outcome o = store.decide(key, permits, Math.max(permits, leasePermits));
       if (o.allowed() && o.granted() > permits) {
         long hold = Math.min(leaseHoldNanos, Math.max(1, o.resetMillis()) * 1_000_000L);

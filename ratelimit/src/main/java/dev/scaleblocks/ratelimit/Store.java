@@ -8,4 +8,9 @@ interface Store {
    * {@code maxPermits} (a lease) when that many are available.
    */
   Outcome decide(String key, long permits, long maxPermits);
+
+  /** Keys held in memory (approximately), or -1 for a remote store. */
+  default long keys() {
+    return -1;
+  }
 }

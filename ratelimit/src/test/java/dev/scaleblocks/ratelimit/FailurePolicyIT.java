@@ -1,0 +1,143 @@
+package dev.scaleblocks.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.breaker.CircuitBreaker;
+import dev.scaleblocks.core.testing.ThrowawayRedis;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Fail open, fail closed and local fallback against a throw-away redis-server that is killed or
+ * paused: every decision arrives within the store timeout (plus a generous margin), the store's
+ * bounded queue never lets work pile up, and each switch is counted.
+ */
+class FailurePolicyIT {
+
+  private static final Duration TIMEOUT = Duration.ofMillis(200);
+  private static final long MARGIN_MILLIS = 800;
+
+  private ThrowawayRedis redis;
+  private UnifiedJedis client;
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+
+  @BeforeEach
+  void start() {
+    redis = ThrowawayRedis.start();
+    client = RedisClient.builder().hostAndPort(redis.host(), redis.port())
+        .clientConfig(DefaultJedisClientConfig.builder()
+            .socketTimeoutMillis(2000).connectionTimeoutMillis(500).build())
+        .build();
+  }
+
+  @AfterEach
+  void stop() {
+    client.close();
+    redis.close();
+  }
+
+  private RateLimiterBuilder limiter(FailurePolicy failurePolicy) {
+    RateLimitPolicy policy = RateLimitPolicy.builder("fail-" + failurePolicy)
+        .algorithm(Algorithm.FIXED_WINDOW).limit(10, Duration.ofMinutes(1)).build();
+    RateLimiterBuilder b = RateLimiter.builder(policy).redis(client).storeTimeout(TIMEOUT)
+        .telemetry(Telemetry.of(registry))
+        .circuitBreaker(CircuitBreaker.builder("redis-" + failurePolicy)
+            .minimumNumberOfCalls(4).slidingWindowSize(4)
+            .waitDurationInOpenState(Duration.ofMillis(300)).permittedCallsInHalfOpenState(1)
+            .telemetry(Telemetry.of(registry)).build());
+    return failurePolicy == FailurePolicy.LOCAL_FALLBACK
+        ? b.localFallback(2) : b.failurePolicy(failurePolicy);
+  }
+
+  private double counter(String name, String... tags) {
+    return registry.get(name).tags(tags).counter().count();
+  }
+
+  private static Decision timed(RateLimiter limiter, String key) {
+    long start = System.nanoTime();
+    Decision d = limiter.tryAcquire(key);
+    long took = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+    assertThat(took).as("decided within the timeout").isLessThan(TIMEOUT.toMillis() + MARGIN_MILLIS);
+    return d;
+  }
+
+  @ParameterizedTest
+  @EnumSource(FailurePolicy.class)
+  void killedRedis(FailurePolicy failurePolicy) {
+    String mode = failurePolicy.name().toLowerCase(java.util.Locale.ROOT);
+    try (RateLimiter limiter = limiter(failurePolicy).build()) {
+      assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+      assertThat(counter("scaleblocks.ratelimit.fallbacks", "mode", mode)).isZero();
+
+      redis.kill();
+      List<Decision> decisions = new ArrayList<>();
+      for (int i = 0; i < 12; i++) {
+        decisions.add(timed(limiter, "k"));
+      }
+      long allowed = decisions.stream().filter(Decision::allowed).count();
+      switch (failurePolicy) {
+        case FAIL_OPEN -> assertThat(allowed).isEqualTo(12);
+        case FAIL_CLOSED -> {
+          assertThat(allowed).isZero();
+          assertThat(decisions).allSatisfy(d -> assertThat(d.retryAfter()).isEqualTo(Duration.ofSeconds(1)));
+        }
+        case LOCAL_FALLBACK -> {
+          assertThat(allowed).as("quota 10 shared by 2 instances").isEqualTo(5);
+          assertThat(decisions.get(11).limit()).isEqualTo(5);
+        }
+      }
+      assertThat(counter("scaleblocks.ratelimit.fallbacks", "mode", mode)).isEqualTo(12);
+      assertThat(counter("scaleblocks.ratelimit.store.switches", "to", mode)).isEqualTo(1);
+      assertThat(counter("scaleblocks.breaker.transitions", "from", "closed", "to", "open")).isEqualTo(1);
+
+      redis.restart();
+      await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+        timed(limiter, "k");
+        assertThat(counter("scaleblocks.ratelimit.store.switches", "to", "store")).isEqualTo(1);
+      });
+      // the restarted server is empty: the key starts over, in Redis
+      assertThat(limiter.tryAcquire("other").remaining()).isEqualTo(9);
+    }
+  }
+
+  @Test
+  void pausedRedisAnswersWithinTheTimeoutAndQueuesStayBounded() throws Exception {
+    try (RateLimiter limiter = limiter(FailurePolicy.FAIL_CLOSED).storeThreads(2)
+        .storeQueueCapacity(8).build()) {
+      assertThat(limiter.tryAcquire("k").allowed()).isTrue();
+      redis.pause();
+      try {
+        Decision d = timed(limiter, "k");
+        assertThat(d.allowed()).isFalse();
+
+        long start = System.nanoTime();
+        List<CompletableFuture<Decision>> futures = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+          futures.add(limiter.tryAcquireAsync("k", 1));
+        }
+        long submitMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start);
+        assertThat(submitMillis).as("the calling thread never waits on Redis").isLessThan(MARGIN_MILLIS);
+        CompletableFuture.allOf(futures.toArray(CompletableFuture[]::new))
+            .get(TIMEOUT.toMillis() + MARGIN_MILLIS, TimeUnit.MILLISECONDS);
+        assertThat(futures).allSatisfy(f -> assertThat(f.join().allowed()).isFalse());
+        assertThat(counter("scaleblocks.ratelimit.fallbacks", "mode", "fail_closed")).isEqualTo(201);
+      } finally {
+        redis.resume();
+      }
+    }
+  }
+}

@@ -1,0 +1,169 @@
+package dev.scaleblocks.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.testing.FakeTicker;
+import dev.scaleblocks.core.testing.TestServices;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Leasing on the real Redis: round trips drop about k× and admissions over any interval exceed the
+ * policy's allowance by at most {@code instances × k}.
+ */
+class LeasingIT {
+
+  private static UnifiedJedis jedis;
+
+  @BeforeAll
+  static void connect() {
+    jedis = RedisClients.standalone();
+  }
+
+  @AfterAll
+  static void close() {
+    jedis.close();
+  }
+
+  private static double count(SimpleMeterRegistry registry, String source) {
+    return registry.get("scaleblocks.ratelimit.decisions.source").tag("source", source).counter().count();
+  }
+
+  /**
+   * Fake time, four instances, requests spread over them at random: every interval between two
+   * admissions is checked against {@code capacity + interval × rate + instances × k}.
+   */
+  @Test
+  void overAdmissionOverAnyIntervalIsBoundedByInstancesTimesLease() {
+    int instances = 4;
+    long k = 10;
+    long quota = 100;
+    FakeTicker ticker = new FakeTicker(TimeUnit.DAYS.toNanos(20_000));
+    RateLimitPolicy policy = RateLimitPolicy.builder("lease").limit(quota, Duration.ofSeconds(1)).build();
+    String prefix = "scaleblocks:test:lease:" + UUID.randomUUID() + ":";
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    List<RateLimiter> limiters = new ArrayList<>();
+    for (int i = 0; i < instances; i++) {
+      limiters.add(RateLimiter.builder(policy).redis(jedis).keyPrefix(prefix)
+          .leasing(k, Duration.ofSeconds(10)).redisClock(ticker).ticker(ticker)
+          .storeTimeout(Duration.ofSeconds(5)).failurePolicy(FailurePolicy.FAIL_CLOSED)
+          .telemetry(Telemetry.of(registry)).build());
+    }
+    SplittableRandom random = new SplittableRandom(7);
+    List<Long> admittedAt = new ArrayList<>();
+    long decisions = 0;
+    for (int step = 0; step < 3000; step++) {
+      ticker.advanceMillis(random.nextInt(4));
+      RateLimiter limiter = limiters.get(random.nextInt(instances));
+      for (int burst = random.nextInt(3); burst >= 0; burst--) {
+        decisions++;
+        if (limiter.tryAcquire("hot").allowed()) {
+          admittedAt.add(TimeUnit.NANOSECONDS.toMillis(ticker.read()));
+        }
+      }
+    }
+    long worstExcess = Long.MIN_VALUE;
+    for (int i = 0; i < admittedAt.size(); i++) {
+      for (int j = i; j < admittedAt.size(); j++) {
+        long span = admittedAt.get(j) - admittedAt.get(i);
+        long allowance = quota + span * quota / 1000;
+        worstExcess = Math.max(worstExcess, (j - i + 1) - allowance);
+      }
+    }
+    assertThat(worstExcess).as("admissions beyond the allowance over the worst interval")
+        .isLessThanOrEqualTo(instances * k);
+    long first = admittedAt.get(0);
+    long last = admittedAt.get(admittedAt.size() - 1);
+    assertThat((long) admittedAt.size()).as("over the whole run, never more than taken from Redis")
+        .isLessThanOrEqualTo(quota + (last - first) * quota / 1000);
+    assertThat(decisions).as("saturated").isGreaterThan(2L * admittedAt.size());
+    assertThat(count(registry, "lease")).as("decisions served from leases").isPositive();
+  }
+
+  /**
+   * Real threads, real Redis time, a busy key below its limit (the common case): round trips fall
+   * by about k, and admissions stay within the bound.
+   */
+  @Test
+  void roundTripsFallAboutKFold() throws Exception {
+    int instances = 4;
+    int threads = 4;
+    long k = 20;
+    long quota = 1_000_000;
+    RateLimitPolicy policy = RateLimitPolicy.builder("lease-rt").limit(quota, Duration.ofSeconds(1)).build();
+    String prefix = "scaleblocks:test:lease:" + UUID.randomUUID() + ":";
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    List<RateLimiter> limiters = new ArrayList<>();
+    List<UnifiedJedis> clients = new ArrayList<>();
+    for (int i = 0; i < instances; i++) {
+      UnifiedJedis client = RedisClients.standalone();
+      clients.add(client);
+      limiters.add(RateLimiter.builder(policy).redis(client).keyPrefix(prefix).leasing(k)
+          .storeTimeout(Duration.ofSeconds(5)).failurePolicy(FailurePolicy.FAIL_CLOSED)
+          .telemetry(Telemetry.of(registry)).build());
+    }
+    AtomicLong admitted = new AtomicLong();
+    AtomicLong decisions = new AtomicLong();
+    CountDownLatch go = new CountDownLatch(1);
+    List<Thread> running = new ArrayList<>();
+    for (RateLimiter limiter : limiters) {
+      for (int t = 0; t < threads; t++) {
+        Thread thread = new Thread(() -> {
+          try {
+            go.await();
+          } catch (InterruptedException e) {
+            return;
+          }
+          long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(1000);
+          while (System.nanoTime() < end) {
+            decisions.incrementAndGet();
+            if (limiter.tryAcquire("hot").allowed()) {
+              admitted.incrementAndGet();
+            }
+          }
+        });
+        thread.start();
+        running.add(thread);
+      }
+    }
+    InetSocketAddress address = TestServices.redis();
+    long before;
+    long after;
+    try (Jedis time = new Jedis(address.getHostString(), address.getPort())) {
+      before = millis(time);
+      go.countDown();
+      for (Thread thread : running) {
+        thread.join();
+      }
+      after = millis(time);
+    } finally {
+      limiters.forEach(RateLimiter::close);
+      clients.forEach(UnifiedJedis::close);
+    }
+    long allowance = quota + (after - before) * quota / 1000;
+    assertThat(admitted.get()).isLessThanOrEqualTo(allowance + instances * k);
+    assertThat(admitted.get()).as("below the limit, all admitted").isEqualTo(decisions.get());
+    double storeCalls = count(registry, "store");
+    assertThat(storeCalls).as("round trips for %d decisions", decisions.get())
+        .isLessThanOrEqualTo(decisions.get() / (k / 2.0));
+  }
+
+  private static long millis(Jedis jedis) {
+    List<String> t = jedis.time();
+    return Long.parseLong(t.get(0)) * 1000 + Long.parseLong(t.get(1)) / 1000;
+  }
+}

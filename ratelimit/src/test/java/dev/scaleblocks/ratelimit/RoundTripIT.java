@@ -1,0 +1,78 @@
+package dev.scaleblocks.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scaleblocks.core.testing.ThrowawayRedis;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * One decision, one round trip: on a private redis-server (so no one else's commands count),
+ * {@code INFO commandstats} shows exactly one EVALSHA per decision and no other command sent by
+ * the client; every key the script wrote carries a TTL.
+ */
+class RoundTripIT {
+
+  /** Commands run inside the script, not sent by the client. */
+  private static final Set<String> SCRIPT_INTERNAL = Set.of("hmget", "hset", "pexpire", "time", "info");
+
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void exactlyOneEvalshaPerDecision(Algorithm algorithm) {
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        UnifiedJedis client = RedisClient.create(redis.host(), redis.port());
+        Jedis admin = new Jedis(redis.host(), redis.port())) {
+      RateLimitPolicy policy = RateLimitPolicy.builder("rt").algorithm(algorithm)
+          .limit(50, Duration.ofSeconds(1)).limit(1000, Duration.ofHours(1)).build();
+      try (RateLimiter limiter = RateLimiter.builder(policy).redis(client)
+          .failurePolicy(FailurePolicy.FAIL_CLOSED).storeTimeout(Duration.ofSeconds(5)).build()) {
+        limiter.tryAcquire("warm-up"); // loads the script (NOSCRIPT, then EVAL)
+        Map<String, Long> before = commandCalls(admin);
+        int decisions = 200;
+        for (int i = 0; i < decisions; i++) {
+          limiter.tryAcquire("client-" + (i % 7));
+        }
+        Map<String, Long> after = commandCalls(admin);
+        assertThat(after.getOrDefault("evalsha", 0L) - before.getOrDefault("evalsha", 0L))
+            .isEqualTo(decisions);
+        for (Map.Entry<String, Long> e : after.entrySet()) {
+          if (!e.getKey().equals("evalsha") && !SCRIPT_INTERNAL.contains(e.getKey())) {
+            assertThat(e.getValue() - before.getOrDefault(e.getKey(), 0L))
+                .as("calls of %s", e.getKey()).isZero();
+          }
+        }
+        Set<String> keys = admin.keys("*");
+        // the hour limit's keys live on; the second's may already have expired (reset reached)
+        for (int i = 0; i < 7; i++) {
+          assertThat(keys).contains("{scaleblocks:rl:rt:client-" + i + "}:1");
+        }
+        for (String key : keys) {
+          assertThat(admin.pttl(key)).as("TTL of %s", key).isPositive();
+        }
+      }
+    }
+  }
+
+  private static Map<String, Long> commandCalls(Jedis admin) {
+    Map<String, Long> calls = new HashMap<>();
+    for (String line : admin.info("commandstats").split("\r\n")) {
+      if (line.startsWith("cmdstat_")) {
+        String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+        String stats = line.substring(line.indexOf(':') + 1);
+        for (String field : stats.split(",")) {
+          if (field.startsWith("calls=")) {
+            calls.put(name, Long.parseLong(field.substring("calls=".length())));
+          }
+        }
+      }
+    }
+    return calls;
+  }
+}
