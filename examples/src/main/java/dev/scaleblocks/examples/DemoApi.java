@@ -6,6 +6,8 @@ import java.sql.SQLException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import dev.scaleblocks.cache.CacheEntry;
+import dev.scaleblocks.cache.http.Validators;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,8 +17,9 @@ import org.slf4j.LoggerFactory;
  * request into a {@link HttpRequestView} and a {@link Reply} back into a response):
  *
  * <ul>
- *   <li>{@code GET /products/{id}}: the product as JSON with an {@code ETag}; a matching {@code
- *       If-None-Match} gets {@code 304} without a body.
+ *   <li>{@code GET /products/{id}}: the product as JSON, read through the two-tier cache, with an
+ *       {@code ETag} from the cache entry's version (a matching {@code If-None-Match} is answered
+ *       {@code 304} by the HTTP caching block before this code runs).
  *   <li>{@code POST /products/{id}/price?cents=N}: changes the price (a write on the shard's
  *       primary) and invalidates the cached entry on every instance.
  *   <li>{@code GET /shards}: products per shard, counted on every shard in parallel.
@@ -78,7 +81,7 @@ final class DemoApi {
           return updatePrice(rest.substring(0, rest.length() - "/price".length()), query);
         }
         if (method.equals("GET") || method.equals("HEAD")) {
-          return product(rest, request);
+          return product(rest);
         }
         return problem(405, "method not allowed");
       }
@@ -101,26 +104,23 @@ final class DemoApi {
     }
   }
 
-  private Reply product(String idText, HttpRequestView request) throws SQLException {
+  private Reply product(String idText) {
     Long id = parseId(idText);
     if (id == null) {
       return problem(400, "product id must be a positive integer but was " + idText);
     }
-    Optional<Product> product = services.products().get(id);
-    if (product.isEmpty()) {
+    CacheEntry<Product> entry = services.products().get(id);
+    if (entry == null) {
       return problem(404, "no product " + id);
     }
-    Product p = product.get();
-    String etag = etag(p);
-    String cacheControl = "no-cache";
-    if (etagMatches(request.headers("If-None-Match"), etag)) {
-      return new Reply(304, new LinkedHashMap<>(), new byte[0])
-          .header("ETag", etag)
-          .header("Cache-Control", cacheControl);
-    }
-    return Reply.of(200, JSON, p.toJson())
-        .header("ETag", etag)
-        .header("Cache-Control", cacheControl);
+    // the same tag the conditional-request block computes from the cached entry
+    return Reply.of(200, JSON, entry.value().toJson())
+        .header("ETag", Validators.ofVersion(entry.version(), entry.writeTime()).etag().toString());
+  }
+
+  /** The id in {@code /products/{id}}, or null for any other path. */
+  static @Nullable Long productId(String path) {
+    return path.startsWith("/products/") ? parseId(path.substring("/products/".length())) : null;
   }
 
   private Reply updatePrice(String idText, @Nullable String query) throws SQLException {
@@ -131,7 +131,7 @@ final class DemoApi {
     }
     Optional<Product> updated = services.products().updatePrice(id, Long.parseLong(cents));
     return updated.isPresent()
-        ? Reply.of(200, JSON, updated.get().toJson()).header("ETag", etag(updated.get()))
+        ? Reply.of(200, JSON, updated.get().toJson())
         : problem(404, "no product " + id);
   }
 
@@ -154,23 +154,6 @@ final class DemoApi {
     }
     json.append("}}");
     return Reply.of(up ? 200 : 503, JSON, json.toString());
-  }
-
-  /** A strong tag from the entry's version: the body need not be rendered to compare it. */
-  static String etag(Product p) {
-    return "\"p" + p.id() + "-v" + p.version() + "\"";
-  }
-
-  private static boolean etagMatches(java.util.List<String> ifNoneMatch, String etag) {
-    for (String header : ifNoneMatch) {
-      for (String candidate : header.split(",")) {
-        String c = candidate.trim();
-        if (c.equals("*") || c.equals(etag) || c.equals("W/" + etag)) {
-          return true;
-        }
-      }
-    }
-    return false;
   }
 
   static Reply problem(int status, String detail) {

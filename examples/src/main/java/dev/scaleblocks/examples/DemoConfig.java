@@ -26,6 +26,8 @@ import org.jspecify.annotations.Nullable;
  * @param databaseUser user for the database URLs
  * @param databasePassword password for the database URLs, null for none (trust)
  * @param instance name of this instance in logs, metrics and cache invalidations
+ * @param namespace prefix of the Redis keys and channel; instances with the same one share the
+ *     cache and the limit
  */
 public record DemoConfig(
     String host,
@@ -40,7 +42,8 @@ public record DemoConfig(
     List<String> replicaUrls,
     String databaseUser,
     @Nullable String databasePassword,
-    String instance) {
+    String instance,
+    String namespace) {
 
   public DemoConfig {
     databaseUrls = List.copyOf(databaseUrls);
@@ -62,7 +65,7 @@ public record DemoConfig(
   public static DemoConfig defaults() {
     return new DemoConfig(
         "127.0.0.1", 8080, 8081, 4, 1000, 100, 10, null, List.of(), List.of(), "postgres", null,
-        "demo-" + UUID.randomUUID().toString().substring(0, 8));
+        "demo-" + UUID.randomUUID().toString().substring(0, 8), "demo");
   }
 
   /** Number of shards actually used. */
@@ -72,32 +75,37 @@ public record DemoConfig(
 
   public DemoConfig withPorts(int jetty, int netty) {
     return new DemoConfig(host, jetty, netty, shards, products, limit, limitWindowSeconds, redisUrl,
-        databaseUrls, replicaUrls, databaseUser, databasePassword, instance);
+        databaseUrls, replicaUrls, databaseUser, databasePassword, instance, namespace);
   }
 
   public DemoConfig withProducts(int count) {
     return new DemoConfig(host, jettyPort, nettyPort, shards, count, limit, limitWindowSeconds,
-        redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, instance);
+        redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, instance, namespace);
   }
 
   public DemoConfig withLimit(int requests, int windowSeconds) {
     return new DemoConfig(host, jettyPort, nettyPort, shards, products, requests, windowSeconds,
-        redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, instance);
+        redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, instance, namespace);
   }
 
   public DemoConfig withRedis(@Nullable String url) {
     return new DemoConfig(host, jettyPort, nettyPort, shards, products, limit, limitWindowSeconds,
-        url, databaseUrls, replicaUrls, databaseUser, databasePassword, instance);
+        url, databaseUrls, replicaUrls, databaseUser, databasePassword, instance, namespace);
   }
 
   public DemoConfig withDatabases(List<String> primaries, List<String> replicas, String user) {
     return new DemoConfig(host, jettyPort, nettyPort, shards, products, limit, limitWindowSeconds,
-        redisUrl, primaries, replicas, user, databasePassword, instance);
+        redisUrl, primaries, replicas, user, databasePassword, instance, namespace);
+  }
+
+  public DemoConfig withNamespace(String ns) {
+    return new DemoConfig(host, jettyPort, nettyPort, shards, products, limit, limitWindowSeconds,
+        redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, instance, ns);
   }
 
   public DemoConfig withInstance(String name) {
     return new DemoConfig(host, jettyPort, nettyPort, shards, products, limit, limitWindowSeconds,
-        redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, name);
+        redisUrl, databaseUrls, replicaUrls, databaseUser, databasePassword, name, namespace);
   }
 
   /** Reads flags, then the environment, then the defaults. */
@@ -126,7 +134,8 @@ public record DemoConfig(
             list(s.optional("database-replica-urls")),
             s.get("database-user", d.databaseUser()),
             s.optional("database-password"),
-            s.get("instance", d.instance()));
+            s.get("instance", d.instance()),
+            s.get("namespace", d.namespace()));
     flags.keySet().removeAll(Settings.KNOWN);
     if (!flags.isEmpty()) {
       throw new IllegalArgumentException("unknown options " + flags.keySet() + "; see --help=true");
@@ -149,7 +158,8 @@ public record DemoConfig(
         "  --database-urls=U1,U2           one JDBC URL per shard, primaries (DATABASE_URLS or DATABASE_URL)",
         "  --database-replica-urls=R1,R2   one JDBC URL per shard, replicas (DATABASE_REPLICA_URLS)",
         "  --database-user=postgres        (DATABASE_USER)   --database-password=... (DATABASE_PASSWORD)",
-        "  --instance=demo-1               instance name in logs and metrics (INSTANCE)");
+        "  --instance=demo-1               instance name in logs and metrics (INSTANCE)",
+        "  --namespace=demo                Redis key prefix; instances sharing it share cache and limit (NAMESPACE)");
   }
 
   private static List<String> list(@Nullable String csv) {
@@ -176,7 +186,7 @@ public record DemoConfig(
     static final List<String> KNOWN =
         List.of("host", "jetty-port", "netty-port", "shards", "products", "limit",
             "limit-window-seconds", "redis-url", "database-urls", "database-url",
-            "database-replica-urls", "database-user", "database-password", "instance", "help");
+            "database-replica-urls", "database-user", "database-password", "instance", "namespace", "help");
 
     private final Map<String, String> flags;
     private final Map<String, String> env;

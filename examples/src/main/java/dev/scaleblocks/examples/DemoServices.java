@@ -1,5 +1,8 @@
 package dev.scaleblocks.examples;
 
+import dev.scaleblocks.cache.http.CacheControl;
+import dev.scaleblocks.cache.http.CachePolicy;
+import dev.scaleblocks.cache.http.HttpCaching;
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.http.RequestCorrelation;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -39,6 +42,7 @@ final class DemoServices implements AutoCloseable {
   private final @Nullable RedisClient redis;
   private final RateLimiter limiter;
   private final HttpRateLimit rateLimit;
+  private final HttpCaching caching;
   private final JvmGcMetrics gcMetrics;
 
   DemoServices(DemoConfig config) throws SQLException {
@@ -55,7 +59,7 @@ final class DemoServices implements AutoCloseable {
     this.shards = new Shards(config, telemetry);
     this.catalog = new Catalog(shards);
     catalog.createAndSeed(config.products());
-    this.products = new ProductStore(catalog);
+    this.products = new ProductStore(catalog, config, telemetry, redis);
     this.correlation =
         RequestCorrelation.builder().telemetry(telemetry).routeTag(DemoApi::route).build();
 
@@ -67,7 +71,7 @@ final class DemoServices implements AutoCloseable {
             .build();
     RateLimiterBuilder limiterBuilder = RateLimiter.builder(policy).telemetry(telemetry);
     this.limiter =
-        (redis == null ? limiterBuilder.local() : limiterBuilder.redis(redis).keyPrefix("demo:rl:per-ip:"))
+        (redis == null ? limiterBuilder.local() : limiterBuilder.redis(redis).keyPrefix(config.namespace() + ":rl:per-ip:"))
             .build();
     this.rateLimit =
         HttpRateLimit.builder()
@@ -75,6 +79,20 @@ final class DemoServices implements AutoCloseable {
             .keyResolver(KeyResolver.clientIp())
             .headerStyle(HeaderStyle.IETF_AND_LEGACY)
             .telemetry(telemetry)
+            .build();
+
+    // conditional GETs answered from the cache entry's version, before the product is rendered
+    this.caching =
+        HttpCaching.builder()
+            .route(
+                RequestMatcher.path("/products/*"),
+                CachePolicy.builder()
+                    .cacheControl(CacheControl.builder().noCache().build())
+                    .validators(request -> {
+                      Long id = DemoApi.productId(request.path());
+                      return id == null ? null : products.validators(id);
+                    })
+                    .build())
             .build();
   }
 
@@ -96,6 +114,10 @@ final class DemoServices implements AutoCloseable {
 
   HttpRateLimit rateLimit() {
     return rateLimit;
+  }
+
+  HttpCaching caching() {
+    return caching;
   }
 
   Catalog catalog() {
@@ -122,6 +144,7 @@ final class DemoServices implements AutoCloseable {
   @Override
   public void close() {
     limiter.close();
+    products.close();
     shards.close();
     if (redis != null) {
       redis.close();

@@ -1,5 +1,6 @@
 package dev.scaleblocks.examples;
 
+import dev.scaleblocks.cache.servlet.ConditionalRequestFilter;
 import dev.scaleblocks.core.servlet.CorrelationFilter;
 import dev.scaleblocks.core.servlet.ServletRequestView;
 import dev.scaleblocks.ratelimit.servlet.RateLimitFilter;
@@ -41,6 +42,8 @@ final class JettyServer implements AutoCloseable {
     context.addFilter(new FilterHolder(new CorrelationFilter(services.correlation())), "/*", request);
     // then the per-client-IP limit: RateLimit headers on every response, 429 past the quota
     context.addFilter(new FilterHolder(new RateLimitFilter(services.rateLimit())), "/*", request);
+    // then conditional requests: 304 from the cached entry's version without rendering the body
+    context.addFilter(new FilterHolder(new ConditionalRequestFilter(services.caching())), "/*", request);
     context.addServlet(new ServletHolder("api", new ApiServlet(api)), "/*");
     server.setHandler(context);
     server.start();

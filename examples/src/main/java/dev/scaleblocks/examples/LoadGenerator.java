@@ -71,7 +71,8 @@ public final class LoadGenerator {
       okByTarget.forEach((t, n) -> sb.append(String.format(Locale.ROOT, "  admitted by %s: %d%n", t, n)));
       sb.append(Double.isNaN(cacheHitRatio)
           ? "cache         no cache metrics found at /metrics\n"
-          : String.format(Locale.ROOT, "cache         hit ratio %.1f%%%n", 100 * cacheHitRatio));
+          : String.format(Locale.ROOT, "cache         hit ratio %.1f%% (L1 or L2; the rest went to the database)%n",
+              100 * cacheHitRatio));
       return sb.toString();
     }
   }
@@ -204,9 +205,7 @@ public final class LoadGenerator {
       m.forEach((k, v) -> okByTarget.merge(k, v, Long::sum));
     }
     Map<String, Double> hitsAfter = cacheCounts(http, targets);
-    double hits = hitsAfter.getOrDefault("hit", 0.0) - hitsBefore.getOrDefault("hit", 0.0);
-    double misses = hitsAfter.getOrDefault("miss", 0.0) - hitsBefore.getOrDefault("miss", 0.0);
-    double ratio = hitsAfter.isEmpty() || hits + misses <= 0 ? Double.NaN : hits / (hits + misses);
+    double ratio = hitRatio(hitsBefore, hitsAfter);
     return new Result(totals[0], totals[1], totals[2], totals[3], totals[4], seconds,
         percentile(all, 0.50), percentile(all, 0.99), okByTarget, ratio);
   }
@@ -292,20 +291,36 @@ public final class LoadGenerator {
     return byResult;
   }
 
-  /** Sums {@link #CACHE_METRIC} samples by their {@code result} label (hit, miss). */
+  /** Sums {@link #CACHE_METRIC} samples by {@code tier:result} ({@code l1:hit}, {@code l2:miss}, ...). */
   static Map<String, Double> parseCacheCounts(String prometheusText) {
     Map<String, Double> out = new LinkedHashMap<>();
+    Pattern tier = Pattern.compile("tier=\"([^\"]*)\"");
+    Pattern result = Pattern.compile("result=\"([^\"]*)\"");
     for (String line : prometheusText.split("\n")) {
       Matcher m = SAMPLE.matcher(line);
       if (!m.find() || !m.group(1).equals(CACHE_METRIC) || m.group(2) == null) {
         continue;
       }
-      Matcher result = Pattern.compile("result=\"([^\"]*)\"").matcher(m.group(2));
-      if (result.find() && CACHE_FILTER.test(m.group(2))) {
-        out.merge(result.group(1), Double.parseDouble(m.group(3)), Double::sum);
+      Matcher t = tier.matcher(m.group(2));
+      Matcher r = result.matcher(m.group(2));
+      if (t.find() && r.find()) {
+        out.merge(t.group(1) + ":" + r.group(1), Double.parseDouble(m.group(3)), Double::sum);
       }
     }
     return out;
+  }
+
+  /** Share of lookups answered by L1 or L2 (not the database) between two samples of the counters. */
+  static double hitRatio(Map<String, Double> before, Map<String, Double> after) {
+    double l1Hits = delta(before, after, "l1:hit");
+    double l1Misses = delta(before, after, "l1:miss");
+    double l2Hits = delta(before, after, "l2:hit");
+    double lookups = l1Hits + l1Misses;
+    return after.isEmpty() || lookups <= 0 ? Double.NaN : (l1Hits + l2Hits) / lookups;
+  }
+
+  private static double delta(Map<String, Double> before, Map<String, Double> after, String key) {
+    return after.getOrDefault(key, 0.0) - before.getOrDefault(key, 0.0);
   }
 
   private static String instanceOf(String prometheusText) {
@@ -315,9 +330,6 @@ public final class LoadGenerator {
 
   /** The cache's request counter in Prometheus naming. */
   static final String CACHE_METRIC = "scaleblocks_cache_gets_total";
-
-  /** Which samples of {@link #CACHE_METRIC} count towards the ratio. */
-  static final java.util.function.Predicate<String> CACHE_FILTER = labels -> true;
 
   private static double percentile(long[] sorted, double p) {
     if (sorted.length == 0) {

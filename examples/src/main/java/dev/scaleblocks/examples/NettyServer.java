@@ -1,5 +1,7 @@
 package dev.scaleblocks.examples;
 
+import dev.scaleblocks.cache.http.Conditionals;
+import dev.scaleblocks.cache.http.HttpCaching;
 import dev.scaleblocks.core.netty.CorrelationHandler;
 import dev.scaleblocks.core.netty.NettyRequestView;
 import dev.scaleblocks.ratelimit.netty.RateLimitHandler;
@@ -72,7 +74,7 @@ final class NettyServer implements AutoCloseable {
                     p.addLast("correlation", new CorrelationHandler(services.correlation()));
                     p.addLast("ratelimit", new RateLimitHandler(services.rateLimit()));
                     p.addLast("aggregator", new HttpObjectAggregator(64 * 1024));
-                    p.addLast("api", new ApiHandler(api, blocking));
+                    p.addLast("api", new ApiHandler(api, services.caching(), blocking));
                   }
                 });
     channel =
@@ -100,12 +102,14 @@ final class NettyServer implements AutoCloseable {
    */
   static final class ApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final DemoApi api;
+    private final HttpCaching caching;
     private final ExecutorService workers;
     private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
-    ApiHandler(DemoApi api, ExecutorService workers) {
+    ApiHandler(DemoApi api, HttpCaching caching, ExecutorService workers) {
       super(false);
       this.api = api;
+      this.caching = caching;
       this.workers = workers;
     }
 
@@ -131,10 +135,29 @@ final class NettyServer implements AutoCloseable {
       }
     }
 
+    /**
+     * Conditional requests are planned here, on the worker thread, rather than by the cache's
+     * {@code ConditionalRequestHandler} on the event loop: with Redis, looking up validators on an
+     * L1 miss is a Redis GET, which must not run on the event loop.
+     */
     private DemoApi.Reply handle(ChannelHandlerContext ctx, FullHttpRequest request) {
       String uri = request.uri();
       int q = uri.indexOf('?');
-      return api.handle(NettyRequestView.of(request, ctx.channel()), q >= 0 ? uri.substring(q + 1) : null);
+      NettyRequestView view = NettyRequestView.of(request, ctx.channel());
+      HttpCaching.Plan plan = caching.plan(view);
+      if (plan != null && plan.result() == Conditionals.Result.PRECONDITION_FAILED) {
+        return new DemoApi.Reply(412, new java.util.LinkedHashMap<>(), new byte[0]);
+      }
+      DemoApi.Reply reply =
+          plan != null && plan.result() == Conditionals.Result.NOT_MODIFIED
+              ? new DemoApi.Reply(304, new java.util.LinkedHashMap<>(), new byte[0])
+              : api.handle(view, q >= 0 ? uri.substring(q + 1) : null);
+      if (plan != null) {
+        for (java.util.Map.Entry<String, String> h : plan.headers()) {
+          reply.headers().putIfAbsent(h.getKey(), h.getValue());
+        }
+      }
+      return reply;
     }
 
     private static void respond(
