@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.http.RequestMatcher;
 import dev.scaleblocks.core.http.TestHttpServers;
+import dev.scaleblocks.ratelimit.RateLimiter;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.time.Clock;
@@ -17,21 +18,27 @@ import java.util.List;
 import org.greenbytes.http.sfv.Item;
 import org.greenbytes.http.sfv.ListElement;
 import org.greenbytes.http.sfv.Parser;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The behaviour every rate-limit adapter shows in a real server with a real client. Subclasses
- * start the server with the adapter configured by an {@link HttpRateLimit}; the application
- * answers {@code 200 ok} on every path.
+ * The behaviour every rate-limit adapter shows in a real server with a real client and the real
+ * limiters. Subclasses start the server with the adapter configured by an {@link HttpRateLimit}
+ * (the application answers {@code 200 ok} on every path) and choose the store: local or Redis
+ * ({@link RealLimiters}).
  */
 public abstract class RateLimitAdapterContract {
 
   protected final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-  private TestHttpServers.Running server;
+  private TestHttpServers.@Nullable Running server;
+  private @Nullable RealLimiters limiters;
 
   /** Starts a server whose application answers 200 "ok", behind the adapter. */
   protected abstract TestHttpServers.Running start(HttpRateLimit rateLimit);
+
+  /** The store the limiters of this run use. */
+  protected abstract RealLimiters newLimiters();
 
   protected TestHttpServers.Running serve(HttpRateLimit rateLimit) {
     server = start(rateLimit);
@@ -43,16 +50,17 @@ public abstract class RateLimitAdapterContract {
     if (server != null) {
       server.close();
     }
+    if (limiters != null) {
+      limiters.close();
+    }
   }
 
-  protected RateLimiterFactory limiters() {
-    return (name, quota, window) -> new TestLimiter(name, quota, window);
-  }
-
-  /** Makes the limiters a test uses. */
-  @FunctionalInterface
-  protected interface RateLimiterFactory {
-    dev.scaleblocks.ratelimit.RateLimiter create(String name, long quota, Duration window);
+  /** A real token-bucket limiter of {@code quota} per {@code window}, closed after the test. */
+  protected RateLimiter limiter(String name, long quota, Duration window) {
+    if (limiters == null) {
+      limiters = newLimiters();
+    }
+    return limiters.create(name, quota, window);
   }
 
   private static Item<?> onlyItem(String field) {
@@ -64,7 +72,7 @@ public abstract class RateLimitAdapterContract {
   @Test
   void rejectsWith429AfterTheQuotaWithStructuredHeaders() {
     TestHttpServers.Running s = serve(HttpRateLimit.builder()
-        .route(RequestMatcher.path("/api/**"), limiters().create("api", 3, Duration.ofSeconds(60)))
+        .route(RequestMatcher.path("/api/**"), limiter("api", 3, Duration.ofSeconds(60)))
         .telemetry(Telemetry.of(registry))
         .build());
     for (int i = 1; i <= 3; i++) {
@@ -78,7 +86,8 @@ public abstract class RateLimitAdapterContract {
       Item<?> rl = onlyItem(ok.headers().firstValue("RateLimit").orElseThrow());
       assertThat(rl.get()).isEqualTo("api");
       assertThat(rl.getParams().get("r").get()).isEqualTo((long) (3 - i));
-      assertThat((Long) rl.getParams().get("t").get()).isBetween(0L, 60L);
+      // a token bucket of 3 per 60 s refills one permit per 20 s: full again i × 20 s from now
+      assertThat((Long) rl.getParams().get("t").get()).isBetween(20L * i - 1, 20L * i);
       assertThat(ok.headers().firstValue("Retry-After")).isEmpty();
     }
     HttpResponse<String> rejected = send(get(s.uri("/api/items")).build());
@@ -86,9 +95,16 @@ public abstract class RateLimitAdapterContract {
     assertThat(rejected.headers().firstValue("Content-Type")).hasValueSatisfying(
         v -> assertThat(v).startsWith("application/problem+json"));
     assertThat(rejected.body()).contains("\"status\":429").contains("\"title\":\"Too Many Requests\"");
-    assertThat(Long.parseLong(rejected.headers().firstValue("Retry-After").orElseThrow())).isPositive();
+    // the next permit comes in 20 s
+    assertThat(Long.parseLong(rejected.headers().firstValue("Retry-After").orElseThrow())).isBetween(19L, 20L);
+    Item<?> policy = onlyItem(rejected.headers().firstValue("RateLimit-Policy").orElseThrow());
+    assertThat(policy.get()).isEqualTo("api");
+    assertThat(policy.getParams().get("q").get()).isEqualTo(3L);
+    assertThat(policy.getParams().get("w").get()).isEqualTo(60L);
     Item<?> rl = onlyItem(rejected.headers().firstValue("RateLimit").orElseThrow());
+    assertThat(rl.get()).isEqualTo("api");
     assertThat(rl.getParams().get("r").get()).isEqualTo(0L);
+    assertThat((Long) rl.getParams().get("t").get()).isBetween(59L, 60L);
     assertThat(rejected.headers().firstValue("X-RateLimit-Limit")).isEmpty();
     // another route is not limited
     HttpResponse<String> other = send(get(s.uri("/public")).build());
@@ -104,7 +120,7 @@ public abstract class RateLimitAdapterContract {
   void legacyHeadersAnd503() {
     Clock clock = Clock.fixed(Instant.parse("2026-11-23T10:00:00Z"), ZoneOffset.UTC);
     TestHttpServers.Running s = serve(HttpRateLimit.builder()
-        .route(RequestMatcher.any(), limiters().create("all", 1, Duration.ofSeconds(10)))
+        .route(RequestMatcher.any(), limiter("all", 1, Duration.ofSeconds(10)))
         .headerStyle(HeaderStyle.IETF_AND_LEGACY)
         .rejectionStatus(503)
         .clock(clock)
@@ -113,18 +129,19 @@ public abstract class RateLimitAdapterContract {
     assertThat(ok.headers().firstValue("X-RateLimit-Limit")).hasValue("1");
     assertThat(ok.headers().firstValue("X-RateLimit-Remaining")).hasValue("0");
     long reset = Long.parseLong(ok.headers().firstValue("X-RateLimit-Reset").orElseThrow());
-    assertThat(reset).isEqualTo(clock.instant().getEpochSecond() + 17); // the test limiter resets after 17 s
+    // the one permit of 1 per 10 s is back in 10 s
+    assertThat(reset).isBetween(clock.instant().getEpochSecond() + 9, clock.instant().getEpochSecond() + 10);
     assertThat(ok.headers().allValues("Date")).isNotEmpty();
     HttpResponse<String> rejected = send(get(s.uri("/x")).build());
     assertThat(rejected.statusCode()).isEqualTo(503);
     assertThat(rejected.body()).contains("\"status\":503");
-    assertThat(rejected.headers().firstValue("Retry-After")).isPresent();
+    assertThat(Long.parseLong(rejected.headers().firstValue("Retry-After").orElseThrow())).isBetween(9L, 10L);
   }
 
   @Test
   void shadowModeNeverRejectsButSaysSo() {
     TestHttpServers.Running s = serve(HttpRateLimit.builder()
-        .route(RequestMatcher.any(), limiters().create("dry", 1, Duration.ofSeconds(60)))
+        .route(RequestMatcher.any(), limiter("dry", 1, Duration.ofSeconds(60)))
         .shadow(true)
         .telemetry(Telemetry.of(registry))
         .build());
@@ -141,7 +158,7 @@ public abstract class RateLimitAdapterContract {
   @Test
   void untrustedPeerCannotSpoofItsKey() {
     TestHttpServers.Running s = serve(HttpRateLimit.builder()
-        .route(RequestMatcher.any(), limiters().create("ip", 2, Duration.ofSeconds(60)))
+        .route(RequestMatcher.any(), limiter("ip", 2, Duration.ofSeconds(60)))
         .keyResolver(ClientIpResolver.builder().trustedProxies("10.0.0.0/8").build())
         .build());
     // the loopback peer is not trusted: a fresh X-Forwarded-For per request does not buy a fresh quota
@@ -153,7 +170,7 @@ public abstract class RateLimitAdapterContract {
   @Test
   void trustedProxyForwardsTheClientAddress() {
     TestHttpServers.Running s = serve(HttpRateLimit.builder()
-        .route(RequestMatcher.any(), limiters().create("ip", 1, Duration.ofSeconds(60)))
+        .route(RequestMatcher.any(), limiter("ip", 1, Duration.ofSeconds(60)))
         .keyResolver(ClientIpResolver.builder().trustedProxies("127.0.0.1/32").build())
         .build());
     assertThat(send(get(s.uri("/x")).header("X-Forwarded-For", "6.6.6.6, 198.51.100.1").build()).statusCode())
@@ -172,7 +189,7 @@ public abstract class RateLimitAdapterContract {
   @Test
   void forwardedHeaderFromTrustedProxy() {
     TestHttpServers.Running s = serve(HttpRateLimit.builder()
-        .route(RequestMatcher.any(), limiters().create("fwd", 1, Duration.ofSeconds(60)))
+        .route(RequestMatcher.any(), limiter("fwd", 1, Duration.ofSeconds(60)))
         .keyResolver(ClientIpResolver.builder().trustedProxies("127.0.0.1/32").proxyHeader(ProxyHeader.FORWARDED).build())
         .build());
     assertThat(send(get(s.uri("/x")).header("Forwarded", "for=\"[2001:db8:1:2::7]:4711\"").build()).statusCode())
@@ -187,8 +204,8 @@ public abstract class RateLimitAdapterContract {
   @Test
   void skipPredicateAndMethodRoutes() {
     TestHttpServers.Running s = serve(HttpRateLimit.builder()
-        .route(RequestMatcher.path("/login").methods("POST"), limiters().create("login", 1, Duration.ofSeconds(60)))
-        .route(RequestMatcher.any(), limiters().create("global", 100, Duration.ofSeconds(60)))
+        .route(RequestMatcher.path("/login").methods("POST"), limiter("login", 1, Duration.ofSeconds(60)))
+        .route(RequestMatcher.any(), limiter("global", 100, Duration.ofSeconds(60)))
         .skip(r -> r.path().equals("/health"))
         .build());
     HttpResponse<String> health = send(get(s.uri("/health")).build());
