@@ -23,6 +23,14 @@ final class KetamaRouter<S> extends AbstractRouter<S> {
   final int[] points;
   /** Owning shard index of each point. */
   final int[] owners;
+  /** Bits of the ring position that index {@link #bucketStart}. */
+  private final int bucketBits;
+  /**
+   * {@code bucketStart[b]} is the index of the first point whose position's top {@link
+   * #bucketBits} bits are {@code >= b}: a lookup searches only its bucket (about four points) instead
+   * of the whole ring, which keeps a 160 000-point ring to one or two cache misses.
+   */
+  private final int[] bucketStart;
 
   KetamaRouter(List<Shard<S>> shards, KeyHash keyHash, int pointsPerWeight) {
     super(shards);
@@ -71,6 +79,22 @@ final class KetamaRouter<S> extends AbstractRouter<S> {
     }
     this.points = Arrays.copyOf(pts, unique);
     this.owners = Arrays.copyOf(own, unique);
+    int bits = 8;
+    while (bits < 20 && (1 << bits) < unique / 4) {
+      bits++;
+    }
+    this.bucketBits = bits;
+    this.bucketStart = new int[(1 << bits) + 1];
+    int b = 0;
+    for (int i = 0; i < unique; i++) {
+      int bucket = (points[i] ^ Integer.MIN_VALUE) >>> (32 - bits);
+      while (b <= bucket) {
+        bucketStart[b++] = i;
+      }
+    }
+    while (b <= 1 << bits) {
+      bucketStart[b++] = unique;
+    }
   }
 
   @Override
@@ -90,10 +114,12 @@ final class KetamaRouter<S> extends AbstractRouter<S> {
 
   /** Index into {@link #points} of the first point at or after ring position {@code hash}. */
   int pointIndex(long hash) {
-    int target = (int) hash ^ Integer.MIN_VALUE;
+    int position = (int) hash;
+    int target = position ^ Integer.MIN_VALUE;
     int[] p = points;
-    int lo = 0;
-    int hi = p.length;
+    int bucket = position >>> (32 - bucketBits);
+    int lo = bucketStart[bucket];
+    int hi = bucketStart[bucket + 1];
     while (lo < hi) {
       int mid = (lo + hi) >>> 1;
       if (p[mid] < target) {
@@ -141,7 +167,7 @@ final class KetamaRouter<S> extends AbstractRouter<S> {
 
   @Override
   long tableBytes() {
-    return 2L * (16 + 4L * points.length);
+    return 2L * (16 + 4L * points.length) + 16 + 4L * bucketStart.length;
   }
 
   @Override
