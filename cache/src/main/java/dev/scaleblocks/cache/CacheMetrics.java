@@ -26,6 +26,7 @@ final class CacheMetrics {
   final LongAdder staleServed = new LongAdder();
   final LongAdder evictions = new LongAdder();
   final LongAdder invalidationsSent = new LongAdder();
+  final LongAdder invalidationsUnsent = new LongAdder();
   final LongAdder invalidationsReceived = new LongAdder();
   final LongAdder invalidationsLost = new LongAdder();
   final LongAdder l1Clears = new LongAdder();
@@ -54,6 +55,7 @@ final class CacheMetrics {
     counter("scaleblocks.cache.loads", staleServed, "result", "stale");
     counter("scaleblocks.cache.evictions", evictions);
     counter("scaleblocks.cache.invalidations", invalidationsSent, "direction", "sent");
+    counter("scaleblocks.cache.invalidations", invalidationsUnsent, "direction", "unsent");
     counter("scaleblocks.cache.invalidations", invalidationsReceived, "direction", "received");
     counter("scaleblocks.cache.invalidations", invalidationsLost, "direction", "lost");
     counter("scaleblocks.cache.l1.clears", l1Clears);

@@ -8,6 +8,7 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.codec.Codec;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
@@ -146,10 +147,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
     if (config.redis != null) {
       this.l2 = new RedisTier(config.redis, config.breaker, ticker, tracer, name, metrics);
-      config.breaker.onStateTransition(t ->
-          log.info("cache {}: redis tier {} ({})", name,
-              t.to() == dev.scaleblocks.core.breaker.CircuitBreaker.State.CLOSED ? "available again" : "degraded to L1 only",
-              t.reason()));
+      config.breaker.onStateTransition(t -> {
+        if (t.to() == CircuitBreaker.State.OPEN && t.from() == CircuitBreaker.State.CLOSED) {
+          log.warn("cache {}: redis tier unavailable, serving from L1 and the loader ({})", name, t.reason());
+        } else if (t.to() == CircuitBreaker.State.CLOSED) {
+          log.info("cache {}: redis tier available again", name);
+        }
+      });
       if (config.invalidation) {
         this.bus = new InvalidationBus(l2, this, metrics, name, config.instanceId, config.heartbeatNanos);
         bus.start(java.time.Duration.ofSeconds(1));

@@ -180,10 +180,9 @@ final class InvalidationBus implements AutoCloseable {
         }
         batch.clear();
         if (all) {
-          send(ALL, List.of());
+          count(send(ALL, List.of()), 1);
         } else if (!keys.isEmpty()) {
-          send(KEYS, keys);
-          metrics.invalidationsSent.add(keys.size());
+          count(send(KEYS, keys), keys.size());
         }
         long now = System.nanoTime();
         if (now - lastHeartbeat >= heartbeatNanos) {
@@ -202,17 +201,18 @@ final class InvalidationBus implements AutoCloseable {
     }
   }
 
-  private void send(byte type, List<byte[]> keys) {
+  /** Numbers and publishes a message; a failed publish still uses up its number (receivers see a gap). */
+  private boolean send(byte type, List<byte[]> keys) {
     sequence++;
-    publish(encode(type, sequence, keys));
+    return tier.publish(channel, encode(type, sequence, keys));
+  }
+
+  private void count(boolean sent, int keys) {
+    (sent ? metrics.invalidationsSent : metrics.invalidationsUnsent).add(keys);
   }
 
   private void sendHeartbeat() {
-    publish(encode(HEARTBEAT, sequence, List.of()));
-  }
-
-  private void publish(byte[] message) {
-    tier.publish(channel, message);
+    tier.publish(channel, encode(HEARTBEAT, sequence, List.of()));
   }
 
   /**

@@ -91,7 +91,7 @@ class FaultIT {
       assertThat(workers.errors).as("exceptions seen by callers").isEmpty();
       assertThat(transitions).extracting(CircuitBreaker.Transition::to)
           .containsSubsequence(CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN, CircuitBreaker.State.CLOSED);
-      assertThat(registry.get("scaleblocks.breaker.transitions").tag("to", "open").counter().count())
+      assertThat(registry.get("scaleblocks.breaker.transitions").tags("from", "closed", "to", "open").counter().count())
           .isGreaterThanOrEqualTo(1);
       assertThat(registry.get("scaleblocks.cache.gets").tag("tier", "l2").tag("result", "error")
           .functionCounter().count()).isPositive();
