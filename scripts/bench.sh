@@ -25,7 +25,7 @@ results=benchmarks/results
 
 case "$mode" in
   smoke) jmh_opts=(-f 1 -wi 0 -i 1 -r 100ms -foe true) ;;
-  quick) jmh_opts=(-f 1 -wi 1 -w 1s -i 2 -r 1s -prof gc -foe true) ;;
+  quick) jmh_opts=(-f 1 -wi 1 -w 500ms -i 2 -r 500ms -prof gc -foe true) ;;
   full) jmh_opts=(-f 2 -wi 3 -w 1s -i 5 -r 1s -prof gc -foe true) ;;
   *)
     echo "usage: scripts/bench.sh quick|full|smoke [regex]" >&2
@@ -86,7 +86,9 @@ fi
 
 sections=()
 quality_class=dev.scaleblocks.benchmarks.sharding.ShardingQuality
-if "$java_bin" -cp "$jar" "$quality_class" > "$results/sharding-quality.md" 2> "$results/sharding-quality.err"; then
+quality_args=()
+[[ "$mode" == quick ]] && quality_args=(--quick)
+if "$java_bin" -cp "$jar" "$quality_class" "${quality_args[@]}" > "$results/sharding-quality.md" 2> "$results/sharding-quality.err"; then
   echo "bench: sharding quality table from $quality_class"
   sections+=(--section "Sharding quality=$results/sharding-quality.md")
 elif grep -q 'Could not find or load main class' "$results/sharding-quality.err"; then

@@ -1,6 +1,7 @@
 package dev.scaleblocks.benchmarks.report;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * The pairing of every benchmark with its anchor and the bar from the design, in one place. When
@@ -23,6 +24,31 @@ public final class Goals {
             "xxHash64 of a long vs lz4-java"),
         Goal.info("core", "HashingBenchmark.murmur3_64Long", "HashingBenchmark.anchorGuavaMurmur3Long",
             "Murmur3 of a long vs Guava murmur3_128"),
+        // sharding: one method per key type, the router (ours or an anchor) is a parameter
+        route("routeLong", "JUMP", "GUAVA_CONSISTENT_HASH", Goal.Kind.NANOS_AT_MOST, 20,
+            "jump lookup, long key ≤ 20 ns (beside Guava consistentHash)"),
+        route("routeLong", "MAGLEV", "GUAVA_CONSISTENT_HASH", Goal.Kind.NANOS_AT_MOST, 20,
+            "Maglev lookup, long key ≤ 20 ns (beside Guava consistentHash)"),
+        route("routeString", "KETAMA_MD5", "TREEMAP_RING", Goal.Kind.NANOS_AT_MOST, 60,
+            "ketama ring (160 points per shard, MD5), 32-char key ≤ 60 ns (beside a TreeMap ring)"),
+        route("routeString", "KETAMA_XXHASH", "TREEMAP_RING", Goal.Kind.NANOS_AT_MOST, 60,
+            "ketama ring (160 points per shard, xxHash), 32-char key ≤ 60 ns (beside a TreeMap ring)"),
+        route("routeString", "JUMP", "GUAVA_CONSISTENT_HASH", Goal.Kind.INFO, Double.NaN,
+            "jump, 32-char key vs Guava murmur3 + consistentHash"),
+        route("routeString", "MAGLEV", "GUAVA_CONSISTENT_HASH", Goal.Kind.INFO, Double.NaN,
+            "Maglev, 32-char key vs Guava murmur3 + consistentHash"),
+        route("routeLong", "KETAMA_MD5", "TREEMAP_RING", Goal.Kind.INFO, Double.NaN,
+            "ketama (MD5), long key vs a TreeMap ring"),
+        route("routeLong", "KETAMA_XXHASH", "TREEMAP_RING", Goal.Kind.INFO, Double.NaN,
+            "ketama (xxHash), long key vs a TreeMap ring"),
+        route("routeString", "RENDEZVOUS", "TREEMAP_RING", Goal.Kind.INFO, Double.NaN,
+            "weighted rendezvous (O(shards)), 32-char key vs a TreeMap ring"),
+        route("routeLong", "RENDEZVOUS", "TREEMAP_RING", Goal.Kind.INFO, Double.NaN,
+            "weighted rendezvous (O(shards)), long key vs a TreeMap ring"),
+        route("routeString", "HASH_SLOTS", "GUAVA_CONSISTENT_HASH", Goal.Kind.INFO, Double.NaN,
+            "Redis hash slots (CRC16), 32-char key vs Guava murmur3 + consistentHash"),
+        route("routeLong", "HASH_SLOTS", "GUAVA_CONSISTENT_HASH", Goal.Kind.INFO, Double.NaN,
+            "Redis hash slots, long key vs Guava consistentHash"),
         // pooling: routing getConnection+close against raw HikariCP, stub driver and PostgreSQL
         Goal.throughputAtLeast("pooling", "PoolRoutingBenchmark.readWriteGetClose",
             "PoolRoutingBenchmark.anchorHikariGetClose", 0.95,
@@ -33,6 +59,12 @@ public final class Goals {
         Goal.throughputAtLeast("pooling", "PoolRoutingBenchmark.lazySetReadOnlyGetClose",
             "PoolRoutingBenchmark.anchorHikariGetClose", 0.95,
             "lazy connection routed by setReadOnly ≥ 0.95× raw HikariCP getConnection+close"));
+  }
+
+  /** A {@code ShardRouterBenchmark} method for router {@code ours} beside router {@code anchor}. */
+  private static Goal route(String method, String ours, String anchor, Goal.Kind kind, double bound, String text) {
+    String name = "ShardRouterBenchmark." + method;
+    return new Goal("sharding", name, Map.of("router", ours), name, Map.of("router", anchor), kind, bound, text);
   }
 
   /** A JMH include regex matching every benchmark some goal names (ours and anchors). */
