@@ -1,5 +1,6 @@
 package dev.scaleblocks.cache.http;
 
+import dev.scaleblocks.cache.CacheEntry;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import org.jspecify.annotations.Nullable;
@@ -28,6 +29,15 @@ public final class Validators {
    */
   public static Validators ofVersion(long version, @Nullable Instant writeTime) {
     return new Validators(EntityTag.ofVersion(version), writeTime);
+  }
+
+  /**
+   * The validators of a {@code TieredCache} entry: {@link #ofVersion(long, Instant)} of its
+   * {@link CacheEntry#version()} and {@link CacheEntry#writeTime()}; null for a null entry. Costs
+   * one small allocation.
+   */
+  public static @Nullable Validators ofEntry(@Nullable CacheEntry<?> entry) {
+    return entry == null ? null : ofVersion(entry.version(), entry.writeTime());
   }
 
   public @Nullable EntityTag etag() {
