@@ -32,7 +32,7 @@ pids=()
 stop() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap stop EXIT
 for i in 1 2; do
-  java -jar "$jar" --instance="load-$i-$$" --redis-url="$redis" --limit="$limit" --limit-window-seconds="$window" \
+  java -jar "$jar" --instance="load-$i-$$" --namespace="load-$$" --redis-url="$redis" --limit="$limit" --limit-window-seconds="$window" \
     --jetty-port="$((18078 + 2 * i))" --netty-port="$((18079 + 2 * i))" >"$logs/demo-$i.log" 2>&1 &
   pids+=("$!")
 done
