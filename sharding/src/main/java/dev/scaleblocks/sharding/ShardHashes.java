@@ -30,6 +30,9 @@ public final class ShardHashes {
 
   private static final ThreadLocal<Md5Scratch> MD5 = ThreadLocal.withInitial(Md5Scratch::new);
 
+  private static final int MIN_VALUE_SLOT =
+      redisSlot(Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII));
+
   private ShardHashes() {}
 
   /**
@@ -114,9 +117,34 @@ public final class ShardHashes {
 
   /** The Redis Cluster hash slot of the key spelled as the decimal digits of {@code key}. */
   public static int redisSlot(long key) {
-    Md5Scratch scratch = MD5.get();
-    int n = scratch.decimal(key);
-    return crc16(scratch.buf, 0, n) & (REDIS_SLOTS - 1);
+    if (key == Long.MIN_VALUE) {
+      return MIN_VALUE_SLOT;
+    }
+    // digits least significant first into two nibble-packed longs, then CRC from the most significant
+    long mag = Math.abs(key);
+    long low = 0;
+    long high = 0;
+    int n = 0;
+    do {
+      long q = mag / 10;
+      long digit = mag - q * 10;
+      if (n < 16) {
+        low |= digit << (4 * n);
+      } else {
+        high |= digit << (4 * (n - 16));
+      }
+      n++;
+      mag = q;
+    } while (mag != 0);
+    int crc = 0;
+    if (key < 0) {
+      crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ '-') & 0xFF]) & 0xFFFF;
+    }
+    for (int i = n - 1; i >= 0; i--) {
+      int c = '0' + (int) ((i < 16 ? low >>> (4 * i) : high >>> (4 * (i - 16))) & 0xF);
+      crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ c) & 0xFF]) & 0xFFFF;
+    }
+    return crc & (REDIS_SLOTS - 1);
   }
 
   /**
