@@ -22,8 +22,9 @@ public final class Decision {
   private final long limit;
   private final long remaining;
   private final Duration window;
-  private final Duration resetAfter;
-  private final Duration retryAfter;
+  // milliseconds, turned into Durations only when asked for: most callers read allowed() alone
+  private final long resetAfterMillis;
+  private final long retryAfterMillis;
 
   private Decision(
       boolean allowed,
@@ -34,14 +35,44 @@ public final class Decision {
       Duration window,
       Duration resetAfter,
       Duration retryAfter) {
+    this(allowed, shadowRejected, policyName, limit, remaining, window,
+        millisCeil(requireNonNegative(resetAfter, "resetAfter")),
+        millisCeil(requireNonNegative(retryAfter, "retryAfter")));
+  }
+
+  private Decision(
+      boolean allowed,
+      boolean shadowRejected,
+      String policyName,
+      long limit,
+      long remaining,
+      Duration window,
+      long resetAfterMillis,
+      long retryAfterMillis) {
     this.allowed = allowed;
     this.shadowRejected = shadowRejected;
     this.policyName = requireNonNull(policyName, "policyName");
     this.limit = requireNonNegative(limit, "limit");
     this.remaining = requireNonNegative(remaining, "remaining");
     this.window = requireNonNegative(window, "window");
-    this.resetAfter = requireNonNegative(resetAfter, "resetAfter");
-    this.retryAfter = requireNonNegative(retryAfter, "retryAfter");
+    this.resetAfterMillis = requireNonNegative(resetAfterMillis, "resetAfter");
+    this.retryAfterMillis = requireNonNegative(retryAfterMillis, "retryAfter");
+  }
+
+  /** The limiter's own factory: times already whole milliseconds. */
+  static Decision of(boolean allowed, String policyName, long limit, long remaining,
+      Duration window, long resetAfterMillis, long retryAfterMillis) {
+    return new Decision(allowed, false, policyName, limit, remaining, window, resetAfterMillis,
+        allowed ? 0 : retryAfterMillis);
+  }
+
+  /** Durations are kept in whole milliseconds, rounded up (HTTP headers count seconds anyway). */
+  private static long millisCeil(Duration d) {
+    if (d.getSeconds() >= Long.MAX_VALUE / 1000 - 1) {
+      return Long.MAX_VALUE / 1000 * 1000; // far future; still a valid Duration in millis
+    }
+    long millis = d.toMillis();
+    return d.equals(Duration.ofMillis(millis)) ? millis : millis + 1;
   }
 
   /** A decision that admitted the request. */
@@ -65,7 +96,8 @@ public final class Decision {
     if (allowed) {
       return this;
     }
-    return new Decision(true, true, policyName, limit, remaining, window, resetAfter, retryAfter);
+    return new Decision(true, true, policyName, limit, remaining, window, resetAfterMillis,
+        retryAfterMillis);
   }
 
   /** Whether the request may proceed. */
@@ -100,12 +132,12 @@ public final class Decision {
 
   /** Time until the binding limit's quota is fully available again ({@code t}). */
   public Duration resetAfter() {
-    return resetAfter;
+    return Duration.ofMillis(resetAfterMillis);
   }
 
   /** Time until a request of the same size could be admitted; zero when allowed. */
   public Duration retryAfter() {
-    return retryAfter;
+    return Duration.ofMillis(retryAfterMillis);
   }
 
   @Override
@@ -116,8 +148,8 @@ public final class Decision {
         + ", limit=" + limit
         + ", remaining=" + remaining
         + ", window=" + window
-        + ", resetAfter=" + resetAfter
-        + ", retryAfter=" + retryAfter
+        + ", resetAfter=" + resetAfter()
+        + ", retryAfter=" + retryAfter()
         + '}';
   }
 }

@@ -114,11 +114,11 @@ final class DefaultRateLimiter implements RateLimiter {
       if (o.remaining() * 5 <= o.limit()) {
         nearLimit.increment();
       }
-      return Decision.allowed(policy.name(), o.limit(), o.remaining(), binding.period(),
-          Duration.ofMillis(o.resetMillis()));
+      return Decision.of(true, policy.name(), o.limit(), o.remaining(), binding.period(),
+          o.resetMillis(), 0);
     }
-    Decision d = Decision.rejected(policy.name(), o.limit(), o.remaining(), binding.period(),
-        Duration.ofMillis(o.resetMillis()), Duration.ofMillis(o.retryMillis()));
+    Decision d = Decision.of(false, policy.name(), o.limit(), o.remaining(), binding.period(),
+        o.resetMillis(), o.retryMillis());
     if (shadow) {
       shadowRejected.increment();
       return d.asShadow();

@@ -11,7 +11,9 @@ import io.github.bucket4j.VerboseResult;
 import io.github.bucket4j.local.LocalBucketBuilder;
 import java.time.Duration;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -29,27 +31,56 @@ final class LocalStores {
     for (LimitSpec l : limits) {
       idle = Math.max(idle, l.idleMillis(algorithm));
     }
+    MillisClock clock = new MillisClock(ticker);
     Caffeine<Object, Object> b = Caffeine.newBuilder()
         .maximumSize(maximumKeys)
-        .expireAfterAccess(Duration.ofMillis(idle))
-        .ticker(ticker::read);
+        // a second of slack: the clock is read once per decision and may lag a little
+        .expireAfterAccess(Duration.ofMillis(idle).plusSeconds(1))
+        .ticker(clock::nanos);
     if (cacheExecutor != null) {
       b.executor(cacheExecutor);
     }
     return algorithm == Algorithm.TOKEN_BUCKET
-        ? new BucketStore(limits, b.build(), ticker)
-        : new CounterStore(algorithm, limits, b.build(), ticker);
+        ? new BucketStore(limits, b.build(), clock)
+        : new CounterStore(algorithm, limits, b.build(), clock);
   }
 
-  static long nowMillis(Ticker ticker) {
-    return Math.floorDiv(ticker.read(), 1_000_000L);
-  }
+  /**
+   * The ticker read once per decision, floored to whole milliseconds and kept: Caffeine's expiry
+   * and bucket4j's refill read the kept value instead of the system clock again, so a decision
+   * costs one clock read, as a bare bucket4j bucket does. The kept value only moves forward (a CAS,
+   * at most once per millisecond under contention).
+   */
+  static final class MillisClock extends AtomicLong implements TimeMeter {
+    private static final long serialVersionUID = 1L;
+    private final transient Ticker ticker;
 
-  /** Bucket4j reads our ticker, floored to whole milliseconds as every store counts time. */
-  private record MillisTimeMeter(Ticker ticker) implements TimeMeter {
+    MillisClock(Ticker ticker) {
+      super(Math.floorDiv(ticker.read(), 1_000_000L));
+      this.ticker = ticker;
+    }
+
+    /** Reads the ticker; returns and keeps the current millisecond. */
+    long tick() {
+      long now = Math.floorDiv(ticker.read(), 1_000_000L);
+      long kept = get();
+      while (now > kept && !compareAndSet(kept, now)) {
+        kept = get();
+      }
+      return Math.max(now, kept);
+    }
+
+    long millis() {
+      return get();
+    }
+
+    long nanos() {
+      return get() * 1_000_000L;
+    }
+
     @Override
     public long currentTimeNanos() {
-      return Math.floorDiv(ticker.read(), 1_000_000L) * 1_000_000L;
+      return nanos();
     }
 
     @Override
@@ -58,22 +89,25 @@ final class LocalStores {
     }
   }
 
+  static long nowMillis(Ticker ticker) {
+    return Math.floorDiv(ticker.read(), 1_000_000L);
+  }
+
   /** Token bucket: one lock-free bucket4j bucket per key, one bandwidth per limit. */
   static final class BucketStore implements Store {
     private final LimitSpec[] limits;
     private final Cache<String, Bucket> buckets;
-    private final Ticker ticker;
-    private final TimeMeter meter;
+    private final MillisClock clock;
+    private final Function<String, Bucket> newBucket = this::newBucket;
 
-    BucketStore(LimitSpec[] limits, Cache<String, Bucket> buckets, Ticker ticker) {
+    BucketStore(LimitSpec[] limits, Cache<String, Bucket> buckets, MillisClock clock) {
       this.limits = limits;
       this.buckets = buckets;
-      this.ticker = ticker;
-      this.meter = new MillisTimeMeter(ticker);
+      this.clock = clock;
     }
 
     private Bucket newBucket(String key) {
-      LocalBucketBuilder b = Bucket.builder().withCustomTimePrecision(meter);
+      LocalBucketBuilder b = Bucket.builder().withCustomTimePrecision(clock);
       for (LimitSpec l : limits) {
         b.addLimit(limit -> limit.capacity(l.capacity()).refillGreedy(l.quota(), l.period()));
       }
@@ -87,10 +121,10 @@ final class LocalStores {
 
     @Override
     public Outcome decide(String key, long permits, long maxPermits) {
-      Bucket bucket = buckets.get(key, this::newBucket);
+      long now = clock.tick();
+      Bucket bucket = buckets.get(key, newBucket);
       if (limits.length == 1) {
         ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(permits);
-        long now = nowMillis(ticker);
         LimitSpec l = limits[0];
         if (probe.isConsumed()) {
           return new Outcome(true, permits, 0, l.capacity(), probe.getRemainingTokens(),
@@ -102,7 +136,7 @@ final class LocalStores {
       }
       VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(permits);
       BucketState state = result.getState();
-      long now = Math.floorDiv(result.getOperationTimeNanos(), 1_000_000L);
+      now = Math.floorDiv(result.getOperationTimeNanos(), 1_000_000L);
       long[] s = new long[3 * limits.length];
       for (int i = 0; i < limits.length; i++) {
         s[3 * i] = state.getCurrentSize(i);
@@ -159,13 +193,15 @@ final class LocalStores {
     private final Algorithm algorithm;
     private final LimitSpec[] limits;
     private final Cache<String, Cell> cells;
-    private final Ticker ticker;
+    private final MillisClock clock;
+    private final Function<String, Cell> newCell;
 
-    CounterStore(Algorithm algorithm, LimitSpec[] limits, Cache<String, Cell> cells, Ticker ticker) {
+    CounterStore(Algorithm algorithm, LimitSpec[] limits, Cache<String, Cell> cells, MillisClock clock) {
       this.algorithm = algorithm;
       this.limits = limits;
       this.cells = cells;
-      this.ticker = ticker;
+      this.clock = clock;
+      this.newCell = k -> new Cell(CounterMath.fresh(limits.length));
     }
 
     @Override
@@ -175,15 +211,16 @@ final class LocalStores {
 
     @Override
     public Outcome decide(String key, long permits, long maxPermits) {
-      Cell cell = cells.get(key, k -> new Cell(CounterMath.fresh(limits.length)));
+      long now = clock.tick();
+      Cell cell = cells.get(key, newCell);
       while (true) {
-        long now = nowMillis(ticker);
         long[] current = cell.get();
         long[] next = current.clone();
         Outcome o = CounterMath.decide(algorithm, limits, next, now, permits, maxPermits);
         if (!o.allowed() || cell.compareAndSet(current, next)) {
           return o;
         }
+        now = clock.tick();
       }
     }
   }

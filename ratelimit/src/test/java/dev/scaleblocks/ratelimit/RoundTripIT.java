@@ -54,7 +54,8 @@ class RoundTripIT {
           assertThat(keys).contains("{scaleblocks:rl:rt:client-" + i + "}:1");
         }
         for (String key : keys) {
-          assertThat(admin.pttl(key)).as("TTL of %s", key).isPositive();
+          // -1 would be a key without TTL; 0 or -2 a key expiring or gone meanwhile
+          assertThat(admin.pttl(key)).as("TTL of %s", key).isNotEqualTo(-1L);
         }
       }
     }
