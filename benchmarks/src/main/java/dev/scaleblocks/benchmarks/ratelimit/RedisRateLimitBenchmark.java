@@ -1,0 +1,178 @@
+package dev.scaleblocks.benchmarks.ratelimit;
+
+import dev.scaleblocks.ratelimit.Decision;
+import dev.scaleblocks.ratelimit.FailurePolicy;
+import dev.scaleblocks.ratelimit.RateLimitPolicy;
+import dev.scaleblocks.ratelimit.RateLimiter;
+import io.github.bucket4j.BucketConfiguration;
+import io.github.bucket4j.distributed.BucketProxy;
+import io.github.bucket4j.redis.jedis.Bucket4jJedis;
+import io.github.bucket4j.redis.jedis.cas.JedisBasedProxyManager;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Threads;
+import org.openjdk.jmh.annotations.Warmup;
+import redis.clients.jedis.ConnectionPoolConfig;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.HostAndPort;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Redis-backed {@code tryAcquire} beside bucket4j-jedis (its CAS proxy manager) at the same
+ * concurrency (8 threads, one pool of 16 connections each), on one hot key and on 1000 keys, plus
+ * our leasing mode (k = 100) against our per-request mode. Limits are high enough that every call
+ * is admitted. Goals: ≥ 2× bucket4j-jedis throughput, leasing ≥ 10× per-request. After each
+ * iteration the server's {@code INFO commandstats} delta is divided by the decisions made and
+ * printed: round trips per decision (the shared server may see other clients' commands too).
+ *
+ * <p>Redis at {@code scaleblocks.redis} (default 127.0.0.1:6379). Run: {@code java -jar
+ * benchmarks/target/benchmarks.jar RedisRateLimitBenchmark}
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 2, time = 2)
+@Measurement(iterations = 3, time = 3)
+@Fork(1)
+@Threads(8)
+public class RedisRateLimitBenchmark {
+
+  private static final long RATE = 1_000_000_000L;
+
+  @Param({"1", "1000"})
+  public int keys;
+
+  private UnifiedJedis client;
+  private Jedis admin;
+  private RateLimiter perRequest;
+  private RateLimiter leasing;
+  private JedisBasedProxyManager<byte[]> proxyManager;
+  private BucketProxy[] bucket4j;
+  private String[] keyNames;
+  private final LongAdder decisions = new LongAdder();
+  private Map<String, Long> statsBefore = Map.of();
+
+  @Setup
+  public void setUp() {
+    String[] hostPort = System.getProperty("scaleblocks.redis", "127.0.0.1:6379").split(":");
+    HostAndPort address = new HostAndPort(hostPort[0], Integer.parseInt(hostPort[1]));
+    ConnectionPoolConfig pool = new ConnectionPoolConfig();
+    pool.setMaxTotal(16);
+    pool.setMaxIdle(16);
+    client = RedisClient.builder().hostAndPort(address).poolConfig(pool)
+        .clientConfig(DefaultJedisClientConfig.builder().build()).build();
+    admin = new Jedis(address.getHost(), address.getPort());
+    String run = UUID.randomUUID().toString();
+    RateLimitPolicy policy = RateLimitPolicy.builder("bench").limit(RATE, Duration.ofSeconds(1)).build();
+    perRequest = RateLimiter.builder(policy).redis(client).keyPrefix("scaleblocks:bench:" + run + ":")
+        .storeThreads(16).storeTimeout(Duration.ofSeconds(2))
+        .failurePolicy(FailurePolicy.FAIL_CLOSED).build();
+    RateLimitPolicy leasePolicy =
+        RateLimitPolicy.builder("bench-lease").limit(RATE, Duration.ofSeconds(1)).build();
+    leasing = RateLimiter.builder(leasePolicy).redis(client).keyPrefix("scaleblocks:bench:lease:" + run + ":")
+        .storeThreads(16).storeTimeout(Duration.ofSeconds(2)).leasing(100)
+        .failurePolicy(FailurePolicy.FAIL_CLOSED).build();
+    proxyManager = Bucket4jJedis.casBasedBuilder(client).build();
+    BucketConfiguration config = BucketConfiguration.builder()
+        .addLimit(limit -> limit.capacity(RATE).refillGreedy(RATE, Duration.ofSeconds(1)))
+        .build();
+    keyNames = new String[keys];
+    bucket4j = new BucketProxy[keys];
+    for (int i = 0; i < keys; i++) {
+      keyNames[i] = "client-" + i;
+      bucket4j[i] = proxyManager.builder().build(
+          ("scaleblocks:bench:b4j:" + run + ":" + i).getBytes(java.nio.charset.StandardCharsets.UTF_8),
+          () -> config);
+    }
+  }
+
+  @Setup(Level.Iteration)
+  public void beforeIteration() {
+    decisions.reset();
+    statsBefore = commandCalls();
+  }
+
+  @TearDown(Level.Iteration)
+  public void afterIteration() {
+    Map<String, Long> after = commandCalls();
+    long total = 0;
+    StringBuilder detail = new StringBuilder();
+    for (Map.Entry<String, Long> e : after.entrySet()) {
+      long delta = e.getValue() - statsBefore.getOrDefault(e.getKey(), 0L);
+      if (delta > 0 && !e.getKey().equals("info")) {
+        detail.append(' ').append(e.getKey()).append('=').append(delta);
+        if (!e.getKey().equals("hmget") && !e.getKey().equals("hset")
+            && !e.getKey().equals("pexpire") && !e.getKey().equals("time")) {
+          total += delta;
+        }
+      }
+    }
+    long n = Math.max(1, decisions.sum());
+    System.out.printf("%n[round trips] %d decisions, client commands per decision %.3f;%s%n",
+        n, (double) total / n, detail);
+  }
+
+  @TearDown
+  public void tearDown() {
+    perRequest.close();
+    leasing.close();
+    admin.close();
+    client.close();
+  }
+
+  private int pick() {
+    return keys == 1 ? 0 : ThreadLocalRandom.current().nextInt(keys);
+  }
+
+  @Benchmark
+  public Decision tryAcquire() {
+    decisions.increment();
+    return perRequest.tryAcquire(keyNames[pick()]);
+  }
+
+  @Benchmark
+  public Decision tryAcquireLeasing() {
+    decisions.increment();
+    return leasing.tryAcquire(keyNames[pick()]);
+  }
+
+  @Benchmark
+  public boolean anchorBucket4jJedis() {
+    decisions.increment();
+    return bucket4j[pick()].tryConsume(1);
+  }
+
+  private Map<String, Long> commandCalls() {
+    Map<String, Long> calls = new HashMap<>();
+    for (String line : admin.info("commandstats").split("\r\n")) {
+      if (line.startsWith("cmdstat_")) {
+        String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+        for (String field : line.substring(line.indexOf(':') + 1).split(",")) {
+          if (field.startsWith("calls=")) {
+            calls.put(name, Long.parseLong(field.substring("calls=".length())));
+          }
+        }
+      }
+    }
+    return calls;
+  }
+}
