@@ -26,7 +26,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.greenbytes.http.sfv.Item;
 import org.greenbytes.http.sfv.Parser;
-import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -50,22 +50,17 @@ class SlowRedisDecisionBlockHoundIT {
   private static final Duration LATENCY = Duration.ofMillis(300);
   private static final List<String> blockingCalls = new CopyOnWriteArrayList<>();
 
-  private ThrowawayRedis redis;
-  private TcpProxy proxy;
-  private UnifiedJedis client;
-  private RateLimiter limiter;
+  private static ThrowawayRedis redis;
+  private static TcpProxy proxy;
+  private static UnifiedJedis client;
+  private static RateLimiter limiter;
 
   @BeforeAll
-  static void installBlockHound() {
+  static void start() {
     BlockHound.install(builder -> builder.blockingMethodCallback(method -> {
       blockingCalls.add(method + " on " + Thread.currentThread().getName());
       throw new Error("blocking call " + method + " on " + Thread.currentThread().getName());
     }));
-  }
-
-  @BeforeEach
-  void start() {
-    blockingCalls.clear();
     redis = ThrowawayRedis.start();
     proxy = TcpProxy.start(redis.host(), redis.port());
     client = RedisClient.builder().hostAndPort(proxy.host(), proxy.port())
@@ -80,8 +75,13 @@ class SlowRedisDecisionBlockHoundIT {
     proxy.latency(LATENCY);
   }
 
-  @AfterEach
-  void stop() {
+  @BeforeEach
+  void clearBlockingCalls() {
+    blockingCalls.clear();
+  }
+
+  @AfterAll
+  static void stop() {
     limiter.close();
     client.close();
     proxy.close();
