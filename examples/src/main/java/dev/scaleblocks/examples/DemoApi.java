@@ -1,5 +1,6 @@
 package dev.scaleblocks.examples;
 
+import dev.scaleblocks.core.http.HttpDates;
 import dev.scaleblocks.core.http.HttpRequestView;
 import java.nio.charset.StandardCharsets;
 import java.sql.SQLException;
@@ -115,7 +116,8 @@ final class DemoApi {
     }
     // the same tag the conditional-request block computes from the cached entry
     return Reply.of(200, JSON, entry.value().toJson())
-        .header("ETag", Validators.ofVersion(entry.version(), entry.writeTime()).etag().toString());
+        .header("ETag", Validators.ofVersion(entry.version(), entry.writeTime()).etag().toString())
+        .header("Last-Modified", HttpDates.format(entry.writeTime()));
   }
 
   /** The id in {@code /products/{id}}, or null for any other path. */

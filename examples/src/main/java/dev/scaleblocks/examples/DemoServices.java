@@ -3,6 +3,7 @@ package dev.scaleblocks.examples;
 import dev.scaleblocks.cache.http.CacheControl;
 import dev.scaleblocks.cache.http.CachePolicy;
 import dev.scaleblocks.cache.http.HttpCaching;
+import dev.scaleblocks.cache.http.ValidatorSource;
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.http.RequestCorrelation;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
@@ -88,10 +89,8 @@ final class DemoServices implements AutoCloseable {
                 RequestMatcher.path("/products/*"),
                 CachePolicy.builder()
                     .cacheControl(CacheControl.builder().noCache().build())
-                    .validators(request -> {
-                      Long id = DemoApi.productId(request.path());
-                      return id == null ? null : products.validators(id);
-                    })
+                    .validators(
+                        ValidatorSource.fromCache(products.cache(), request -> DemoApi.productId(request.path())))
                     .build())
             .build();
   }

@@ -2,7 +2,6 @@ package dev.scaleblocks.examples;
 
 import dev.scaleblocks.cache.CacheEntry;
 import dev.scaleblocks.cache.TieredCache;
-import dev.scaleblocks.cache.http.Validators;
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.codec.Codec;
 import java.nio.charset.StandardCharsets;
@@ -68,10 +67,9 @@ final class ProductStore implements AutoCloseable {
     });
   }
 
-  /** The validators of a cached product (no loading), for conditional requests; null if not cached. */
-  @Nullable Validators validators(long id) {
-    CacheEntry<Product> entry = cache.getEntryIfPresent(id);
-    return entry == null ? null : Validators.ofVersion(entry.version(), entry.writeTime());
+  /** The cache, for the validators of conditional requests. */
+  TieredCache<Long, Product> cache() {
+    return cache;
   }
 
   Optional<Product> updatePrice(long id, long priceCents) throws SQLException {
