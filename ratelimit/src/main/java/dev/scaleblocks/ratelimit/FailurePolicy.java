@@ -2,7 +2,8 @@ package dev.scaleblocks.ratelimit;
 
 /**
  * What a Redis-backed limiter decides when Redis cannot answer within the store timeout (down,
- * paused, too slow, its circuit breaker open, or the limiter's bounded store queue full).
+ * paused, too slow, its circuit breaker open, or the limiter's bounded store queue full). Chosen
+ * per limiter with {@link RateLimiterBuilder#failurePolicy}; an enum, immutable and thread-safe.
  */
 public enum FailurePolicy {
   /** Admit every request (Envoy's default): the API stays up, limits are not enforced meanwhile. */

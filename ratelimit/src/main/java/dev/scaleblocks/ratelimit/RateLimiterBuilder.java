@@ -288,7 +288,8 @@ public final class RateLimiterBuilder {
       executor.allowCoreThreadTimeOut(true);
       Duration hold = leaseHold != null ? leaseHold : Duration.ofSeconds(1);
       decider = new RemoteDecider(policy.name(), redis, fallback, fallbackCapacity, limits, fp, cb,
-          executor, timeout, t, leasePermits, hold, keys, tel.meterRegistry());
+          executor, timeout, t, leasePermits, hold, algorithm == Algorithm.FIXED_WINDOW, keys,
+          tel.meterRegistry());
     }
     return new DefaultRateLimiter(policy, limits, decider, shadow, t, sleeper, tel.meterRegistry());
   }

@@ -34,9 +34,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With leasing on, a miss asks Redis for up to {@code k} permits in the same single script call
  * (never fewer than the request needs); the surplus becomes this instance's lease for the key,
- * served by a CAS on a local counter until it runs out or its hold time ends (at most the
- * configured hold and at most the binding limit's reset time, so a fixed-window lease never
- * outlives its window). Refills of one key are serialised by a per-key lock, and a new lease
+ * served by a CAS on a local counter until it runs out or its hold time ends (the configured hold;
+ * for fixed windows at most the window's end, so a fixed-window lease never outlives its window). Refills of one key are serialised by a per-key lock, and a new lease
  * replaces the old one (leftovers are dropped, never added), so each instance holds at most
  * {@code k} unserved permits per key. Every permit served was taken from Redis first; the only
  * error is timing: permits taken in one window may be served in the next, so over any interval
@@ -60,6 +59,7 @@ final class RemoteDecider implements Decider {
   private final Ticker ticker;
   private final long leasePermits;
   private final long leaseHoldNanos;
+  private final boolean capHoldAtReset;
   private final @Nullable Cache<String, LeaseCell> leases;
 
   private final AtomicBoolean degraded = new AtomicBoolean();
@@ -73,8 +73,8 @@ final class RemoteDecider implements Decider {
   RemoteDecider(String policyName, Store store, @Nullable Store fallbackStore,
       long fallbackCapacity, LimitSpec[] limits,
       FailurePolicy failurePolicy, CircuitBreaker breaker, ThreadPoolExecutor executor,
-      Duration timeout, Ticker ticker, long leasePermits, Duration leaseHold, long maximumKeys,
-      MeterRegistry registry) {
+      Duration timeout, Ticker ticker, long leasePermits, Duration leaseHold, boolean capHoldAtReset,
+      long maximumKeys, MeterRegistry registry) {
     this.policyName = policyName;
     this.store = store;
     this.fallbackStore = fallbackStore;
@@ -87,6 +87,7 @@ final class RemoteDecider implements Decider {
     this.ticker = ticker;
     this.leasePermits = leasePermits;
     this.leaseHoldNanos = leaseHold.toNanos();
+    this.capHoldAtReset = capHoldAtReset;
     this.leases = leasePermits > 1
         ? Caffeine.newBuilder()
             .maximumSize(maximumKeys)
@@ -254,7 +255,11 @@ final class RemoteDecider implements Decider {
       storeCalls.increment();
       Outcome o = store.decide(key, permits, Math.max(permits, leasePermits));
       if (o.allowed() && o.granted() > permits) {
-        long hold = Math.min(leaseHoldNanos, Math.max(1, o.resetMillis()) * 1_000_000L);
+        long hold = leaseHoldNanos;
+        if (capHoldAtReset) {
+          // a fixed-window lease never outlives its window: no carry-over, no over-admission
+          hold = Math.min(hold, Math.max(1, o.resetMillis()) * 1_000_000L);
+        }
         cell.lease = new Lease(o.granted() - permits, now + hold, o, now);
       } else {
         cell.lease = null;
