@@ -27,7 +27,7 @@ results=benchmarks/results
 
 case "$mode" in
   smoke) jmh_opts=(-f 1 -wi 0 -i 1 -r 100ms -foe true) ;;
-  quick) jmh_opts=(-f 1 -wi 1 -w 500ms -i 2 -r 500ms -prof gc -foe true) ;;
+  quick) jmh_opts=(-f 1 -wi 1 -w 500ms -i 3 -r 500ms -prof gc -foe true) ;;
   full) jmh_opts=(-f 2 -wi 3 -w 1s -i 5 -r 1s -prof gc -foe true) ;;
   *)
     echo "usage: scripts/bench.sh quick|full|smoke [regex]" >&2
@@ -73,6 +73,7 @@ log="$results/$mode-$stamp.log"
 echo "bench: $mode run, JMH ${jmh_opts[*]} ${BENCH_ARGS:-}; log $log"
 waited=0
 while true; do
+  load_at_start="$(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || echo unknown)"
   set +e
   # shellcheck disable=SC2086
   "$java_bin" "${host_props[@]}" -jar "$jar" "$regex" "${jmh_opts[@]}" ${BENCH_ARGS:-} -rf json -rff "$json" 2>&1 | tee "$log"
@@ -117,7 +118,7 @@ else
   exit 1
 fi
 
-label="$mode run (scripts/bench.sh $mode)"
+label="$mode run (scripts/bench.sh $mode), load average at start $load_at_start"
 [[ "$mode" == quick ]] && label="$label — short iterations, indicative only"
 "$java_bin" -cp "$jar" dev.scaleblocks.benchmarks.report.ReportGenerator \
   --results "$json" --out docs/benchmarks.md --charts docs/charts --label "$label" "${sections[@]}"

@@ -12,8 +12,8 @@ import java.util.Locale;
 final class SvgChart {
 
   private static final int WIDTH = 860;
-  private static final int LABEL = 360;
-  private static final int PLOT = 400;
+  private static final int LABEL = 420;
+  private static final int PLOT = 360;
   private static final int ROW = 24;
   private static final int TOP = 44;
 
@@ -74,13 +74,21 @@ final class SvgChart {
     for (Comparison c : bars) {
       int y = TOP + i * ROW;
       String kind = c.goal().kind() == Goal.Kind.THROUGHPUT_AT_LEAST ? "thrpt" : "time";
-      String label = c.ours().shortName();
+      // the method name is enough within one area's chart; the table has the class
+      String name = c.ours().shortName();
+      String label = name.substring(name.indexOf('.') + 1);
       String params = paramsLabel(c.ours());
       if (!params.isEmpty()) {
         label += " [" + params + "]";
       }
-      if (label.length() > 54) {
-        label = label.substring(0, 53) + "…";
+      if (c.goal().kind() == Goal.Kind.INFO || c.goal().kind() == Goal.Kind.NANOS_AT_MOST) {
+        String anchor = c.goal().anchor();
+        label += " vs " + (c.goal().anchorParams().isEmpty()
+            ? anchor.substring(anchor.indexOf('.') + 1)
+            : String.join(",", c.goal().anchorParams().values()));
+      }
+      if (label.length() > 56) {
+        label = label.substring(0, 55) + "…";
       }
       s.append(
           String.format(
