@@ -22,7 +22,8 @@ import org.slf4j.LoggerFactory;
  *       {@code ETag} from the cache entry's version (a matching {@code If-None-Match} is answered
  *       {@code 304} by the HTTP caching block before this code runs).
  *   <li>{@code POST /products/{id}/price?cents=N}: changes the price (a write on the shard's
- *       primary) and invalidates the cached entry on every instance.
+ *       primary) and replaces the cached entry on every instance; with a stale {@code If-Match} it
+ *       is refused with {@code 412} before this code runs (optimistic concurrency).
  *   <li>{@code GET /shards}: products per shard, counted on every shard in parallel.
  *   <li>{@code GET /health}, {@code GET /metrics} (Prometheus text format).
  * </ul>
@@ -120,9 +121,13 @@ final class DemoApi {
         .header("Last-Modified", HttpDates.format(entry.writeTime()));
   }
 
-  /** The id in {@code /products/{id}}, or null for any other path. */
+  /** The id in {@code /products/{id}} or {@code /products/{id}/price}, or null for any other path. */
   static @Nullable Long productId(String path) {
-    return path.startsWith("/products/") ? parseId(path.substring("/products/".length())) : null;
+    if (!path.startsWith("/products/")) {
+      return null;
+    }
+    String rest = path.substring("/products/".length());
+    return parseId(rest.endsWith("/price") ? rest.substring(0, rest.length() - "/price".length()) : rest);
   }
 
   private Reply updatePrice(String idText, @Nullable String query) throws SQLException {

@@ -82,11 +82,12 @@ final class DemoServices implements AutoCloseable {
             .telemetry(telemetry)
             .build();
 
-    // conditional GETs answered from the cache entry's version, before the product is rendered
+    // conditional requests answered from the cache entry's version before the application runs:
+    // If-None-Match → 304 without rendering, a stale If-Match on a price change → 412
     this.caching =
         HttpCaching.builder()
             .route(
-                RequestMatcher.path("/products/*"),
+                RequestMatcher.path("/products/**"),
                 CachePolicy.builder()
                     .cacheControl(CacheControl.builder().noCache().build())
                     .validators(

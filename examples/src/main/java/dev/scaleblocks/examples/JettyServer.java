@@ -77,9 +77,11 @@ final class JettyServer implements AutoCloseable {
       DemoApi.Reply reply = api.handle(ServletRequestView.of(req), req.getQueryString());
       resp.setStatus(reply.status());
       reply.headers().forEach(resp::setHeader);
-      if (reply.status() != 304 && !req.getMethod().equals("HEAD")) {
+      if (reply.status() != 304) {
         resp.setContentLength(reply.body().length);
-        resp.getOutputStream().write(reply.body());
+        if (!req.getMethod().equals("HEAD")) {
+          resp.getOutputStream().write(reply.body());
+        }
       }
     }
   }

@@ -87,6 +87,34 @@ class DemoIT {
 
   @ParameterizedTest
   @MethodSource("servers")
+  void aPriceChangeWithAStaleIfMatchIsRefusedWith412(String server) throws Exception {
+    long id = server.equals("jetty") ? 21 : 22;
+    String etag = get(server, "/products/" + id).headers().firstValue("ETag").orElseThrow();
+    HttpResponse<String> current = send(server, "POST", "/products/" + id + "/price?cents=1234", etag);
+    assertThat(current.statusCode()).isEqualTo(200);
+    // etag is stale now: a second writer that read before the change is refused
+    HttpResponse<String> stale = send(server, "POST", "/products/" + id + "/price?cents=9999", etag);
+    assertThat(stale.statusCode()).isEqualTo(412);
+    assertThat(get(server, "/products/" + id).body()).contains("\"priceCents\":1234");
+    HttpResponse<String> head = send(server, "HEAD", "/products/" + id, null);
+    assertThat(head.statusCode()).isEqualTo(200);
+    assertThat(head.headers().firstValue("Content-Length")).get().isNotEqualTo("0");
+  }
+
+  private static HttpResponse<String> send(String server, String method, String path, String ifMatch)
+      throws Exception {
+    HttpRequest.Builder b =
+        HttpRequest.newBuilder(uri(server, path))
+            .timeout(Duration.ofSeconds(10))
+            .method(method, HttpRequest.BodyPublishers.noBody());
+    if (ifMatch != null) {
+      b.header("If-Match", ifMatch);
+    }
+    return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @ParameterizedTest
+  @MethodSource("servers")
   void requestIdIsEchoedOrGenerated(String server) throws Exception {
     assertThat(get(server, "/products/1", "X-Request-Id", "demo-req-42").headers().firstValue("X-Request-Id"))
         .hasValue("demo-req-42");
