@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -56,7 +57,7 @@ final class DemoServices implements AutoCloseable {
     gcMetrics = new JvmGcMetrics();
     gcMetrics.bindTo(registry);
     this.telemetry = Telemetry.of(registry);
-    this.redis = config.redisUrl() == null ? null : RedisClient.create(URI.create(config.redisUrl()));
+    this.redis = config.redisUrl() == null ? null : redis(URI.create(config.redisUrl()));
     this.shards = new Shards(config, telemetry);
     this.catalog = new Catalog(shards);
     catalog.createAndSeed(config.products());
@@ -94,6 +95,27 @@ final class DemoServices implements AutoCloseable {
                         ValidatorSource.fromCache(products.cache(), request -> DemoApi.productId(request.path())))
                     .build())
             .build();
+  }
+
+  /**
+   * A client with short timeouts (300 ms), so a sick Redis turns into failures the blocks' breakers
+   * count and their failure policies decide, rather than requests hanging for Jedis's 2 s default.
+   */
+  private static RedisClient redis(URI uri) {
+    DefaultJedisClientConfig.Builder client =
+        DefaultJedisClientConfig.builder().connectionTimeoutMillis(300).socketTimeoutMillis(300);
+    String userInfo = uri.getUserInfo();
+    if (userInfo != null) {
+      int colon = userInfo.indexOf(':');
+      if (colon > 0) {
+        client.user(userInfo.substring(0, colon));
+      }
+      client.password(colon >= 0 ? userInfo.substring(colon + 1) : userInfo);
+    }
+    return RedisClient.builder()
+        .hostAndPort(uri.getHost(), uri.getPort() > 0 ? uri.getPort() : 6379)
+        .clientConfig(client.build())
+        .build();
   }
 
   DemoConfig config() {
