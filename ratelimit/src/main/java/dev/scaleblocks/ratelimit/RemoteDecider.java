@@ -34,9 +34,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>With leasing on, a miss asks Redis for up to {@code k} permits in the same single script call
  * (never fewer than the request needs); the surplus becomes this instance's lease for the key,
- * served by a CAS on a local counter until it runs out or its hold time ends (the configured hold;
- * for fixed windows at most the window's end, so a fixed-window lease never outlives its window). Refills of one key are serialised by a per-key lock, and a new lease
- * replaces the old one (leftovers are dropped, never added), so each instance holds at most
+ * served by a CAS on a local counter until it runs out or its hold time ends (the configured
+ * hold; for fixed windows at most the window's end, so a fixed-window lease never outlives its
+ * window). Refills of one key are serialised by a per-key lock, and a new lease replaces the old
+ * one (leftovers are dropped, never added), so each instance holds at most
  * {@code k} unserved permits per key. Every permit served was taken from Redis first; the only
  * error is timing: permits taken in one window may be served in the next, so over any interval
  * the admissions exceed the policy's allowance by at most {@code instances × k}.
@@ -251,6 +252,10 @@ final class RemoteDecider implements Decider {
       if (served != null) {
         leaseHits.increment();
         return served;
+      }
+      Lease old = cell.lease;
+      if (old != null) {
+        old.left.set(0); // leftovers too small for this request are dropped, never carried
       }
       storeCalls.increment();
       Outcome o = store.decide(key, permits, Math.max(permits, leasePermits));

@@ -4,11 +4,15 @@ import dev.scaleblocks.ratelimit.Algorithm;
 import dev.scaleblocks.ratelimit.Decision;
 import dev.scaleblocks.ratelimit.RateLimitPolicy;
 import dev.scaleblocks.ratelimit.RateLimiter;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import io.github.bucket4j.Bucket;
+import io.github.bucket4j.ConsumptionProbe;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.ratelimiter.internal.AtomicRateLimiter;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -42,6 +46,10 @@ public class LocalRateLimitBenchmark {
   private RateLimiter scaleblocks;
   private RateLimiter scaleblocksFixedWindow;
   private Bucket bucket;
+  private Cache<String, Bucket> perKey;
+  private final Function<String, Bucket> newBucket = k -> Bucket.builder()
+      .addLimit(limit -> limit.capacity(RATE).refillGreedy(RATE, Duration.ofSeconds(1)))
+      .build();
   private AtomicRateLimiter resilience4j;
   private com.google.common.util.concurrent.RateLimiter guava;
 
@@ -53,6 +61,8 @@ public class LocalRateLimitBenchmark {
         .algorithm(Algorithm.FIXED_WINDOW).limit(RATE, Duration.ofSeconds(1)).build()).local().build();
     bucket = Bucket.builder()
         .addLimit(limit -> limit.capacity(RATE).refillGreedy(RATE, Duration.ofSeconds(1)))
+        .build();
+    perKey = Caffeine.newBuilder().maximumSize(100_000).expireAfterAccess(Duration.ofSeconds(2))
         .build();
     resilience4j = new AtomicRateLimiter("bench", RateLimiterConfig.custom()
         .limitForPeriod(Integer.MAX_VALUE)
@@ -77,6 +87,18 @@ public class LocalRateLimitBenchmark {
   @Benchmark
   public boolean anchorBucket4j() {
     return bucket.tryConsume(1);
+  }
+
+  /** Context: the bare bucket asked for what the headers need (remaining, wait, reset). */
+  @Benchmark
+  public ConsumptionProbe anchorBucket4jWithRemaining() {
+    return bucket.tryConsumeAndReturnRemaining(1);
+  }
+
+  /** Context: per-key bucket4j buckets in a Caffeine cache, as users build it by hand. */
+  @Benchmark
+  public ConsumptionProbe anchorBucket4jPerKeyCaffeine() {
+    return perKey.get("203.0.113.7", newBucket).tryConsumeAndReturnRemaining(1);
   }
 
   @Benchmark
