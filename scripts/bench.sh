@@ -80,9 +80,9 @@ while true; do
   status=${PIPESTATUS[0]}
   set -e
   if [[ $status -ne 0 ]] && grep -q 'Unable to acquire the JMH lock' "$log" && (( waited < ${BENCH_LOCK_WAIT:-900} )); then
-    echo "bench: another JMH run holds /tmp/jmh.lock; retrying in 15 s (waited ${waited} s)"
-    sleep 15
-    waited=$((waited + 15))
+    (( waited % 60 == 0 )) && echo "bench: another JMH run holds /tmp/jmh.lock; waiting (${waited} s so far)"
+    sleep 3
+    waited=$((waited + 3))
     continue
   fi
   break
