@@ -1020,12 +1020,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       writeOne(key, value, keyBytes, rkey, t);
       return null;
     }, () -> {
+      // saturated: L1 and the other instances now, Redis through the repair queue
       metrics.l2WriteFailures.increment();
       writeOne(key, value, keyBytes, null, null);
-      InvalidationBus b = bus;
-      if (b != null) {
-        b.publishKeys(List.of(keyBytes));
-      }
+      scheduleRepair(rkey);
       return null;
     });
   }
@@ -1038,12 +1036,14 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     if (l2 == null) {
       return CompletableFuture.completedFuture(null);
     }
-    encodeKey(key);
+    byte[] rkey = redisKey(encodeKey(key));
     return async(() -> {
       invalidateAll(List.of(key));
       return null;
     }, () -> {
+      // saturated: the repair queue writes the tombstone and tells the other instances
       metrics.l2WriteFailures.increment();
+      scheduleRepair(rkey);
       return null;
     });
   }
