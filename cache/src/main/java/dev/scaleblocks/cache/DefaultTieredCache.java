@@ -589,10 +589,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader, boolean skipL2) {
     requireNoNulls(keys, "keys");
     requireNonNull(bulkLoader, "bulkLoader");
-    int capacity = (int) (keys.size() / 0.75f) + 1;
-    Map<K, V> result = new LinkedHashMap<>(capacity);
-    Set<K> missing = new LinkedHashSet<>(capacity);
-    Map<K, L1Entry<V>> stale = new java.util.HashMap<>();
+    Map<K, V> result = new LinkedHashMap<>((int) (keys.size() / 0.75f) + 1);
+    // misses, in order, with what L1 still held for them (for stale-if-error); may repeat a key
+    List<K> missing = new ArrayList<>();
+    List<@Nullable L1Entry<V>> staleL1 = new ArrayList<>();
     long now = ticker.read();
     for (K key : keys) {
       L1Entry<V> e = l1.getIfPresent(key);
@@ -603,66 +603,71 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         }
       } else {
         metrics.l1Misses.increment();
-        if (e != null) {
-          stale.put(key, e);
-        }
         missing.add(key);
+        staleL1.add(e);
       }
     }
-    if (missing.isEmpty()) {
+    int n = missing.size();
+    if (n == 0) {
       return result;
     }
-    capacity = (int) (missing.size() / 0.75f) + 1;
-    Map<K, Long> stamps = new java.util.HashMap<>(capacity);
-    for (K key : missing) {
-      stamps.put(key, stamp(key));
+    long[] stamps = new long[n];
+    for (int i = 0; i < n; i++) {
+      stamps[i] = stamp(missing.get(i));
     }
     RedisTier t = skipL2 ? null : l2;
-    Map<K, byte[]> rkeys = new java.util.HashMap<>(capacity);
-    Map<K, byte[]> expected = new java.util.HashMap<>(capacity);
+    byte[][] rkeys = new byte[n][];
+    byte[][] expected = new byte[n][];
+    @SuppressWarnings("unchecked")
+    L1Entry<V>[] staleL2 = (L1Entry<V>[]) new L1Entry<?>[n];
+    boolean[] done = new boolean[n];
+    int remaining = n;
     if (t != null) {
-      List<K> order = new ArrayList<>(missing);
-      List<byte[]> redisKeys = new ArrayList<>(order.size());
-      for (K key : order) {
-        byte[] rk = redisKey(encodeKey(key));
-        rkeys.put(key, rk);
-        redisKeys.add(rk);
+      List<byte[]> redisKeys = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        rkeys[i] = redisKey(encodeKey(missing.get(i)));
+        redisKeys.add(rkeys[i]);
       }
       List<byte @Nullable []> values = t.mget(redisKeys);
       if (values == null) {
-        metrics.l2GetErrors.add(order.size());
+        metrics.l2GetErrors.add(n);
       } else {
         long after = ticker.read();
-        for (int i = 0; i < order.size(); i++) {
-          K key = order.get(i);
+        for (int i = 0; i < n; i++) {
+          K key = missing.get(i);
           byte[] raw = values.get(i);
-          expected.put(key, Envelope.versionBytes(raw));
+          expected[i] = Envelope.versionBytes(raw);
           L1Entry<V> fromL2 = raw == null ? null : fromEnvelope(key, raw, after);
           if (fromL2 != null && after < fromL2.freshUntil) {
             metrics.l2Hits.increment();
-            installL1(key, fromL2, stamps.get(key), false);
-            missing.remove(key);
+            installL1(key, fromL2, stamps[i], false);
+            done[i] = true;
+            remaining--;
             if (fromL2.value != null) {
               result.put(key, fromL2.value);
             }
           } else {
             metrics.l2Misses.increment();
-            if (fromL2 != null && !stale.containsKey(key)) {
-              stale.put(key, fromL2);
-            }
+            staleL2[i] = fromL2;
           }
         }
       }
     }
-    if (missing.isEmpty()) {
+    if (remaining == 0) {
       return result;
+    }
+    Set<K> toLoad = new LinkedHashSet<>((int) (remaining / 0.75f) + 1);
+    for (int i = 0; i < n; i++) {
+      if (!done[i]) {
+        toLoad.add(missing.get(i));
+      }
     }
     Map<? extends K, ? extends V> loaded;
     Span span = tracer.spanBuilder("cache.load").setAttribute("scaleblocks.cache", name)
-        .setAttribute("scaleblocks.cache.keys", missing.size()).startSpan();
+        .setAttribute("scaleblocks.cache.keys", toLoad.size()).startSpan();
     long start = ticker.read();
     try {
-      loaded = bulkLoader.apply(Collections.unmodifiableSet(missing));
+      loaded = bulkLoader.apply(Collections.unmodifiableSet(toLoad));
       if (loaded == null) {
         throw new NullPointerException("bulkLoader returned null");
       }
@@ -673,16 +678,18 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       span.setStatus(StatusCode.ERROR);
       span.end();
       Map<K, V> fallback = new LinkedHashMap<>();
-      for (K key : missing) {
-        L1Entry<V> s = staleFallback(stale.get(key), null);
-        if (s == null) {
-          throw e;
-        }
-        if (s.value != null) {
-          fallback.put(key, s.value);
+      for (int i = 0; i < n; i++) {
+        if (!done[i]) {
+          L1Entry<V> s = staleFallback(staleL1.get(i), staleL2[i]);
+          if (s == null) {
+            throw e;
+          }
+          if (s.value != null) {
+            fallback.put(missing.get(i), s.value);
+          }
         }
       }
-      metrics.staleServed.add(missing.size());
+      metrics.staleServed.add(fallback.size());
       result.putAll(fallback);
       return result;
     }
@@ -693,13 +700,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     List<byte[]> writeValues = new ArrayList<>();
     List<Long> writePx = new ArrayList<>();
     List<byte[]> writeExpected = new ArrayList<>();
-    for (K key : missing) {
+    for (int i = 0; i < n; i++) {
+      K key = missing.get(i);
+      if (done[i] || !toLoad.remove(key)) {
+        continue; // found in L2, or a repeated key already stored
+      }
       V value = loaded.get(key);
-      byte[] exp = expected.get(key);
       // keys whose L2 read failed are not written: nothing to compare with
-      byte[] rk = exp == null ? null : rkeys.get(key);
+      byte[] exp = expected[i];
+      byte[] rk = exp == null ? null : rkeys[i];
       int before = writeKeys.size();
-      L1Entry<V> entry = storeL1ForBulk(key, value, stamps.get(key), t, rk, writeKeys, writeValues, writePx);
+      L1Entry<V> entry = storeL1ForBulk(key, value, stamps[i], t, rk, writeKeys, writeValues, writePx);
       if (writeKeys.size() > before) {
         writeExpected.add(exp);
       }

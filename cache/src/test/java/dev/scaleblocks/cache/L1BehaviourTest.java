@@ -116,6 +116,25 @@ class L1BehaviourTest {
   }
 
   @Test
+  void getAllServesStaleValuesWhenTheBulkLoaderFailsAndCollapsesRepeatedKeys() {
+    cache = builder().l1Ttl(Duration.ofSeconds(10)).staleIfError(Duration.ofSeconds(30)).build();
+    cache.getAll(java.util.List.of("a", "b"), keys -> java.util.Map.of("a", "A", "b", "B"));
+    ticker.advanceSeconds(11);
+    assertThat(cache.getAll(java.util.List.of("a", "b", "a"), keys -> {
+      throw new IllegalStateException("down");
+    })).containsOnly(java.util.Map.entry("a", "A"), java.util.Map.entry("b", "B"));
+    java.util.List<java.util.Set<String>> calls = new java.util.ArrayList<>();
+    assertThat(cache.getAll(java.util.List.of("c", "c", "d"), keys -> {
+      calls.add(java.util.Set.copyOf(keys));
+      return java.util.Map.of("c", "C");
+    })).containsOnly(java.util.Map.entry("c", "C"));
+    assertThat(calls).containsExactly(java.util.Set.of("c", "d"));
+    assertThatThrownBy(() -> cache.getAll(java.util.List.of("a", "never"), keys -> {
+      throw new IllegalStateException("down");
+    })).hasMessage("down");
+  }
+
+  @Test
   void aLoadThatRacedAnInvalidationNeverEntersL1() throws Exception {
     cache = builder().build();
     CountDownLatch loading = new CountDownLatch(1);
