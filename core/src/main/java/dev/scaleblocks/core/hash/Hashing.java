@@ -44,6 +44,16 @@ public final class Hashing {
   private static final long P4 = 0x85EBCA77C2B2AE63L;
   private static final long P5 = 0x27D4EB2F165667C5L;
 
+  private static final int SCRATCH_CHARS = 256;
+  private static final ThreadLocal<char[]> SCRATCH =
+      ThreadLocal.withInitial(() -> new char[SCRATCH_CHARS]);
+
+  /**
+   * Returned by {@link #xxh64CharArray} for non-ASCII input. A real hash equal to it merely takes
+   * the (equal-valued) UTF-8 path.
+   */
+  private static final long NON_ASCII = 0x8000_0000_0000_0001L;
+
   private static final long C1 = 0x87c37b91114253d5L;
   private static final long C2 = 0x4cf5ad432745937fL;
 
@@ -66,11 +76,19 @@ public final class Hashing {
   /** xxHash64 (seed 0) of the UTF-8 bytes of {@code s}; see the class notes on strings. */
   public static long xxHash64(CharSequence s) {
     Checks.requireNonNull(s, "s");
-    // a separate ASCII scan first measured faster than tracking non-ASCII inside the hash loop
+    int len = s.length();
+    if (s instanceof String && len <= SCRATCH_CHARS) {
+      // String.getChars is an intrinsic bulk copy; hashing from a char[] then avoids a bounds- and
+      // coder-checked charAt per char. The scratch array is per thread and reused.
+      char[] chars = SCRATCH.get();
+      ((String) s).getChars(0, len, chars, 0);
+      long h = xxh64CharArray(chars, len, 0L);
+      return h != NON_ASCII ? h : xxh64Utf8(s, 0L);
+    }
     if (!isAscii(s)) {
       return xxh64Utf8(s, 0L);
     }
-    return xxh64Chars(s, s.length(), 0L);
+    return xxh64Chars(s, len, 0L);
   }
 
   /** xxHash64 (seed 0) of the 8 little-endian bytes of {@code value}. */
@@ -177,6 +195,87 @@ public final class Hashing {
       return xxh64Utf8(s, seed);
     }
     return xxAvalanche(h);
+  }
+
+  /** xxHash64 of {@code c[0, len)} taken as bytes, or {@link #NON_ASCII} if any char is not ASCII. */
+  private static long xxh64CharArray(char[] c, int len, long seed) {
+    int p = 0;
+    int or = 0;
+    long h;
+    if (len >= 32) {
+      long v1 = seed + P1 + P2;
+      long v2 = seed + P2;
+      long v3 = seed;
+      long v4 = seed - P1;
+      int limit = len - 32;
+      do {
+        long w1 = array8(c, p);
+        long w2 = array8(c, p + 8);
+        long w3 = array8(c, p + 16);
+        long w4 = array8(c, p + 24);
+        or |= (int) ((w1 | w2 | w3 | w4) >>> 56);
+        v1 = xxRound(v1, w1);
+        v2 = xxRound(v2, w2);
+        v3 = xxRound(v3, w3);
+        v4 = xxRound(v4, w4);
+        p += 32;
+      } while (p <= limit);
+      h = xxMergeAccs(v1, v2, v3, v4);
+    } else {
+      h = seed + P5;
+    }
+    h += len;
+    while (p + 8 <= len) {
+      long w = array8(c, p);
+      or |= (int) (w >>> 56);
+      h ^= xxRound(0, w);
+      h = Long.rotateLeft(h, 27) * P1 + P4;
+      p += 8;
+    }
+    if (p + 4 <= len) {
+      int c0 = c[p];
+      int c1 = c[p + 1];
+      int c2 = c[p + 2];
+      int c3 = c[p + 3];
+      or |= c0 | c1 | c2 | c3;
+      h ^= ((long) c0 | (long) c1 << 8 | (long) c2 << 16 | (long) c3 << 24) * P1;
+      h = Long.rotateLeft(h, 23) * P2 + P3;
+      p += 4;
+    }
+    while (p < len) {
+      char ch = c[p];
+      or |= ch;
+      h ^= (ch & 0xFFL) * P5;
+      h = Long.rotateLeft(h, 11) * P1;
+      p++;
+    }
+    if ((or & ~0x7F) != 0) {
+      return NON_ASCII;
+    }
+    return xxAvalanche(h);
+  }
+
+  /** Like {@link #chars8} over a char array. */
+  private static long array8(char[] c, int p) {
+    int c0 = c[p];
+    int c1 = c[p + 1];
+    int c2 = c[p + 2];
+    int c3 = c[p + 3];
+    int c4 = c[p + 4];
+    int c5 = c[p + 5];
+    int c6 = c[p + 6];
+    int c7 = c[p + 7];
+    long word =
+        (long) c0
+            | (long) c1 << 8
+            | (long) c2 << 16
+            | (long) c3 << 24
+            | (long) c4 << 32
+            | (long) c5 << 40
+            | (long) c6 << 48
+            | (long) c7 << 56;
+    int or = c0 | c1 | c2 | c3 | c4 | c5 | c6 | c7;
+    return (or & ~0x7F) == 0 ? word : word | Long.MIN_VALUE;
   }
 
   private static long xxh64Utf8(CharSequence s, long seed) {
