@@ -13,8 +13,10 @@ import java.nio.charset.StandardCharsets;
  *
  * <h2>Strings</h2>
  * A {@link CharSequence} is hashed as its UTF-8 bytes. When every char is below {@code 0x80} (the
- * common case for keys) the chars are hashed directly without an intermediate {@code byte[]}; any
- * other input is encoded once with {@code s.toString().getBytes(UTF_8)}. Malformed UTF-16 (an
+ * common case for keys) the chars are hashed directly without an intermediate {@code byte[]} (for
+ * xxHash64 of a String of up to 256 chars, from a reused per-thread {@code char[]} copy made with
+ * the intrinsic {@code String.getChars}); any other input is encoded once with
+ * {@code s.toString().getBytes(UTF_8)}. Malformed UTF-16 (an
  * unpaired surrogate) is therefore hashed exactly as {@link String#getBytes(java.nio.charset.Charset)}
  * encodes it: each unpaired surrogate becomes {@code '?'} (0x3F). Guava's
  * {@code hashString(s, UTF_8)} does the same for MurmurHash3 128, so the two agree on every input.
