@@ -28,7 +28,12 @@ public final class ShardHashes {
     }
   }
 
-  private static final ThreadLocal<Md5Scratch> MD5 = ThreadLocal.withInitial(Md5Scratch::new);
+  /**
+   * Per-thread MD5 state so that hot-path hashing does not allocate: {MessageDigest, byte[16]
+   * digest, byte[] key scratch}. Only JDK types are stored, so a thread that outlives a web
+   * application's class loader does not pin it.
+   */
+  private static final ThreadLocal<Object[]> MD5 = ThreadLocal.withInitial(ShardHashes::newMd5State);
 
   private static final int MIN_VALUE_SLOT =
       redisSlot(Long.toString(Long.MIN_VALUE).getBytes(StandardCharsets.US_ASCII));
@@ -153,94 +158,88 @@ public final class ShardHashes {
    */
   public static long ketamaHash(CharSequence key) {
     Checks.requireNonNull(key, "key");
-    return MD5.get().md5Point(key) & 0xFFFFFFFFL;
+    return md5Point(MD5.get(), key) & 0xFFFFFFFFL;
   }
 
   /** The ketama key hash of a binary key. */
   public static long ketamaHash(byte[] key) {
     Checks.requireNonNull(key, "key");
-    return MD5.get().md5Point(key, 0, key.length) & 0xFFFFFFFFL;
+    return md5Point(MD5.get(), key, 0, key.length) & 0xFFFFFFFFL;
   }
 
   /** The ketama key hash of the key spelled as the decimal digits of {@code key}. */
   public static long ketamaHash(long key) {
-    Md5Scratch scratch = MD5.get();
-    int n = scratch.decimal(key);
-    return scratch.md5Point(scratch.buf, 0, n) & 0xFFFFFFFFL;
+    Object[] state = MD5.get();
+    int n = decimal(state, key);
+    return md5Point(state, (byte[]) state[2], 0, n) & 0xFFFFFFFFL;
   }
 
   /** MD5 of {@code s} as 16 bytes (point placement; not a hot path). */
   static byte[] md5(String s) {
-    return MD5.get().newDigest(s.getBytes(StandardCharsets.UTF_8));
+    return ((MessageDigest) MD5.get()[0]).digest(s.getBytes(StandardCharsets.UTF_8));
   }
 
-  /** Per-thread MD5 state and byte scratch so that hot-path hashing does not allocate. */
-  private static final class Md5Scratch {
-    private final MessageDigest md5;
-    private final byte[] out = new byte[16];
-    byte[] buf = new byte[64];
-
-    Md5Scratch() {
-      try {
-        md5 = MessageDigest.getInstance("MD5");
-      } catch (NoSuchAlgorithmException e) {
-        throw new IllegalStateException("MD5 is required of every Java platform", e);
-      }
+  private static Object[] newMd5State() {
+    try {
+      return new Object[] {MessageDigest.getInstance("MD5"), new byte[16], new byte[64]};
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException("MD5 is required of every Java platform", e);
     }
+  }
 
-    int md5Point(CharSequence key) {
-      int len = key.length();
-      if (buf.length < len) {
-        buf = new byte[Math.max(len, buf.length * 2)];
-      }
-      for (int i = 0; i < len; i++) {
-        char c = key.charAt(i);
-        if (c >= 0x80) {
-          byte[] utf8 = key.toString().getBytes(StandardCharsets.UTF_8);
-          return md5Point(utf8, 0, utf8.length);
-        }
-        buf[i] = (byte) c;
-      }
-      return md5Point(buf, 0, len);
+  private static int md5Point(Object[] state, CharSequence key) {
+    int len = key.length();
+    byte[] buf = (byte[]) state[2];
+    if (buf.length < len) {
+      buf = new byte[Math.max(len, buf.length * 2)];
+      state[2] = buf;
     }
+    for (int i = 0; i < len; i++) {
+      char c = key.charAt(i);
+      if (c >= 0x80) {
+        byte[] utf8 = key.toString().getBytes(StandardCharsets.UTF_8);
+        return md5Point(state, utf8, 0, utf8.length);
+      }
+      buf[i] = (byte) c;
+    }
+    return md5Point(state, buf, 0, len);
+  }
 
-    int md5Point(byte[] data, int off, int len) {
-      md5.update(data, off, len);
-      try {
-        md5.digest(out, 0, 16);
-      } catch (java.security.DigestException e) {
-        throw new IllegalStateException(e);
-      }
-      return (out[0] & 0xFF) | (out[1] & 0xFF) << 8 | (out[2] & 0xFF) << 16 | (out[3] & 0xFF) << 24;
+  private static int md5Point(Object[] state, byte[] data, int off, int len) {
+    MessageDigest md5 = (MessageDigest) state[0];
+    byte[] out = (byte[]) state[1];
+    md5.update(data, off, len);
+    try {
+      md5.digest(out, 0, 16);
+    } catch (java.security.DigestException e) {
+      throw new IllegalStateException(e);
     }
+    return (out[0] & 0xFF) | (out[1] & 0xFF) << 8 | (out[2] & 0xFF) << 16 | (out[3] & 0xFF) << 24;
+  }
 
-    byte[] newDigest(byte[] data) {
-      return md5.digest(data);
+  /** Writes the decimal digits of {@code v} to the key scratch and returns their count. */
+  private static int decimal(Object[] state, long v) {
+    byte[] buf = (byte[]) state[2]; // at least 64 bytes: room for 20 characters
+    if (v == Long.MIN_VALUE) {
+      byte[] min = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
+      System.arraycopy(min, 0, buf, 0, min.length);
+      return min.length;
     }
-
-    /** Writes the decimal digits of {@code v} to {@code buf[0..n)} and returns n. */
-    int decimal(long v) {
-      if (v == Long.MIN_VALUE) {
-        byte[] min = "-9223372036854775808".getBytes(StandardCharsets.US_ASCII);
-        System.arraycopy(min, 0, buf, 0, min.length);
-        return min.length;
-      }
-      boolean negative = v < 0;
-      long x = negative ? -v : v;
-      int digits = 1;
-      for (long t = x; t >= 10; t /= 10) {
-        digits++;
-      }
-      int n = digits + (negative ? 1 : 0);
-      int p = n - 1;
-      do {
-        buf[p--] = (byte) ('0' + (x % 10));
-        x /= 10;
-      } while (x != 0);
-      if (negative) {
-        buf[0] = '-';
-      }
-      return n;
+    boolean negative = v < 0;
+    long x = negative ? -v : v;
+    int digits = 1;
+    for (long t = x; t >= 10; t /= 10) {
+      digits++;
     }
+    int n = digits + (negative ? 1 : 0);
+    int p = n - 1;
+    do {
+      buf[p--] = (byte) ('0' + (x % 10));
+      x /= 10;
+    } while (x != 0);
+    if (negative) {
+      buf[0] = '-';
+    }
+    return n;
   }
 }
