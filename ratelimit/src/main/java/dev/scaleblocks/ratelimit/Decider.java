@@ -9,6 +9,11 @@ interface Decider {
 
   CompletableFuture<Outcome> decideAsync(String key, long permits);
 
+  /** Decides and builds the decision through {@code out}. */
+  default Decision decide(String key, long permits, Decisions out) {
+    return out.of(decide(key, permits));
+  }
+
   default void close() {}
 
   /** A store that answers in memory, without I/O. */
@@ -17,6 +22,11 @@ interface Decider {
       @Override
       public Outcome decide(String key, long permits) {
         return store.decide(key, permits, permits);
+      }
+
+      @Override
+      public Decision decide(String key, long permits, Decisions out) {
+        return store.decide(key, permits, out);
       }
 
       @Override

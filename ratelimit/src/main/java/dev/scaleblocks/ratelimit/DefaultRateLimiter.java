@@ -11,9 +11,10 @@ import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 
 /** The limiter users hold: checks arguments, turns outcomes into decisions, counts, waits. */
-final class DefaultRateLimiter implements RateLimiter {
+final class DefaultRateLimiter implements RateLimiter, Decisions {
 
   private final RateLimitPolicy policy;
+  private final String name;
   private final LimitSpec[] limits;
   private final long capacity;
   private final Decider decider;
@@ -28,6 +29,7 @@ final class DefaultRateLimiter implements RateLimiter {
   DefaultRateLimiter(RateLimitPolicy policy, LimitSpec[] limits, Decider decider, boolean shadow,
       Ticker ticker, Sleeper sleeper, MeterRegistry registry) {
     this.policy = policy;
+    this.name = policy.name();
     this.limits = limits;
     this.capacity = RateLimiterBuilder.capacity(limits);
     this.decider = decider;
@@ -54,19 +56,19 @@ final class DefaultRateLimiter implements RateLimiter {
   @Override
   public Decision tryAcquire(String key) {
     check(key, 1);
-    return finish(decider.decide(key, 1));
+    return decider.decide(key, 1, this);
   }
 
   @Override
   public Decision tryAcquire(String key, long permits) {
     check(key, permits);
-    return finish(decider.decide(key, permits));
+    return decider.decide(key, permits, this);
   }
 
   @Override
   public CompletableFuture<Decision> tryAcquireAsync(String key, long permits) {
     check(key, permits);
-    return decider.decideAsync(key, permits).thenApply(this::finish);
+    return decider.decideAsync(key, permits).thenApply(this::of);
   }
 
   @Override
@@ -75,7 +77,7 @@ final class DefaultRateLimiter implements RateLimiter {
     requireNonNegative(maxWait, "maxWait");
     long deadline = ticker.read() + saturatedNanos(maxWait);
     while (true) {
-      Decision d = finish(decider.decide(key, permits));
+      Decision d = decider.decide(key, permits, this);
       if (d.allowed()) {
         return d;
       }
@@ -107,24 +109,30 @@ final class DefaultRateLimiter implements RateLimiter {
     }
   }
 
-  private Decision finish(Outcome o) {
-    LimitSpec binding = limits[Math.min(o.binding(), limits.length - 1)];
-    if (o.allowed()) {
-      allowed.increment();
-      if (o.remaining() * 5 <= o.limit()) {
-        nearLimit.increment();
-      }
-      return Decision.of(true, policy.name(), o.limit(), o.remaining(), binding.period(),
-          o.resetMillis(), 0);
+  @Override
+  public Decision allowed(int binding, long limit, long remaining, long resetMillis) {
+    allowed.increment();
+    if (remaining * 5 <= limit) {
+      nearLimit.increment();
     }
-    Decision d = Decision.of(false, policy.name(), o.limit(), o.remaining(), binding.period(),
-        o.resetMillis(), o.retryMillis());
+    return Decision.of(true, name, limit, remaining, period(binding), resetMillis, 0);
+  }
+
+  @Override
+  public Decision rejected(int binding, long limit, long remaining, long resetMillis,
+      long retryMillis) {
+    Decision d = Decision.of(false, name, limit, remaining, period(binding), resetMillis,
+        retryMillis);
     if (shadow) {
       shadowRejected.increment();
       return d.asShadow();
     }
     rejected.increment();
     return d;
+  }
+
+  private Duration period(int binding) {
+    return limits[Math.min(binding, limits.length - 1)].period();
   }
 
   private static long saturatedNanos(Duration d) {

@@ -3,12 +3,6 @@ package dev.scaleblocks.ratelimit;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.scaleblocks.core.Ticker;
-import io.github.bucket4j.Bucket;
-import io.github.bucket4j.BucketState;
-import io.github.bucket4j.ConsumptionProbe;
-import io.github.bucket4j.TimeMeter;
-import io.github.bucket4j.VerboseResult;
-import io.github.bucket4j.local.LocalBucketBuilder;
 import java.time.Duration;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -40,18 +34,16 @@ final class LocalStores {
     if (cacheExecutor != null) {
       b.executor(cacheExecutor);
     }
-    return algorithm == Algorithm.TOKEN_BUCKET
-        ? new BucketStore(limits, b.build(), clock)
-        : new CounterStore(algorithm, limits, b.build(), clock);
+    return new CounterStore(algorithm, limits, b.build(), clock);
   }
 
   /**
    * The ticker read once per decision, floored to whole milliseconds and kept: Caffeine's expiry
-   * and bucket4j's refill read the kept value instead of the system clock again, so a decision
-   * costs one clock read, as a bare bucket4j bucket does. The kept value only moves forward (a CAS,
+   * reads the kept value instead of the system clock again, so a decision costs one clock read, as
+   * a bare bucket4j bucket does. The kept value only moves forward (a CAS,
    * at most once per millisecond under contention).
    */
-  static final class MillisClock extends AtomicLong implements TimeMeter {
+  static final class MillisClock extends AtomicLong {
     private static final long serialVersionUID = 1L;
     private final transient Ticker ticker;
 
@@ -77,118 +69,17 @@ final class LocalStores {
     long nanos() {
       return get() * 1_000_000L;
     }
-
-    @Override
-    public long currentTimeNanos() {
-      return nanos();
-    }
-
-    @Override
-    public boolean isWallClockBased() {
-      return false;
-    }
   }
 
   static long nowMillis(Ticker ticker) {
     return Math.floorDiv(ticker.read(), 1_000_000L);
   }
 
-  /** Token bucket: one lock-free bucket4j bucket per key, one bandwidth per limit. */
-  static final class BucketStore implements Store {
-    private final LimitSpec[] limits;
-    private final Cache<String, Bucket> buckets;
-    private final MillisClock clock;
-    private final Function<String, Bucket> newBucket = this::newBucket;
-
-    BucketStore(LimitSpec[] limits, Cache<String, Bucket> buckets, MillisClock clock) {
-      this.limits = limits;
-      this.buckets = buckets;
-      this.clock = clock;
-    }
-
-    private Bucket newBucket(String key) {
-      LocalBucketBuilder b = Bucket.builder().withCustomTimePrecision(clock);
-      for (LimitSpec l : limits) {
-        b.addLimit(limit -> limit.capacity(l.capacity()).refillGreedy(l.quota(), l.period()));
-      }
-      return b.build();
-    }
-
-    @Override
-    public long keys() {
-      return buckets.estimatedSize();
-    }
-
-    @Override
-    public Outcome decide(String key, long permits, long maxPermits) {
-      long now = clock.tick();
-      Bucket bucket = buckets.get(key, newBucket);
-      if (limits.length == 1) {
-        ConsumptionProbe probe = bucket.tryConsumeAndReturnRemaining(permits);
-        LimitSpec l = limits[0];
-        if (probe.isConsumed()) {
-          return new Outcome(true, permits, 0, l.capacity(), probe.getRemainingTokens(),
-              millisCeil(probe.getNanosToWaitForReset()), 0, now);
-        }
-        return new Outcome(false, 0, 0, l.capacity(), probe.getRemainingTokens(),
-            millisCeil(probe.getNanosToWaitForReset()),
-            Math.max(1, millisCeil(probe.getNanosToWaitForRefill())), now);
-      }
-      VerboseResult<ConsumptionProbe> result = bucket.asVerbose().tryConsumeAndReturnRemaining(permits);
-      BucketState state = result.getState();
-      now = Math.floorDiv(result.getOperationTimeNanos(), 1_000_000L);
-      long[] s = new long[3 * limits.length];
-      for (int i = 0; i < limits.length; i++) {
-        s[3 * i] = state.getCurrentSize(i);
-        s[3 * i + 1] = now;
-        s[3 * i + 2] = Math.floorDiv(state.getRoundingError(i), 1_000_000L);
-      }
-      return summarize(Algorithm.TOKEN_BUCKET, limits, s, now, permits,
-          result.getValue().isConsumed());
-    }
-
-    private static long millisCeil(long nanos) {
-      return CounterMath.ceilDiv(nanos, 1_000_000L);
-    }
-  }
-
   /**
-   * Builds the outcome from a state already brought to {@code now} and, if {@code allowed},
-   * already charged; the same binding rules as {@link CounterMath#decide}.
+   * Every algorithm: an immutable state array per key, swapped by compare-and-set (as a lock-free
+   * bucket4j bucket swaps its state), decided by {@link CounterMath} — the arithmetic the Lua script
+   * transcribes, so local and Redis decide identically.
    */
-  static Outcome summarize(Algorithm alg, LimitSpec[] limits, long[] s, long now, long n,
-      boolean allowed) {
-    int binding = 0;
-    if (!allowed) {
-      long worst = -1;
-      for (int i = 0; i < limits.length; i++) {
-        if (CounterMath.avail(alg, limits[i], s, 3 * i, now) < n) {
-          long wait = CounterMath.retry(alg, limits[i], s, 3 * i, now, n);
-          if (wait > worst) {
-            worst = wait;
-            binding = i;
-          }
-        }
-      }
-      LimitSpec b = limits[binding];
-      return new Outcome(false, 0, binding, b.capacity(),
-          CounterMath.avail(alg, b, s, 3 * binding, now),
-          CounterMath.reset(alg, b, s, 3 * binding, now), Math.max(1, worst), now);
-    }
-    long least = Long.MAX_VALUE;
-    for (int i = 0; i < limits.length; i++) {
-      long left = CounterMath.avail(alg, limits[i], s, 3 * i, now);
-      if (left < least) {
-        least = left;
-        binding = i;
-      }
-    }
-    LimitSpec b = limits[binding];
-    return new Outcome(true, n, binding, b.capacity(), least,
-        CounterMath.reset(alg, b, s, 3 * binding, now), 0, now);
-  }
-
-  /** Fixed window, sliding window and GCRA: an immutable state array per key, swapped by CAS. */
   static final class CounterStore implements Store {
     private final Algorithm algorithm;
     private final LimitSpec[] limits;
@@ -219,6 +110,34 @@ final class LocalStores {
         Outcome o = CounterMath.decide(algorithm, limits, next, now, permits, maxPermits);
         if (!o.allowed() || cell.compareAndSet(current, next)) {
           return o;
+        }
+        now = clock.tick();
+      }
+    }
+
+    @Override
+    public Decision decide(String key, long permits, Decisions out) {
+      if (limits.length != 1) {
+        return out.of(decide(key, permits, permits));
+      }
+      // one limit, no lease: CounterMath.decide unrolled, without the Outcome
+      LimitSpec l = limits[0];
+      Algorithm alg = algorithm;
+      long now = clock.tick();
+      Cell cell = cells.get(key, newCell);
+      while (true) {
+        long[] current = cell.get();
+        long[] next = current.clone();
+        CounterMath.advance(alg, l, next, 0, now);
+        long avail = CounterMath.avail(alg, l, next, 0, now);
+        if (avail < permits) {
+          return out.rejected(0, l.capacity(), avail, CounterMath.reset(alg, l, next, 0, now),
+              Math.max(1, CounterMath.retry(alg, l, next, 0, now, permits)));
+        }
+        CounterMath.consume(alg, l, next, 0, permits);
+        if (cell.compareAndSet(current, next)) {
+          return out.allowed(0, l.capacity(), CounterMath.avail(alg, l, next, 0, now),
+              CounterMath.reset(alg, l, next, 0, now));
         }
         now = clock.tick();
       }

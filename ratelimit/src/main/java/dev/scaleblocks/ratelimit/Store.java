@@ -9,6 +9,14 @@ interface Store {
    */
   Outcome decide(String key, long permits, long maxPermits);
 
+  /**
+   * Decides {@code permits} for {@code key} (no lease) and builds the decision through {@code
+   * out}; in-memory stores override it to skip the {@link Outcome}.
+   */
+  default Decision decide(String key, long permits, Decisions out) {
+    return out.of(decide(key, permits, permits));
+  }
+
   /** Keys held in memory (approximately), or -1 for a remote store. */
   default long keys() {
     return -1;
