@@ -5,6 +5,7 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import dev.scaleblocks.cache.http.Conditionals;
 import dev.scaleblocks.cache.http.HttpCaching;
 import dev.scaleblocks.core.netty.NettyRequestView;
+import dev.scaleblocks.core.netty.ResponseHeaderQueue;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
@@ -13,13 +14,10 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 
@@ -35,7 +33,7 @@ import java.util.Map;
 public final class ConditionalRequestHandler extends ChannelDuplexHandler {
 
   private final HttpCaching caching;
-  private final ArrayDeque<List<Map.Entry<String, String>>> pending = new ArrayDeque<>(2);
+  private final ResponseHeaderQueue pending = new ResponseHeaderQueue();
   private boolean discarding;
 
   public ConditionalRequestHandler(HttpCaching caching) {
@@ -89,16 +87,7 @@ public final class ConditionalRequestHandler extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
-      List<Map.Entry<String, String>> headers = pending.poll();
-      if (headers != null) {
-        for (Map.Entry<String, String> h : headers) {
-          if (!response.headers().contains(h.getKey())) {
-            response.headers().set(h.getKey(), h.getValue());
-          }
-        }
-      }
-    }
+    pending.applyTo(msg);
     ctx.write(msg, promise);
   }
 }

@@ -3,6 +3,7 @@ package dev.scaleblocks.ratelimit.netty;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
 import dev.scaleblocks.core.netty.NettyRequestView;
+import dev.scaleblocks.core.netty.ResponseHeaderQueue;
 import dev.scaleblocks.ratelimit.http.HttpRateLimit;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -14,9 +15,7 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
@@ -50,7 +49,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
 
   private final HttpRateLimit rateLimit;
   private final ArrayDeque<Object> held = new ArrayDeque<>(4);
-  private final ArrayDeque<List<Map.Entry<String, String>>> responseHeaders = new ArrayDeque<>(2);
+  private final ResponseHeaderQueue responseHeaders = new ResponseHeaderQueue();
   private boolean waiting;
   private boolean discarding;
   private boolean closed;
@@ -162,16 +161,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
 
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (msg instanceof HttpResponse response && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
-      List<Map.Entry<String, String>> headers = responseHeaders.poll();
-      if (headers != null) {
-        for (Map.Entry<String, String> h : headers) {
-          if (!response.headers().contains(h.getKey())) {
-            response.headers().set(h.getKey(), h.getValue());
-          }
-        }
-      }
-    }
+    responseHeaders.applyTo(msg);
     ctx.write(msg, promise);
   }
 
