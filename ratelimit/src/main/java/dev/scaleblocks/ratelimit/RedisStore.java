@@ -10,8 +10,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Decides in Redis with exactly one {@code EVALSHA} of {@code ratelimit.lua}: every limit of the
  * policy read, decided and (when admitted) written in one script, on Redis' own clock. The keys of
- * one user key are {@code {prefix<key>}:<limit index>}: they share a hash tag, hence a Cluster
- * slot.
+ * one user key are {@code {prefix<key>}:s<limit index>}, each a packed 24-byte string: they share
+ * a hash tag, hence a Cluster slot. (The {@code s} keeps them apart from the hashes an earlier
+ * layout wrote at {@code :<limit index>}.)
  */
 final class RedisStore implements Store {
 
@@ -48,7 +49,7 @@ final class RedisStore implements Store {
   }
 
   List<String> keys(String key) {
-    String tagged = "{" + prefix + key + "}:";
+    String tagged = "{" + prefix + key + "}:s";
     List<String> keys = new ArrayList<>(limits.length);
     for (int i = 0; i < limits.length; i++) {
       keys.add(tagged + i);

@@ -1,7 +1,8 @@
 -- scaleblocks rate limiter: one decision (or one lease) for one key, every limit of the policy,
 -- all or nothing, in one call. A transcription of CounterMath.java; change both together.
 --
--- KEYS[i]  state of limit i (a hash: a, b, c), all keys sharing one {hash tag}
+-- KEYS[i]  state of limit i: three doubles a, b, c packed by struct.pack('<ddd') (exact integers
+--          below 2^53), all keys sharing one {hash tag}; written with SET ... PX (TTL on every key)
 -- ARGV[1]  algorithm: tb | gcra | fw | sw
 -- ARGV[2]  now in ms, or -1 to read the server's TIME (the default: client clocks are not trusted)
 -- ARGV[3]  permits wanted (n);  ARGV[4] permits to take at most when available (a lease; >= n)
@@ -10,6 +11,10 @@
 --
 -- Integer arithmetic only: every product stays below 2^53 (checked by the client), and divisions
 -- go through idiv, which corrects the float quotient to the exact floor.
+--
+-- A policy with one limit (the common case) takes a straight path below: the same arithmetic on
+-- locals, without the tables and helper closures the general path needs. Redis calls per decision:
+-- TIME, GET, and SET only when admitted.
 
 local function idiv(a, b)
   local q = math.floor(a / b)
@@ -39,12 +44,97 @@ local n = tonumber(ARGV[3])
 local maxp = tonumber(ARGV[4])
 local m = #KEYS
 
+if m == 1 then
+  local q, p, c = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
+  local key = KEYS[1]
+  local v = redis.call('GET', key)
+  local a, b, x
+  if v then a, b, x = struct.unpack('<ddd', v) end
+  if alg == 'tb' then
+    if a == nil then
+      a, b, x = c, now, 0
+    else
+      local el = now - b
+      if el > 0 then
+        if a < c then
+          if el >= cdiv((c - a) * p - x, q) then
+            a, x = c, 0
+          else
+            local y = el * q + x
+            local d = idiv(y, p)
+            a = a + d
+            x = y - d * p
+          end
+        end
+        b = now
+      end
+    end
+    if a < n then
+      local reset = 0
+      if a < c then reset = cdiv((c - a) * p - x, q) end
+      return {0, 0, 0, c, a, reset, math.max(1, cdiv((n - a) * p - x, q)), now}
+    end
+    local g = math.min(maxp, a)
+    a = a - g
+    local reset = 0
+    if a < c then reset = cdiv((c - a) * p - x, q) end
+    redis.call('SET', key, struct.pack('<ddd', a, b, x), 'PX', str(math.max(1, reset)))
+    return {1, g, 0, c, a, reset, 0, now}
+  elseif alg == 'gcra' then
+    if a == nil then
+      a, b, x = 0, now, 0
+    else
+      local el = now - b
+      if el > 0 then
+        if a > 0 then
+          if el >= cdiv(a, q) then
+            a = 0
+          else
+            a = a - el * q
+          end
+        end
+        b = now
+      end
+    end
+    local av = idiv(c * p - a, p)
+    if av < n then
+      return {0, 0, 0, c, av, cdiv(a, q), math.max(1, cdiv(a + n * p - c * p, q)), now}
+    end
+    local g = math.min(maxp, av)
+    a = a + g * p
+    local reset = cdiv(a, q)
+    redis.call('SET', key, struct.pack('<ddd', a, b, x), 'PX', str(math.max(1, reset)))
+    return {1, g, 0, c, idiv(c * p - a, p), reset, 0, now}
+  elseif alg == 'fw' then
+    local w = idiv(now, p)
+    if a == nil or w > a then
+      a, b, x = w, 0, 0
+    end
+    local av = math.max(0, q - b)
+    local ends = (a + 1) * p - now
+    if av < n then
+      local reset = 0
+      if b ~= 0 then reset = ends end
+      local retry = 0
+      if b + n > q then retry = ends end
+      return {0, 0, 0, c, av, reset, math.max(1, retry), now}
+    end
+    local g = math.min(maxp, av)
+    b = b + g
+    redis.call('SET', key, struct.pack('<ddd', a, b, x), 'PX', str(math.max(1, ends)))
+    local reset = 0
+    if b ~= 0 then reset = ends end
+    return {1, g, 0, c, math.max(0, q - b), reset, 0, now}
+  end
+end
+
 local Q, P, C, A, B, X = {}, {}, {}, {}, {}, {}
 
 local function advance(i)
   local q, p, c = Q[i], P[i], C[i]
-  local st = redis.call('HMGET', KEYS[i], 'a', 'b', 'c')
-  local a, b, x = tonumber(st[1]), tonumber(st[2]), tonumber(st[3])
+  local v = redis.call('GET', KEYS[i])
+  local a, b, x
+  if v then a, b, x = struct.unpack('<ddd', v) end
   if alg == 'tb' then
     if a == nil then
       a, b, x = c, now, 0
@@ -217,7 +307,6 @@ for i = 1, m do
   end
   local t = ttl(i)
   if t < 1 then t = 1 end
-  redis.call('HSET', KEYS[i], 'a', str(A[i]), 'b', str(B[i]), 'c', str(X[i]))
-  redis.call('PEXPIRE', KEYS[i], str(t))
+  redis.call('SET', KEYS[i], struct.pack('<ddd', A[i], B[i], X[i]), 'PX', str(t))
 end
 return {1, granted, binding - 1, C[binding], least, reset(binding), 0, now}

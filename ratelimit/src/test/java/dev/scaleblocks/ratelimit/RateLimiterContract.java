@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scaleblocks.core.testing.FakeTicker;
 import java.time.Duration;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -52,6 +53,56 @@ abstract class RateLimiterContract {
   private static void assertRejected(Decision d, long retryMillis) {
     assertThat(d.allowed()).as("rejected: %s", d).isFalse();
     assertThat(d.retryAfter()).as("retry after: %s", d).isEqualTo(Duration.ofMillis(retryMillis));
+  }
+
+  /**
+   * A seeded random workload (several permits, time standing still or moving) decided by the
+   * store and by {@link CounterMath} directly: every number of every decision must match, for
+   * every algorithm, with one limit (the stores' straight paths) and with two. Time moves in 10 s
+   * steps and one permit takes 12 s to come back, so no Redis key nears its TTL in real time.
+   */
+  @Test
+  void randomWorkloadDecidesExactlyAsCounterMath() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      boolean buckets = algorithm == Algorithm.TOKEN_BUCKET || algorithm == Algorithm.GCRA;
+      Limit minute = buckets ? Limit.of(5, Duration.ofMinutes(1)).withBurst(2)
+          : Limit.of(5, Duration.ofMinutes(1));
+      Limit tenMinutes = Limit.of(20, Duration.ofMinutes(10));
+      replay(algorithm, new Limit[] {minute}, 11);
+      replay(algorithm, new Limit[] {minute, tenMinutes}, 12);
+    }
+  }
+
+  private void replay(Algorithm algorithm, Limit[] limits, long seed) {
+    LimitSpec[] specs = new LimitSpec[limits.length];
+    for (int i = 0; i < limits.length; i++) {
+      specs[i] = LimitSpec.of(limits[i], algorithm);
+    }
+    long[] state = CounterMath.fresh(specs.length);
+    Random random = new Random(seed);
+    String key = key();
+    try (RateLimiter limiter = limiter(algorithm, limits)) {
+      for (int step = 0; step < 150; step++) {
+        if (random.nextInt(5) < 2) {
+          ticker.advance(Duration.ofSeconds(10));
+        }
+        long n = 1 + random.nextInt(3);
+        long now = Math.floorDiv(ticker.read(), 1_000_000L);
+        long[] next = state.clone();
+        Outcome expected = CounterMath.decide(algorithm, specs, next, now, n, n);
+        if (expected.allowed()) {
+          state = next;
+        }
+        Decision d = limiter.tryAcquire(key, n);
+        String what = algorithm + " with " + limits.length + " limit(s), step " + step + ": " + d;
+        assertThat(d.allowed()).as(what).isEqualTo(expected.allowed());
+        assertThat(d.limit()).as(what).isEqualTo(expected.limit());
+        assertThat(d.window()).as(what).isEqualTo(specs[expected.binding()].period());
+        assertThat(d.remaining()).as(what).isEqualTo(expected.remaining());
+        assertThat(d.resetAfter()).as(what).isEqualTo(Duration.ofMillis(expected.resetMillis()));
+        assertThat(d.retryAfter()).as(what).isEqualTo(Duration.ofMillis(expected.retryMillis()));
+      }
+    }
   }
 
   private static int admit(RateLimiter limiter, String key, int attempts) {
