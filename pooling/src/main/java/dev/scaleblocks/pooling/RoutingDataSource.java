@@ -14,7 +14,6 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import java.io.PrintWriter;
-import java.lang.reflect.Proxy;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.SQLFeatureNotSupportedException;
@@ -243,16 +242,28 @@ final class RoutingDataSource implements ReadWriteDataSource {
     return token.position() == 0 ? readOnlyView : new View(this, Mode.READ, token.position());
   }
 
+  /** Receives the node that handed out a connection. Not thread-safe. */
+  static class ServedBy {
+    @Nullable Node node;
+  }
+
   Connection borrowWrite() throws SQLException {
     checkOpen();
     return primary.pool.getConnection();
+  }
+
+  Connection borrowWrite(ServedBy servedBy) throws SQLException {
+    checkOpen();
+    Connection c = primary.pool.getConnection();
+    servedBy.node = primary;
+    return c;
   }
 
   /**
    * Borrows a read connection. {@code token} 0 means a plain read. {@code servedBy}, when given,
    * receives the node that handed out the connection.
    */
-  Connection borrowRead(long token, Node @Nullable [] servedBy) throws SQLException {
+  Connection borrowRead(long token, @Nullable ServedBy servedBy) throws SQLException {
     checkOpen();
     Route r = route;
     Node[] eligible = r.eligible;
@@ -267,7 +278,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
         try {
           Connection c = node.pool.getConnection();
           if (servedBy != null) {
-            servedBy[0] = node;
+            servedBy.node = node;
           }
           return c;
         } catch (SQLException e) {
@@ -284,7 +295,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
       throw e;
     }
     if (servedBy != null) {
-      servedBy[0] = primary;
+      servedBy.node = primary;
     }
     return c;
   }
@@ -359,11 +370,11 @@ final class RoutingDataSource implements ReadWriteDataSource {
   public <T extends @Nullable Object> T read(WriteToken token, SqlFunction<T> work) throws SQLException {
     requireNonNull(token, "token");
     requireNonNull(work, "work");
-    Node[] servedBy = new Node[1];
+    ServedBy servedBy = new ServedBy();
     try (Connection c = borrowRead(token.position(), servedBy)) {
       return work.apply(c);
     } catch (SQLException e) {
-      Node node = servedBy[0];
+      Node node = servedBy.node;
       if (node == null || !node.replica || !isLostConnection(e)) {
         throw e;
       }
@@ -423,11 +434,11 @@ final class RoutingDataSource implements ReadWriteDataSource {
   @Override
   public Connection getConnection() throws SQLException {
     checkOpen();
-    return (Connection)
-        Proxy.newProxyInstance(
-            RoutingDataSource.class.getClassLoader(),
-            new Class<?>[] {Connection.class},
-            new LazyConnection(this));
+    return new LazyConnection(this);
+  }
+
+  boolean isOpen() {
+    return state.get() == OPEN;
   }
 
   @Override

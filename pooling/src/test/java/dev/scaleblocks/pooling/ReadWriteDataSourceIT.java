@@ -184,6 +184,31 @@ class ReadWriteDataSourceIT {
       // never used: nothing borrowed
       assertThat(c.toString()).contains("not borrowed");
     }
+
+    try (Connection c = ds.getConnection()) {
+      // settings made before first use reach the borrowed connection
+      c.setReadOnly(true);
+      c.setTransactionIsolation(Connection.TRANSACTION_REPEATABLE_READ);
+      c.setSchema("pg_catalog");
+      c.setNetworkTimeout(Runnable::run, 4321);
+      assertThat(where(c)).isEqualTo("r1@standby");
+      try (Statement st = c.createStatement();
+          ResultSet rs = st.executeQuery("select current_setting('transaction_isolation'), current_schema()")) {
+        rs.next();
+        assertThat(rs.getString(1)).isEqualTo("repeatable read");
+        assertThat(rs.getString(2)).isEqualTo("pg_catalog");
+      }
+      assertThat(c.getNetworkTimeout()).isEqualTo(4321);
+      assertThat(c.isValid(1)).isTrue();
+      assertThat(c.getMetaData().getDatabaseProductName()).isEqualTo("PostgreSQL");
+    }
+    // abort after use: the aborted connection leaves its pool instead of going back to it
+    Connection aborted = ds.getConnection();
+    assertThat(where(aborted)).isEqualTo("primary@primary");
+    aborted.abort(Runnable::run);
+    assertThat(aborted.isClosed()).isTrue();
+    await().atMost(Duration.ofSeconds(5)).until(() -> ds.health().pools().get(0).active() == 0);
+    assertThat(where(ds.readWrite())).isEqualTo("primary@primary");
   }
 
   @Test
