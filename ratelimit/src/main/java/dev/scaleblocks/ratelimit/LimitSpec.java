@@ -32,13 +32,4 @@ record LimitSpec(long quota, long periodMillis, long capacity, Duration period) 
     }
     return new LimitSpec(limit.quota(), millis, capacity, period);
   }
-
-  /** Time after which an idle key's state is indistinguishable from a fresh one. */
-  long idleMillis(Algorithm algorithm) {
-    return switch (algorithm) {
-      case FIXED_WINDOW -> periodMillis;
-      case SLIDING_WINDOW -> 2 * periodMillis;
-      case TOKEN_BUCKET, GCRA -> CounterMath.ceilDiv(capacity * periodMillis, quota);
-    };
-  }
 }
