@@ -38,6 +38,28 @@ class RoundTripIT {
         .limit(1000, Duration.ofHours(1)).build(), "}:s0");
   }
 
+  /** A key lives exactly as long as its state matters: until full refill, or the window's end. */
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void ttlIsTheTimeUntilTheKeyWouldBeFullAgain(Algorithm algorithm) {
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        UnifiedJedis client = RedisClient.create(redis.host(), redis.port());
+        Jedis admin = new Jedis(redis.host(), redis.port());
+        RateLimiter limiter = RateLimiter.builder(RateLimitPolicy.builder("ttl").algorithm(algorithm)
+                .limit(10, Duration.ofSeconds(10)).build())
+            .redis(client).failurePolicy(FailurePolicy.FAIL_CLOSED)
+            .storeTimeout(Duration.ofSeconds(5)).build()) {
+      Decision d = limiter.tryAcquire("client", 3);
+      assertThat(d.allowed()).isTrue();
+      long pttl = admin.pttl("{scaleblocks:rl:ttl:client}:s0");
+      long reset = d.resetAfter().toMillis();
+      assertThat(reset).isPositive().isLessThanOrEqualTo(20_000);
+      // the TTL is the decision's reset time as Redis saw it, less the time since
+      assertThat(pttl).as("PTTL after a decision with reset %d ms", reset)
+          .isPositive().isLessThanOrEqualTo(reset).isGreaterThan(reset - 2_000);
+    }
+  }
+
   private static void check(RateLimitPolicy policy, String hourKeySuffix) {
     try (ThrowawayRedis redis = ThrowawayRedis.start();
         UnifiedJedis client = RedisClient.create(redis.host(), redis.port());
