@@ -151,7 +151,8 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
 
     /**
      * A replica; {@code weight} matters with {@link Balancing#WEIGHTED}. Its pool name defaults to
-     * {@code <name>-replica-N}; it starts even when the replica is down (it is then ejected).
+     * {@code <name>-replica-N}; it starts even when the replica is down (it is then ejected). Its
+     * connections are read-only whatever {@link Pools.Builder#readOnly(boolean)} says.
      */
     public Builder replica(Pools.Builder replica, int weight) {
       requireNonNull(replica, "replica");

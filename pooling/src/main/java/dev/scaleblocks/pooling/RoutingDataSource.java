@@ -131,6 +131,9 @@ final class RoutingDataSource implements ReadWriteDataSource {
                 .get(i)
                 .toConfig(name + "-replica-" + (i + 1), "replica", s.shard(), s.telemetry(), scheduler);
         rc.setInitializationFailTimeout(-1);
+        // a standby refuses writes anyway; read-only pools also spare the lazy connection's
+        // setReadOnly(true) a reset when the connection goes back to the pool
+        rc.setReadOnly(true);
         replicas[i] = startNode(rc, "replica", s.weights().get(i), started);
       }
     } catch (RuntimeException e) {

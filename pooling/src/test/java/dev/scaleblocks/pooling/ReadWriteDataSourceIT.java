@@ -154,6 +154,12 @@ class ReadWriteDataSourceIT {
     ReadWriteDataSource ds = later(rw(pool(replicaAddr, "r1")).build());
     assertThat(where(ds.readWrite())).isEqualTo("primary@primary");
     assertThat(where(ds.readOnly())).isEqualTo("r1@standby");
+    try (Connection c = ds.readOnly().getConnection()) {
+      assertThat(c.isReadOnly()).as("replica pools hand out read-only connections").isTrue();
+    }
+    try (Connection c = ds.readWrite().getConnection()) {
+      assertThat(c.isReadOnly()).isFalse();
+    }
 
     long id;
     try (Connection c = ds.readWrite().getConnection()) {

@@ -42,6 +42,7 @@ public class PoolRoutingBenchmark {
   public String backend;
 
   private HikariDataSource raw;
+  private HikariDataSource rawReplica;
   private ReadWriteDataSource routed;
   private DataSource readWrite;
   private DataSource readOnly;
@@ -70,6 +71,7 @@ public class PoolRoutingBenchmark {
     String primary = System.getProperty("scaleblocks.pg.primary", "127.0.0.1:5432");
     String replica = System.getProperty("scaleblocks.pg.replica", "127.0.0.1:5433");
     raw = pool(primary, "bench-raw").build();
+    rawReplica = pool(replica, "bench-raw-replica").readOnly(true).build();
     routed =
         ReadWriteDataSource.builder()
             .name("bench")
@@ -84,6 +86,7 @@ public class PoolRoutingBenchmark {
   public void tearDown() {
     routed.close();
     raw.close();
+    rawReplica.close();
   }
 
   @Benchmark
@@ -107,6 +110,18 @@ public class PoolRoutingBenchmark {
     Connection c = readOnly.getConnection();
     c.close();
     return c;
+  }
+
+  /**
+   * The anchor for the lazy connection: the same JDBC calls on a raw read-only HikariCP pool over
+   * the replica, i.e. what code that picks the replica pool itself does.
+   */
+  @Benchmark
+  public int anchorHikariSameCalls() throws SQLException {
+    try (Connection c = rawReplica.getConnection()) {
+      c.setReadOnly(true);
+      return c.getHoldability();
+    }
   }
 
   /** The lazy connection, made read-only and used once (a local call) so that it really borrows. */
