@@ -404,33 +404,14 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   private L1Entry<V> store(K key, @Nullable V value, long stamp, byte @Nullable [] rkey,
       @Nullable RedisTier t, byte @Nullable [] expected) {
     boolean isPut = expected == null;
-    if (value == null && config.negativeTtlNanos == 0) {
-      return notCached;
+    Prepared<V> p = prepare(key, value, t);
+    if (!p.cacheable()) {
+      return p.entry();
     }
-    byte[] valueBytes = null;
-    if (t != null && value != null) {
-      valueBytes = encodeValue(key, value);
-      if (valueBytes.length > config.maxValueBytes) {
-        metrics.oversized.increment();
-        log.warn("cache {}: loaded value is {} bytes, over maxValueBytes {}; not cached",
-            name, valueBytes.length, config.maxValueBytes);
-        return newEntry(value, ticker.read(), 0, 0);
-      }
-    }
-    long now = ticker.read();
-    long l1Nanos = jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos);
-    long l2Millis = value == null
-        ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(jitter(config.negativeTtlNanos)))
-        : Math.max(1, jitter(config.l2TtlMillis));
-    if (t != null) {
-      l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
-    }
-    L1Entry<V> entry = newEntry(value, now, l1Nanos, nextVersion());
-    boolean current = installL1(key, entry, stamp);
-    if (t != null && rkey != null && (isPut || current)) {
-      byte[] envelope = Envelope.encode(valueBytes, entry.version, entry.writeMillis, entry.writeMillis + l2Millis);
-      long px = l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos);
-      boolean ok = isPut ? t.set(rkey, envelope, px) : t.setIfVersion(rkey, envelope, px, expected);
+    boolean current = installL1(key, p.entry(), stamp);
+    byte[] envelope = p.envelope();
+    if (t != null && envelope != null && rkey != null && (isPut || current)) {
+      boolean ok = isPut ? t.set(rkey, envelope, p.px()) : t.setIfVersion(rkey, envelope, p.px(), expected);
       if (!ok) {
         metrics.l2WriteFailures.increment();
         if (isPut) {
@@ -438,7 +419,43 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         }
       }
     }
-    return entry;
+    return p.entry();
+  }
+
+  /**
+   * A value made ready for both tiers: its L1 holder and, when there is an L2, the envelope and
+   * its PX. Not cacheable: a null value without negative caching, or a value over {@code
+   * maxValueBytes} (returned to the caller, cached nowhere).
+   */
+  private record Prepared<V>(L1Entry<V> entry, byte @Nullable [] envelope, long px, boolean cacheable) {}
+
+  /** TTLs (jittered; L1 never outlives L2), version and envelope of one loaded or put value. */
+  private Prepared<V> prepare(K key, @Nullable V value, @Nullable RedisTier t) {
+    if (value == null && config.negativeTtlNanos == 0) {
+      return new Prepared<>(notCached, null, 0, false);
+    }
+    byte[] valueBytes = null;
+    if (t != null && value != null) {
+      valueBytes = encodeValue(key, value);
+      if (valueBytes.length > config.maxValueBytes) {
+        metrics.oversized.increment();
+        log.warn("cache {}: value is {} bytes, over maxValueBytes {}; not cached",
+            name, valueBytes.length, config.maxValueBytes);
+        return new Prepared<>(newEntry(value, ticker.read(), 0, 0), null, 0, false);
+      }
+    }
+    long now = ticker.read();
+    long l1Nanos = jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos);
+    long l2Millis = value == null
+        ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(jitter(config.negativeTtlNanos)))
+        : Math.max(1, jitter(config.l2TtlMillis));
+    if (t == null) {
+      return new Prepared<>(newEntry(value, now, l1Nanos, nextVersion()), null, 0, true);
+    }
+    l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
+    L1Entry<V> entry = newEntry(value, now, l1Nanos, nextVersion());
+    byte[] envelope = Envelope.encode(valueBytes, entry.version, entry.writeMillis, entry.writeMillis + l2Millis);
+    return new Prepared<>(entry, envelope, l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos), true);
   }
 
   private L1Entry<V> newEntry(@Nullable V value, long now, long ttlNanos, long version) {
@@ -732,32 +749,14 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private L1Entry<V> storeL1ForBulk(K key, @Nullable V value, long stamp, @Nullable RedisTier t,
       byte @Nullable [] rkey, List<byte[]> keysOut, List<byte[]> valuesOut, List<Long> pxOut) {
-    if (value == null && config.negativeTtlNanos == 0) {
-      return notCached;
-    }
-    byte[] valueBytes = null;
-    if (t != null && value != null) {
-      valueBytes = encodeValue(key, value);
-      if (valueBytes.length > config.maxValueBytes) {
-        metrics.oversized.increment();
-        return newEntry(value, ticker.read(), 0, 0);
-      }
-    }
-    long now = ticker.read();
-    long l1Nanos = jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos);
-    long l2Millis = value == null
-        ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(jitter(config.negativeTtlNanos)))
-        : Math.max(1, jitter(config.l2TtlMillis));
-    if (t != null) {
-      l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
-    }
-    L1Entry<V> entry = newEntry(value, now, l1Nanos, nextVersion());
-    if (installL1(key, entry, stamp, false) && t != null && rkey != null) {
+    Prepared<V> p = prepare(key, value, t);
+    byte[] envelope = p.envelope();
+    if (p.cacheable() && installL1(key, p.entry(), stamp, false) && envelope != null && rkey != null) {
       keysOut.add(rkey);
-      valuesOut.add(Envelope.encode(valueBytes, entry.version, entry.writeMillis, entry.writeMillis + l2Millis));
-      pxOut.add(l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos));
+      valuesOut.add(envelope);
+      pxOut.add(p.px());
     }
-    return entry;
+    return p.entry();
   }
 
   // ------------------------------------------------------------------ writes
