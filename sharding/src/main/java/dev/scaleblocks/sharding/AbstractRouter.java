@@ -122,6 +122,11 @@ abstract class AbstractRouter<S> implements ShardRouter<S> {
 
   @Override
   public ShardRouter<S> withShard(String name, S handle, double weight) {
+    return rebuild(shardsWith(name, handle, weight));
+  }
+
+  /** The shards with {@code name} replaced in place, or added last when it is new. */
+  final List<Shard<S>> shardsWith(String name, S handle, double weight) {
     Shard<S> added = new Shard<>(name, handle, weight);
     List<Shard<S>> next = new ArrayList<>(shards);
     Integer existing = indexByName.get(name);
@@ -130,7 +135,7 @@ abstract class AbstractRouter<S> implements ShardRouter<S> {
     } else {
       next.add(added);
     }
-    return rebuild(next);
+    return next;
   }
 
   @Override

@@ -135,16 +135,9 @@ final class HashSlotRouter<S> extends AbstractRouter<S> {
 
   @Override
   public ShardRouter<S> withShard(String name, S handle, double weight) {
-    Shard<S> added = new Shard<>(name, handle, weight);
-    List<Shard<S>> next = new ArrayList<>(shards);
-    Integer existing = indexByName.get(name);
-    if (existing != null) {
-      next.set(existing, added);
-    } else {
-      Checks.requireArgument(next.size() < SLOTS, "hash slots support at most %s shards", SLOTS);
-      next.add(added);
-    }
-    return rebalanced(next, owners.clone());
+    Checks.requireArgument(
+        indexByName.containsKey(name) || shards.size() < SLOTS, "hash slots support at most %s shards", SLOTS);
+    return rebalanced(shardsWith(name, handle, weight), owners.clone());
   }
 
   @Override
