@@ -13,20 +13,9 @@ final class JumpRouter<S> extends AbstractRouter<S> {
     super(shards);
   }
 
-  static int jump(long key, int buckets) {
-    long b = -1;
-    long j = 0;
-    while (j < buckets) {
-      b = j;
-      key = key * 2862933555777941757L + 1;
-      j = (long) ((b + 1) * ((double) (1L << 31) / (double) ((key >>> 33) + 1)));
-    }
-    return (int) b;
-  }
-
   @Override
   int indexOfHash(long hash) {
-    return jump(hash, handles.length);
+    return ShardHashes.jump(hash, handles.length);
   }
 
   @Override
@@ -36,7 +25,7 @@ final class JumpRouter<S> extends AbstractRouter<S> {
     int found = 0;
     long h = hash;
     for (int attempt = 0; found < n && attempt < 32 * buckets; attempt++) {
-      int b = jump(h, buckets);
+      int b = ShardHashes.jump(h, buckets);
       if (!seen[b]) {
         seen[b] = true;
         out[found++] = b;
