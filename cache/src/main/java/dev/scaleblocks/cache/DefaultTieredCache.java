@@ -1203,16 +1203,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   }
 
   private byte[] encodeKey(K key) {
-    byte[] bytes;
-    try {
-      bytes = java.util.Objects.requireNonNull(keyCodec).encode(key);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException("keyCodec failed to encode key " + key + ": " + e, e);
-    }
-    if (bytes == null) {
-      throw new IllegalArgumentException("keyCodec returned null for key " + key);
-    }
-    return bytes;
+    return encode(java.util.Objects.requireNonNull(keyCodec), key, "keyCodec", "key ", key);
   }
 
   private byte[] redisKey(byte[] keyBytes) {
@@ -1220,14 +1211,22 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   }
 
   private byte[] encodeValue(K key, V value) {
+    return encode(java.util.Objects.requireNonNull(valueCodec), value, "valueCodec", "the value of key ", key);
+  }
+
+  /**
+   * Runs a user codec; a throw or a null becomes an exception naming the codec and the key (the
+   * message is only built on failure).
+   */
+  private static <T> byte[] encode(Codec<T> codec, T input, String codecName, String what, Object key) {
     byte[] bytes;
     try {
-      bytes = java.util.Objects.requireNonNull(valueCodec).encode(value);
+      bytes = codec.encode(input);
     } catch (RuntimeException e) {
-      throw new IllegalArgumentException("valueCodec failed to encode the value of key " + key + ": " + e, e);
+      throw new IllegalArgumentException(codecName + " failed to encode " + what + key + ": " + e, e);
     }
     if (bytes == null) {
-      throw new IllegalArgumentException("valueCodec returned null for the value of key " + key);
+      throw new IllegalArgumentException(codecName + " returned null for " + what + key);
     }
     return bytes;
   }
