@@ -90,20 +90,45 @@ public final class Checks {
     return value;
   }
 
-  /** Requires a non-null duration strictly greater than zero. */
+  /**
+   * The longest duration any setting accepts: 100 years. A larger value cannot be meant, and
+   * adding it to a nanosecond clock reading or converting it to nanoseconds would overflow.
+   */
+  public static final Duration MAX_DURATION = Duration.ofDays(36_500);
+
+  /** Requires a non-null duration strictly greater than zero and at most {@link #MAX_DURATION}. */
   public static Duration requirePositive(@Nullable Duration value, String name) {
     requireNonNull(value, name);
     if (value.isNegative() || value.isZero()) {
       throw new IllegalArgumentException(name + " must be positive but was " + value);
     }
-    return value;
+    return requireAtMost(value, MAX_DURATION, name);
   }
 
-  /** Requires a non-null duration that is zero or greater. */
+  /** Requires a non-null duration that is zero or greater and at most {@link #MAX_DURATION}. */
   public static Duration requireNonNegative(@Nullable Duration value, String name) {
     requireNonNull(value, name);
     if (value.isNegative()) {
       throw new IllegalArgumentException(name + " must not be negative but was " + value);
+    }
+    return requireAtMost(value, MAX_DURATION, name);
+  }
+
+  /** Requires a non-null duration in {@code [min, max]} ("storeTimeout must be in [PT0.001S, PT1M] but was PT2M"). */
+  public static Duration requireInRange(
+      @Nullable Duration value, Duration min, Duration max, String name) {
+    requireNonNull(value, name);
+    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(
+          name + " must be in [" + min + ", " + max + "] but was " + value);
+    }
+    return value;
+  }
+
+  private static Duration requireAtMost(Duration value, Duration max, String name) {
+    if (value.compareTo(max) > 0) {
+      throw new IllegalArgumentException(
+          name + " must be at most " + max + " but was " + value);
     }
     return value;
   }

@@ -31,6 +31,14 @@ class ChecksTest {
         .isInstanceOf(NullPointerException.class).hasMessage("ttl must not be null");
     assertThatThrownBy(() -> Checks.requireNonNegative(Duration.ofMillis(-1), "jitter"))
         .hasMessage("jitter must not be negative but was PT-0.001S");
+    assertThatThrownBy(() -> Checks.requirePositive(Duration.ofSeconds(Long.MAX_VALUE), "l2Ttl"))
+        .hasMessage("l2Ttl must be at most PT876000H but was PT2562047788015215H30M7S");
+    assertThatThrownBy(() -> Checks.requireNonNegative(Duration.ofDays(36_501), "jitter"))
+        .hasMessage("jitter must be at most PT876000H but was PT876024H");
+    assertThatThrownBy(
+            () -> Checks.requireInRange(
+                Duration.ofMinutes(2), Duration.ofMillis(1), Duration.ofMinutes(1), "timeout"))
+        .hasMessage("timeout must be in [PT0.001S, PT1M] but was PT2M");
     assertThatThrownBy(() -> Checks.requireInRange(101, 0, 100, "percent"))
         .hasMessage("percent must be in [0, 100] but was 101");
     assertThatThrownBy(() -> Checks.requireNonEmpty("", "name"))
