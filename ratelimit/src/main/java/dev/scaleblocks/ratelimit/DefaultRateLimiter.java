@@ -6,11 +6,14 @@ import static dev.scaleblocks.core.internal.Checks.requirePositive;
 
 import dev.scaleblocks.core.Ticker;
 import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 
-/** The limiter users hold: checks arguments, turns outcomes into decisions, counts, waits. */
+/**
+ * The limiter users hold: checks arguments, turns outcomes into decisions, counts, waits. Owns its
+ * meters and removes them on {@link #close()}.
+ */
 final class DefaultRateLimiter implements RateLimiter, Decisions {
 
   private final RateLimitPolicy policy;
@@ -25,9 +28,13 @@ final class DefaultRateLimiter implements RateLimiter, Decisions {
   private final Counter rejected;
   private final Counter shadowRejected;
   private final Counter nearLimit;
+  private final int maxKeyLength;
+  private final OwnedMeters meters;
+  private final Runnable onClose;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
   DefaultRateLimiter(RateLimitPolicy policy, LimitSpec[] limits, Decider decider, boolean shadow,
-      Ticker ticker, Sleeper sleeper, MeterRegistry registry) {
+      Ticker ticker, Sleeper sleeper, int maxKeyLength, OwnedMeters meters, Runnable onClose) {
     this.policy = policy;
     this.name = policy.name();
     this.limits = limits;
@@ -36,21 +43,24 @@ final class DefaultRateLimiter implements RateLimiter, Decisions {
     this.shadow = shadow;
     this.ticker = ticker;
     this.sleeper = sleeper;
-    this.allowed = decisions(registry, "allowed");
-    this.rejected = decisions(registry, "rejected");
-    this.shadowRejected = decisions(registry, "shadow_rejected");
-    this.nearLimit = Counter.builder("scaleblocks.ratelimit.near_limit")
+    this.maxKeyLength = maxKeyLength;
+    this.meters = meters;
+    this.onClose = onClose;
+    this.allowed = decisions("allowed");
+    this.rejected = decisions("rejected");
+    this.shadowRejected = decisions("shadow_rejected");
+    this.nearLimit = meters.add(Counter.builder("scaleblocks.ratelimit.near_limit")
         .tag("policy", policy.name())
         .description("admitted decisions that left 20% or less of the binding limit")
-        .register(registry);
+        .register(meters.registry()));
   }
 
-  private Counter decisions(MeterRegistry registry, String result) {
-    return Counter.builder("scaleblocks.ratelimit.decisions")
+  private Counter decisions(String result) {
+    return meters.add(Counter.builder("scaleblocks.ratelimit.decisions")
         .tag("policy", policy.name())
         .tag("result", result)
         .description("rate-limit decisions")
-        .register(registry);
+        .register(meters.registry()));
   }
 
   @Override
@@ -97,11 +107,19 @@ final class DefaultRateLimiter implements RateLimiter, Decisions {
 
   @Override
   public void close() {
-    decider.close();
+    if (closed.compareAndSet(false, true)) {
+      decider.close();
+      meters.close();
+      onClose.run();
+    }
   }
 
   private void check(String key, long permits) {
     requireNonEmpty(key, "key");
+    if (key.length() > maxKeyLength) {
+      throw new IllegalArgumentException(
+          "key length must be at most " + maxKeyLength + " but was " + key.length());
+    }
     requirePositive(permits, "permits");
     if (permits > capacity) {
       throw new IllegalArgumentException("permits must not exceed the capacity " + capacity

@@ -24,7 +24,13 @@ public final class RateLimitPolicy {
     this.algorithm = builder.algorithm;
   }
 
-  /** Starts a policy called {@code name} (the {@code RateLimit-Policy} item name). */
+  /** Longest policy name: it names meters, threads and Redis keys. */
+  public static final int MAX_NAME_LENGTH = 256;
+
+  /**
+   * Starts a policy called {@code name} (the {@code RateLimit-Policy} item name): printable ASCII
+   * without quotes or backslashes, at most {@value #MAX_NAME_LENGTH} characters.
+   */
   public static Builder builder(String name) {
     return new Builder(name);
   }
@@ -55,6 +61,10 @@ public final class RateLimitPolicy {
 
     private Builder(String name) {
       this.name = requireNonEmpty(name, "name");
+      if (name.length() > MAX_NAME_LENGTH) {
+        throw new IllegalArgumentException(
+            "name length must be at most " + MAX_NAME_LENGTH + " but was " + name.length());
+      }
       for (int i = 0; i < name.length(); i++) {
         char c = name.charAt(i);
         if (c < 0x20 || c > 0x7E || c == '"' || c == '\\') {

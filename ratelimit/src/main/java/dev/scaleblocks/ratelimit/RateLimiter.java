@@ -32,7 +32,9 @@ import java.util.concurrent.CompletableFuture;
  * decides in memory (tens of nanoseconds plus a map lookup); a Redis store makes exactly one
  * round trip (one {@code EVALSHA}) unless leasing serves the permit locally. Every method throws
  * {@link NullPointerException} / {@link IllegalArgumentException} at once for a null or empty key,
- * non-positive permits, or more permits than the policy's smallest capacity.
+ * non-positive permits, more permits than the policy's smallest capacity, or a key longer than
+ * {@link RateLimiterBuilder#maxKeyLength(int)} (1024 characters by default), before any state is
+ * touched or Redis is called.
  */
 public interface RateLimiter extends AutoCloseable {
 
@@ -41,7 +43,11 @@ public interface RateLimiter extends AutoCloseable {
     return new RateLimiterBuilder(policy);
   }
 
-  /** Stops the limiter's store threads (a Redis store's); local limiters hold none. */
+  /**
+   * Stops the limiter's store threads (a Redis store's; local limiters hold none) and removes the
+   * meters it registered, so that a limiter of the same name may be built on the same registry.
+   * Idempotent.
+   */
   @Override
   default void close() {}
 

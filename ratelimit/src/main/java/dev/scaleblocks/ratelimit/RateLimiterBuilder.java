@@ -1,5 +1,6 @@
 package dev.scaleblocks.ratelimit;
 
+import static dev.scaleblocks.core.internal.Checks.requireInRange;
 import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static dev.scaleblocks.core.internal.Checks.requirePositive;
@@ -10,6 +11,8 @@ import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.redis.ScriptRunner;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -35,6 +38,8 @@ import redis.clients.jedis.UnifiedJedis;
  *   <tr><td>{@link #storeTimeout(Duration)}</td><td>redis</td><td>100 ms</td></tr>
  *   <tr><td>{@link #failurePolicy(FailurePolicy)}</td><td>redis</td><td>FAIL_OPEN</td></tr>
  *   <tr><td>{@link #localFallback(int)}</td><td>redis</td><td>off</td></tr>
+ *   <tr><td>{@link #instances(int)}</td><td>redis: the local share</td><td>1</td></tr>
+ *   <tr><td>{@link #maxKeyLength(int)}</td><td>any</td><td>1024</td></tr>
  *   <tr><td>{@link #leasing(long, Duration)}</td><td>redis</td><td>off</td></tr>
  *   <tr><td>{@link #storeThreads(int)} / {@link #storeQueueCapacity(int)}</td><td>redis</td>
  *       <td>8 / 1024</td></tr>
@@ -58,7 +63,8 @@ public final class RateLimiterBuilder {
   private @Nullable String keyPrefix;
   private @Nullable Duration storeTimeout;
   private @Nullable FailurePolicy failurePolicy;
-  private int fallbackInstances = 1;
+  private int instances = -1;
+  private int maxKeyLength = -1;
   private long leasePermits;
   private @Nullable Duration leaseHold;
   private int storeThreads = -1;
@@ -102,17 +108,52 @@ public final class RateLimiterBuilder {
     return this;
   }
 
-  /** Prefix of the Redis keys; {@code scaleblocks:rl:<policy name>:} by default. */
+  /** Prefix of the Redis keys, at most 1024 characters; {@code scaleblocks:rl:<policy name>:} by default. */
   public RateLimiterBuilder keyPrefix(String keyPrefix) {
     requireUnset(this.keyPrefix != null, "keyPrefix", this.keyPrefix);
-    this.keyPrefix = requireNonEmpty(keyPrefix, "keyPrefix");
+    requireNonEmpty(keyPrefix, "keyPrefix");
+    if (keyPrefix.length() > 1024) {
+      throw new IllegalArgumentException(
+          "keyPrefix length must be at most 1024 but was " + keyPrefix.length());
+    }
+    this.keyPrefix = keyPrefix;
     return this;
   }
 
-  /** Longest a caller waits for Redis before the failure policy decides; 100 ms by default. */
+  /** Longest key, in characters, that a decision accepts. */
+  static final int MAX_KEY_LENGTH_LIMIT = 1_048_576;
+
+  /** Longest store timeout accepted. */
+  static final Duration MAX_STORE_TIMEOUT = Duration.ofMinutes(1);
+
+  /** Longest lease hold accepted. */
+  static final Duration MAX_LEASE_HOLD = Duration.ofHours(1);
+
+  /** A lease may hold at most this fraction (1 / n) of the smallest limit's capacity. */
+  static final long LEASE_FRACTION = 10;
+
+  /**
+   * Longest key, in characters, that a decision accepts; 1024 by default, at most 1 048 576. A
+   * longer key is refused with {@link IllegalArgumentException} before any state is touched or
+   * Redis is called (a key is held in memory and, with Redis, stored there).
+   */
+  public RateLimiterBuilder maxKeyLength(int maxKeyLength) {
+    requireUnset(this.maxKeyLength > 0, "maxKeyLength", this.maxKeyLength);
+    this.maxKeyLength =
+        (int) requireInRange(maxKeyLength, 1, MAX_KEY_LENGTH_LIMIT, "maxKeyLength");
+    return this;
+  }
+
+  /**
+   * Longest a caller waits for Redis once its call has reached Redis, before the failure policy
+   * decides; 100 ms by default, from 1 ms to 1 minute. A call that cannot even get a store thread
+   * within this time is decided by the local share instead (see {@link #instances(int)}).
+   */
   public RateLimiterBuilder storeTimeout(Duration timeout) {
     requireUnset(storeTimeout != null, "storeTimeout", storeTimeout);
-    this.storeTimeout = dev.scaleblocks.core.internal.Checks.requirePositive(timeout, "storeTimeout");
+    dev.scaleblocks.core.internal.Checks.requirePositive(timeout, "storeTimeout");
+    this.storeTimeout =
+        requireInRange(timeout, Duration.ofMillis(1), MAX_STORE_TIMEOUT, "storeTimeout");
     return this;
   }
 
@@ -129,7 +170,20 @@ public final class RateLimiterBuilder {
    */
   public RateLimiterBuilder localFallback(int instances) {
     failurePolicy(FailurePolicy.LOCAL_FALLBACK);
-    this.fallbackInstances = requirePositive(instances, "instances");
+    return instances(instances);
+  }
+
+  /**
+   * How many instances share this limit (an estimate); 1 by default. Each instance's <em>local
+   * share</em> is {@code quota / instances} (at least 1) and {@code burst / instances}, decided in
+   * memory. It decides what Redis cannot: with {@link FailurePolicy#LOCAL_FALLBACK}, everything
+   * while Redis is away; with any policy but {@link FailurePolicy#FAIL_CLOSED}, the requests this
+   * client is too busy to send to Redis within the store timeout. So on top of the policy's
+   * allowance, one instance admits at most its local share.
+   */
+  public RateLimiterBuilder instances(int instances) {
+    requireUnset(this.instances > 0, "instances", this.instances);
+    this.instances = requirePositive(instances, "instances");
     return this;
   }
 
@@ -138,13 +192,33 @@ public final class RateLimiterBuilder {
    * surplus from memory for at most {@code maxHold}, cutting round trips about {@code permits}×.
    * Over any interval, admissions exceed the policy's allowance by at most {@code instances ×
    * permits} (see the docs); leftovers of an expired lease are lost, so it also under-admits a
-   * little. Off by default.
+   * little. Off by default. {@code permits} may be at most a tenth of the policy's smallest
+   * capacity (at least 1), so that no instance can lease the whole bucket; {@code maxHold} at
+   * most one hour.
    */
   public RateLimiterBuilder leasing(long permits, Duration maxHold) {
     requireUnset(leasePermits > 0, "leasing", leasePermits);
-    this.leasePermits = requirePositive(permits, "permits");
-    this.leaseHold = dev.scaleblocks.core.internal.Checks.requirePositive(maxHold, "maxHold");
+    requirePositive(permits, "permits");
+    long smallest = smallestCapacity(policy);
+    long most = Math.max(1, smallest / LEASE_FRACTION);
+    if (permits > most) {
+      throw new IllegalArgumentException("permits must be at most " + most + " (a tenth of the "
+          + "smallest limit's capacity " + smallest + ") but was " + permits);
+    }
+    dev.scaleblocks.core.internal.Checks.requirePositive(maxHold, "maxHold");
+    this.leaseHold = requireInRange(maxHold, Duration.ofMillis(1), MAX_LEASE_HOLD, "maxHold");
+    this.leasePermits = permits;
     return this;
+  }
+
+  private static long smallestCapacity(RateLimitPolicy policy) {
+    boolean windows = policy.algorithm() == Algorithm.FIXED_WINDOW
+        || policy.algorithm() == Algorithm.SLIDING_WINDOW;
+    long c = Long.MAX_VALUE;
+    for (Limit l : policy.limits()) {
+      c = Math.min(c, windows ? l.quota() : l.quota() + l.burst());
+    }
+    return c;
   }
 
   /** Leasing of {@code permits} held at most one second (or the shortest period if shorter). */
@@ -158,17 +232,27 @@ public final class RateLimiterBuilder {
     return leasing(permits, hold);
   }
 
-  /** Threads that talk to Redis for this limiter; 8 by default. */
+  /**
+   * Threads that talk to Redis for this limiter; 8 by default, at most 1024. Keep it at or below
+   * the client's connection pool size: time spent waiting for a pooled connection counts as time
+   * in Redis.
+   */
   public RateLimiterBuilder storeThreads(int threads) {
     requireUnset(storeThreads > 0, "storeThreads", storeThreads);
-    this.storeThreads = requirePositive(threads, "storeThreads");
+    requirePositive(threads, "storeThreads");
+    this.storeThreads = (int) requireInRange(threads, 1, 1024, "storeThreads");
     return this;
   }
 
-  /** Store calls that may wait for a thread; beyond it the failure policy decides. 1024 by default. */
+  /**
+   * Store calls that may wait for a thread; 1024 by default, at most 65 536. Beyond it a call is
+   * decided at once: by the local share when Redis is fine (this client is busy), by the failure
+   * policy when store threads are stuck on Redis.
+   */
   public RateLimiterBuilder storeQueueCapacity(int capacity) {
     requireUnset(storeQueueCapacity > 0, "storeQueueCapacity", storeQueueCapacity);
-    this.storeQueueCapacity = requirePositive(capacity, "storeQueueCapacity");
+    requirePositive(capacity, "storeQueueCapacity");
+    this.storeQueueCapacity = (int) requireInRange(capacity, 1, 65_536, "storeQueueCapacity");
     return this;
   }
 
@@ -234,72 +318,95 @@ public final class RateLimiterBuilder {
   }
 
   /**
-   * Builds the limiter.
+   * Builds the limiter and registers its meters (removed again by {@link RateLimiter#close()}).
    *
-   * @throws IllegalStateException when no store was chosen, or a Redis-only option was set for a
-   *     local store
+   * @throws IllegalStateException when no store was chosen, a Redis-only option was set for a
+   *     local store, or a limiter of the same policy name is open on the same meter registry
    * @throws IllegalArgumentException when a limit cannot be computed exactly (see {@link Limit})
    */
   public RateLimiter build() {
     if (kind == null) {
       throw new IllegalStateException("choose a store: local() or redis(jedis)");
     }
+    if (kind == StoreKind.LOCAL && (jedis != null || keyPrefix != null || storeTimeout != null
+        || failurePolicy != null || instances > 0 || leasePermits > 0 || storeThreads > 0
+        || storeQueueCapacity > 0 || breaker != null)) {
+      throw new IllegalStateException(
+          "keyPrefix, storeTimeout, failurePolicy, instances, leasing, storeThreads, "
+              + "storeQueueCapacity and circuitBreaker apply to the redis store only");
+    }
     Algorithm algorithm = policy.algorithm();
     LimitSpec[] limits = specs(policy.limits(), algorithm);
     Ticker t = ticker != null ? ticker : Ticker.system();
     Telemetry tel = telemetry != null ? telemetry : Telemetry.none();
     long keys = maximumKeys > 0 ? maximumKeys : 100_000;
-    Decider decider;
-    if (kind == StoreKind.LOCAL) {
-      if (jedis != null || keyPrefix != null || storeTimeout != null || failurePolicy != null
-          || leasePermits > 0 || storeThreads > 0 || storeQueueCapacity > 0 || breaker != null) {
-        throw new IllegalStateException(
-            "keyPrefix, storeTimeout, failurePolicy, leasing, storeThreads, storeQueueCapacity and "
-                + "circuitBreaker apply to the redis store only");
-      }
-      Store local = LocalStores.create(algorithm, limits, keys, t, cacheExecutor);
-      gaugeKeys(tel, local, "local");
-      decider = Decider.local(local);
-    } else {
-      Duration timeout = storeTimeout != null ? storeTimeout : Duration.ofMillis(100);
-      String prefix = keyPrefix != null ? keyPrefix : "scaleblocks:rl:" + policy.name() + ":";
-      UnifiedJedis client = requireNonNull(jedis, "jedis");
-      Store redis = new RedisStore(new ScriptRunner(client), prefix, algorithm, limits, redisClock);
-      FailurePolicy fp = failurePolicy != null ? failurePolicy : FailurePolicy.FAIL_OPEN;
-      Store fallback = null;
-      long fallbackCapacity = 0;
-      if (fp == FailurePolicy.LOCAL_FALLBACK) {
-        LimitSpec[] shares = specs(shares(policy.limits(), fallbackInstances), algorithm);
-        fallback = LocalStores.create(algorithm, shares, keys, t, cacheExecutor);
-        fallbackCapacity = capacity(shares);
-        gaugeKeys(tel, fallback, "fallback");
-      }
-      CircuitBreaker cb = breaker != null ? breaker
-          : CircuitBreaker.builder("ratelimit-" + policy.name())
+    int keyLength = maxKeyLength > 0 ? maxKeyLength : 1024;
+    OwnedMeters meters = OwnedMeters.claim(tel.meterRegistry(), "rate limiter", policy.name());
+    try {
+      Decider decider;
+      Runnable onClose = () -> { };
+      if (kind == StoreKind.LOCAL) {
+        Store local = LocalStores.create(algorithm, limits, keys, t, cacheExecutor);
+        gaugeKeys(meters, local, "local");
+        decider = Decider.local(local);
+      } else {
+        Duration timeout = storeTimeout != null ? storeTimeout : Duration.ofMillis(100);
+        String prefix = keyPrefix != null ? keyPrefix : "scaleblocks:rl:" + policy.name() + ":";
+        UnifiedJedis client = requireNonNull(jedis, "jedis");
+        Store redis = new RedisStore(new ScriptRunner(client), prefix, algorithm, limits, redisClock);
+        FailurePolicy fp = failurePolicy != null ? failurePolicy : FailurePolicy.FAIL_OPEN;
+        LimitSpec[] shares = specs(shares(policy.limits(), instances > 0 ? instances : 1), algorithm);
+        Store share = LocalStores.create(algorithm, shares, keys, t, cacheExecutor);
+        gaugeKeys(meters, share, "fallback");
+        CircuitBreaker cb = breaker;
+        if (cb == null) {
+          String breakerName = "ratelimit-" + policy.name();
+          cb = CircuitBreaker.builder(breakerName)
               .slowCallDuration(timeout)
               .ticker(t)
               .telemetry(tel)
               .build();
-      int threads = storeThreads > 0 ? storeThreads : 8;
-      int queue = storeQueueCapacity > 0 ? storeQueueCapacity : 1024;
-      ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-          new ArrayBlockingQueue<>(queue), daemonThreads("scaleblocks-ratelimit-" + policy.name()),
-          new ThreadPoolExecutor.AbortPolicy());
-      executor.allowCoreThreadTimeOut(true);
-      Duration hold = leaseHold != null ? leaseHold : Duration.ofSeconds(1);
-      decider = new RemoteDecider(policy.name(), redis, fallback, fallbackCapacity, limits, fp, cb,
-          executor, timeout, t, leasePermits, hold, algorithm == Algorithm.FIXED_WINDOW, keys,
-          tel.meterRegistry());
+          MeterRegistry registry = tel.meterRegistry();
+          onClose = () -> removeBreakerMeters(registry, breakerName);
+        }
+        int threads = storeThreads > 0 ? storeThreads : 8;
+        int queue = storeQueueCapacity > 0 ? storeQueueCapacity : 1024;
+        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+            new ArrayBlockingQueue<>(queue), daemonThreads("scaleblocks-ratelimit-" + policy.name()),
+            new ThreadPoolExecutor.AbortPolicy());
+        executor.allowCoreThreadTimeOut(true);
+        StoreGuard guard = new StoreGuard(executor, cb, timeout);
+        Duration hold = leaseHold != null ? leaseHold : Duration.ofSeconds(1);
+        decider = new RemoteDecider(policy.name(), redis, share, capacity(shares), limits, fp,
+            guard, t, leasePermits, hold, algorithm == Algorithm.FIXED_WINDOW, keys, meters);
+      }
+      return new DefaultRateLimiter(policy, limits, decider, shadow, t, sleeper, keyLength, meters,
+          onClose);
+    } catch (RuntimeException | Error e) {
+      meters.close();
+      throw e;
     }
-    return new DefaultRateLimiter(policy, limits, decider, shadow, t, sleeper, tel.meterRegistry());
   }
 
-  private void gaugeKeys(Telemetry tel, Store store, String kind) {
-    Gauge.builder("scaleblocks.ratelimit.keys", store, Store::keys)
+  /** The breaker this limiter built is its own: its meters go when the limiter closes. */
+  private static void removeBreakerMeters(MeterRegistry registry, String breakerName) {
+    for (Meter m : registry.find("scaleblocks.breaker.state").tag("name", breakerName).meters()) {
+      registry.remove(m);
+    }
+    for (Meter m : registry.find("scaleblocks.breaker.transitions").tag("name", breakerName).meters()) {
+      registry.remove(m);
+    }
+    for (Meter m : registry.find("scaleblocks.breaker.calls").tag("name", breakerName).meters()) {
+      registry.remove(m);
+    }
+  }
+
+  private void gaugeKeys(OwnedMeters meters, Store store, String kind) {
+    meters.add(Gauge.builder("scaleblocks.ratelimit.keys", store, Store::keys)
         .tag("policy", policy.name())
         .tag("store", kind)
         .description("keys whose state is held in memory")
-        .register(tel.meterRegistry());
+        .register(meters.registry()));
   }
 
   private static List<Limit> shares(List<Limit> limits, int instances) {

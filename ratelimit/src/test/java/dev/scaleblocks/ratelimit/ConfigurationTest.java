@@ -80,7 +80,7 @@ class ConfigurationTest {
         .hasMessage("storeThreads must be positive but was -1");
     assertThatThrownBy(() -> RateLimiter.builder(POLICY).redis(null))
         .isInstanceOf(NullPointerException.class).hasMessage("jedis must not be null");
-    assertThatThrownBy(() -> RateLimiter.builder(POLICY).local().leasing(10).build())
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).local().leasing(1).build())
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("redis store only");
     assertThatThrownBy(() -> RateLimiter.builder(POLICY).maximumKeys(5).maximumKeys(6))
         .hasMessage("maximumKeys was already set to 5");

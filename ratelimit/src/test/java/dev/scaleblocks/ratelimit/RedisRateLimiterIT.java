@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.scaleblocks.core.Telemetry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -15,7 +17,8 @@ import redis.clients.jedis.UnifiedJedis;
 class RedisRateLimiterIT extends RateLimiterContract {
 
   private static UnifiedJedis jedis;
-  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  /** One registry per limiter: a test may hold several limiters of one policy name at once. */
+  private final List<SimpleMeterRegistry> registries = new ArrayList<>();
 
   @BeforeAll
   static void connect() {
@@ -38,12 +41,22 @@ class RedisRateLimiterIT extends RateLimiterContract {
         .redisClock(ticker)
         .failurePolicy(FailurePolicy.FAIL_CLOSED)
         .storeTimeout(Duration.ofSeconds(5))
-        .telemetry(Telemetry.of(registry));
+        .telemetry(Telemetry.of(newRegistry()));
   }
 
   @AfterEach
   void everyDecisionCameFromRedis() {
-    assertThat(registry.find("scaleblocks.ratelimit.fallbacks").counters())
-        .allSatisfy(c -> assertThat(c.count()).as("fallback decisions").isZero());
+    for (SimpleMeterRegistry registry : registries) {
+      assertThat(registry.find("scaleblocks.ratelimit.fallbacks").counters())
+          .allSatisfy(c -> assertThat(c.count()).as("fallback decisions").isZero());
+      assertThat(registry.find("scaleblocks.ratelimit.overloaded").counters())
+          .allSatisfy(c -> assertThat(c.count()).as("overload decisions").isZero());
+    }
+  }
+
+  private SimpleMeterRegistry newRegistry() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    registries.add(registry);
+    return registry;
   }
 }

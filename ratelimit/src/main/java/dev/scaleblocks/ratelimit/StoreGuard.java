@@ -1,0 +1,293 @@
+package dev.scaleblocks.ratelimit;
+
+import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.breaker.CircuitBreaker;
+import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The guard of the remote path: runs each store call on a bounded executor, bounds how long the
+ * caller waits, and tells the circuit breaker about calls that reached Redis — and only those.
+ *
+ * <h2>Whose fault is a late answer?</h2>
+ *
+ * <p>A call spends time in two places: waiting for a local slot (a store thread, a lease lock) and
+ * in Redis. The timeout applies to each separately, and only the second is Redis' business:
+ *
+ * <ul>
+ *   <li><b>in Redis</b> (from the moment the body calls {@link Attempt#enterRedis()}): an answer,
+ *       an error, or no answer within the timeout is reported to the breaker with the time spent
+ *       in Redis; the last two end as {@link Failed}, for the failure policy.
+ *   <li><b>waiting locally</b>: a call still queued when the timeout has passed since it was
+ *       submitted is abandoned (it will never run), and a full queue refuses it at once. Neither
+ *       is reported to the breaker. They end as {@link Overloaded} — this client is too busy —
+ *       unless a call has been waiting on Redis for longer than the timeout right then (the store
+ *       threads are stuck on a sick Redis), in which case they end as {@link Failed}.
+ * </ul>
+ *
+ * <p>So a caller waits at most the timeout for a store thread plus the timeout in Redis (plus a
+ * lease lock's wait, itself bounded by the timeout); with a free store thread, the timeout.
+ * Timeouts run on the system clock, whatever ticker the limiter uses for its state.
+ *
+ * <p>Thread-safe. Costs per call: one executor hand-off, a set insert and removal, and for the
+ * asynchronous form one scheduled check per timeout.
+ */
+final class StoreGuard implements AutoCloseable {
+
+  /** How a guarded call ended. */
+  sealed interface Result permits Answered, Overloaded, Failed {}
+
+  /** Redis answered in time. */
+  record Answered(Outcome outcome) implements Result {}
+
+  /** The call could not get a local slot in time: this client is busy, Redis may well be fine. */
+  record Overloaded(String reason) implements Result {}
+
+  /**
+   * Redis failed or did not answer in time ({@code breakerOpen} false), or the breaker is open
+   * and no call was made ({@code breakerOpen} true).
+   */
+  record Failed(String reason, boolean breakerOpen) implements Result {}
+
+  /** The work of one call, run on a store thread. */
+  @FunctionalInterface
+  interface Body {
+    /**
+     * Decides, calling {@link Attempt#enterRedis()} right before it sends anything to Redis (a
+     * body that answers from memory never calls it). Throws {@link LocalWaitTimeout} when a local
+     * slot it needs could not be had in time.
+     */
+    Outcome run(Attempt attempt) throws Exception;
+  }
+
+  /** A local slot (a lock, a pool) could not be had in time; not a Redis failure. */
+  static final class LocalWaitTimeout extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    LocalWaitTimeout(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
+  private static final long FINISHED = Long.MIN_VALUE;
+
+  private final ThreadPoolExecutor executor;
+  private final CircuitBreaker breaker;
+  private final long timeoutNanos;
+  private final String timeoutText;
+  private final Ticker clock = Ticker.system();
+  private final Set<Attempt> inRedis = ConcurrentHashMap.newKeySet();
+
+  StoreGuard(ThreadPoolExecutor executor, CircuitBreaker breaker, Duration timeout) {
+    this.executor = executor;
+    this.breaker = breaker;
+    this.timeoutNanos = timeout.toNanos();
+    this.timeoutText = timeout.toString();
+  }
+
+  long timeoutNanos() {
+    return timeoutNanos;
+  }
+
+  /** Runs {@code body} and waits for how it ends (see the class comment for how long). */
+  Result call(Body body) {
+    if (!breaker.tryAcquirePermission()) {
+      return new Failed("circuit breaker open", true);
+    }
+    Attempt a = new Attempt(body, clock.read());
+    try {
+      executor.execute(a);
+    } catch (RejectedExecutionException e) {
+      return busy("store queue full");
+    }
+    long deadline = a.submittedAt + timeoutNanos;
+    while (true) {
+      long wait = deadline - clock.read();
+      if (wait > 0) {
+        try {
+          return a.result.get(wait, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          // a deadline passed: see below
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          a.state.compareAndSet(Attempt.NEW, Attempt.ABANDONED);
+          return new Overloaded("interrupted while waiting for the store");
+        } catch (ExecutionException e) {
+          throw new IllegalStateException(e); // never: results complete normally
+        }
+      }
+      deadline = check(a);
+      if (deadline == FINISHED) {
+        return a.result.join();
+      }
+    }
+  }
+
+  /** The same without blocking: the future completes on a store thread or a timer thread. */
+  CompletableFuture<Result> callAsync(Body body) {
+    if (!breaker.tryAcquirePermission()) {
+      return CompletableFuture.completedFuture(new Failed("circuit breaker open", true));
+    }
+    Attempt a = new Attempt(body, clock.read());
+    try {
+      executor.execute(a);
+    } catch (RejectedExecutionException e) {
+      return CompletableFuture.completedFuture(busy("store queue full"));
+    }
+    checkAt(a, a.submittedAt + timeoutNanos);
+    return a.result;
+  }
+
+  private void checkAt(Attempt a, long deadline) {
+    long delay = Math.max(0, deadline - clock.read());
+    CompletableFuture.delayedExecutor(delay, TimeUnit.NANOSECONDS).execute(() -> {
+      if (!a.result.isDone()) {
+        long next = check(a);
+        if (next != FINISHED) {
+          checkAt(a, next);
+        }
+      }
+    });
+  }
+
+  /**
+   * At a deadline: ends the attempt if its time is up, and returns {@link #FINISHED}; otherwise
+   * returns the next deadline.
+   */
+  private long check(Attempt a) {
+    while (true) {
+      if (a.result.isDone()) {
+        return FINISHED;
+      }
+      long now = clock.read();
+      switch (a.state.get()) {
+        case Attempt.NEW -> {
+          long deadline = a.submittedAt + timeoutNanos;
+          if (now - deadline < 0) {
+            return deadline;
+          }
+          if (a.state.compareAndSet(Attempt.NEW, Attempt.ABANDONED)) {
+            a.result.complete(busy("no store thread free within " + timeoutText));
+            return FINISHED;
+          }
+        }
+        case Attempt.STARTED -> {
+          // waiting for a local slot inside the body, which bounds that wait itself
+          return Math.max(now + POLL_NANOS, a.startedAt + timeoutNanos);
+        }
+        case Attempt.IN_REDIS -> {
+          long deadline = a.redisAt + timeoutNanos;
+          if (now - deadline < 0) {
+            return deadline;
+          }
+          if (a.state.compareAndSet(Attempt.IN_REDIS, Attempt.TIMED_OUT)) {
+            breaker.onError(now - a.redisAt,
+                new TimeoutException("no answer from Redis within " + timeoutText));
+            a.result.complete(new Failed("no answer from Redis within " + timeoutText, false));
+            return FINISHED;
+          }
+        }
+        default -> {
+          // DONE: the store thread completes the result right after setting the state
+          return now + POLL_NANOS / 10;
+        }
+      }
+    }
+  }
+
+  /** A call that could not get a store thread: overload, unless Redis calls are stuck. */
+  private Result busy(String reason) {
+    long now = clock.read();
+    for (Attempt a : inRedis) {
+      if (now - a.redisAt >= timeoutNanos) {
+        return new Failed(
+            reason + " while a Redis call has been waiting longer than " + timeoutText, false);
+      }
+    }
+    return new Overloaded(reason);
+  }
+
+  @Override
+  public void close() {
+    executor.shutdown();
+  }
+
+  /** One guarded call; runs on a store thread. */
+  final class Attempt implements Runnable {
+    static final int NEW = 0;
+    static final int STARTED = 1;
+    static final int IN_REDIS = 2;
+    static final int DONE = 3;
+    static final int ABANDONED = 4;
+    static final int TIMED_OUT = 5;
+
+    final AtomicInteger state = new AtomicInteger(NEW);
+    final CompletableFuture<Result> result = new CompletableFuture<>();
+    final Body body;
+    final long submittedAt;
+    volatile long startedAt;
+    volatile long redisAt;
+
+    Attempt(Body body, long submittedAt) {
+      this.body = body;
+      this.submittedAt = submittedAt;
+    }
+
+    @Override
+    public void run() {
+      if (!state.compareAndSet(NEW, STARTED)) {
+        return; // abandoned while queued: its caller has decided without it
+      }
+      startedAt = clock.read();
+      Outcome outcome = null;
+      Exception error = null;
+      try {
+        outcome = body.run(this);
+      } catch (LocalWaitTimeout e) {
+        if (state.compareAndSet(STARTED, DONE)) {
+          result.complete(new Overloaded(e.getMessage()));
+        }
+        return;
+      } catch (Exception e) {
+        if (e instanceof InterruptedException) {
+          Thread.currentThread().interrupt();
+        }
+        error = e;
+      }
+      long took = clock.read() - redisAt;
+      if (state.get() == STARTED) {
+        // answered from memory, or failed before reaching Redis: nothing for the breaker
+        state.set(DONE);
+        result.complete(error == null ? new Answered(outcome) : new Failed(error.toString(), false));
+        return;
+      }
+      inRedis.remove(this);
+      if (!state.compareAndSet(IN_REDIS, DONE)) {
+        return; // timed out: the caller reported it and decided without it
+      }
+      if (error == null) {
+        breaker.onSuccess(took);
+        result.complete(new Answered(outcome));
+      } else {
+        breaker.onError(took, error);
+        result.complete(new Failed(error.toString(), false));
+      }
+    }
+
+    /** Marks the moment the call leaves for Redis; from here on, time counts against Redis. */
+    void enterRedis() {
+      redisAt = clock.read();
+      inRedis.add(this);
+      state.set(IN_REDIS);
+    }
+  }
+}
