@@ -92,4 +92,60 @@ class ConfigurationTest {
     assertThat(limiter.policy()).isSameAs(POLICY);
     assertThat(limiter.toString()).contains("p", "shadow");
   }
+
+  @Test
+  void hugeDurationsAreRefusedWithoutOverflow() {
+    Duration forever = Duration.ofSeconds(Long.MAX_VALUE);
+    assertThatThrownBy(() -> Limit.of(10, forever))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("period must be at most");
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).storeTimeout(forever))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("storeTimeout must be at most");
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).storeTimeout(Duration.ofMinutes(2)))
+        .hasMessage("storeTimeout must be in [PT0.001S, PT1M] but was PT2M");
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).leasing(1, forever))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("maxHold must be at most");
+    // a hundred years per permit is refused by the exactness bound, not by an overflow
+    RateLimitPolicy century = RateLimitPolicy.builder("century")
+        .limit(Long.MAX_VALUE / 2, Duration.ofDays(36_500)).build();
+    assertThatThrownBy(() -> RateLimiter.builder(century).local().build())
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("must not exceed 2^53");
+  }
+
+  @Test
+  void aLeaseCannotTakeTheWholeBucket() {
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).leasing(Long.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("permits must be at most 1 (a tenth of the smallest limit's capacity 10) but "
+            + "was 9223372036854775807");
+    RateLimitPolicy big = RateLimitPolicy.builder("big").limit(1000, Duration.ofSeconds(1))
+        .limit(Limit.of(500, Duration.ofMinutes(1)).withBurst(100)).build();
+    assertThat(RateLimiter.builder(big).leasing(60)).isNotNull();
+    assertThatThrownBy(() -> RateLimiter.builder(big).leasing(61))
+        .hasMessage("permits must be at most 60 (a tenth of the smallest limit's capacity 600) but was 61");
+  }
+
+  @Test
+  void overLongKeysAreRefusedBeforeAnyDecisionOrRedisCall() throws Exception {
+    String tenMegabytes = "k".repeat(10 * 1024 * 1024);
+    // Redis on a closed port with FAIL_OPEN: a key that reached the store would be admitted
+    try (redis.clients.jedis.UnifiedJedis nowhere = redis.clients.jedis.RedisClient.create("127.0.0.1", 1);
+        RateLimiter limiter = RateLimiter.builder(POLICY).redis(nowhere).build()) {
+      assertThatThrownBy(() -> limiter.tryAcquire(tenMegabytes))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessage("key length must be at most 1024 but was 10485760");
+      assertThatThrownBy(() -> limiter.tryAcquireAsync(tenMegabytes, 1))
+          .hasMessage("key length must be at most 1024 but was 10485760");
+      assertThatThrownBy(() -> limiter.acquire(tenMegabytes, 1, Duration.ofSeconds(1)))
+          .hasMessage("key length must be at most 1024 but was 10485760");
+    }
+    RateLimiter local = RateLimiter.builder(POLICY).local().maxKeyLength(4).build();
+    assertThat(local.tryAcquire("abcd").allowed()).isTrue();
+    assertThatThrownBy(() -> local.tryAcquire("abcde"))
+        .hasMessage("key length must be at most 4 but was 5");
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).maxKeyLength(0))
+        .hasMessage("maxKeyLength must be in [1, 1048576] but was 0");
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).maxKeyLength(1_048_577))
+        .hasMessage("maxKeyLength must be in [1, 1048576] but was 1048577");
+  }
 }
