@@ -28,7 +28,7 @@ import redis.clients.jedis.UnifiedJedis;
  * Builds a {@link RateLimiter} for one {@link RateLimitPolicy}: pick a store ({@link #local()} or
  * {@link #redis(UnifiedJedis)}), optionally tune it, then {@link #build()}. Each option may be set
  * once and is checked at once; {@code build()} copies everything into the limiter, so a builder may
- * be reused.
+ * be reused (but not to open two limiters of one name on one meter registry: see {@link #build()}).
  *
  * <table>
  *   <caption>options</caption>

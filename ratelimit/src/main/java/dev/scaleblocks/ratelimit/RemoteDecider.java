@@ -199,7 +199,10 @@ final class RemoteDecider implements Decider {
       long held = switchLog.tryAcquire();
       if (held >= 0) {
         log.warn("rate limiter {}: store failed ({}), deciding by {} until it answers again{}",
-            policyName, reason, failurePolicy, heldBack(held));
+            policyName, reason,
+            failurePolicy == FailurePolicy.FAIL_OPEN && !breakerOpen
+                ? "the local share (FAIL_OPEN admits all once the breaker opens)" : failurePolicy,
+            heldBack(held));
       }
     }
     return switch (failurePolicy) {

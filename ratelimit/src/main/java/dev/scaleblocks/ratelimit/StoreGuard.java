@@ -37,6 +37,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lease lock's wait, itself bounded by the timeout); with a free store thread, the timeout.
  * Timeouts run on the system clock, whatever ticker the limiter uses for its state.
  *
+ * <p>A call the breaker permitted but that never reached Redis (abandoned in the queue, answered
+ * from a lease) reports nothing; while half-open, such a trial permit comes back only after the
+ * breaker's wait, as for any trial call that never reports.
+ *
  * <p>Thread-safe. Costs per call: one executor hand-off, a set insert and removal, and for the
  * asynchronous form one scheduled check per timeout.
  */
@@ -262,15 +266,15 @@ final class StoreGuard implements AutoCloseable {
           Thread.currentThread().interrupt();
         }
         error = e;
+      } finally {
+        inRedis.remove(this);
       }
-      long took = clock.read() - redisAt;
-      if (state.get() == STARTED) {
+      if (state.compareAndSet(STARTED, DONE)) {
         // answered from memory, or failed before reaching Redis: nothing for the breaker
-        state.set(DONE);
         result.complete(error == null ? new Answered(outcome) : new Failed(error.toString(), false));
         return;
       }
-      inRedis.remove(this);
+      long took = clock.read() - redisAt;
       if (!state.compareAndSet(IN_REDIS, DONE)) {
         return; // timed out: the caller reported it and decided without it
       }
