@@ -180,6 +180,7 @@ final class StoreGuard implements AutoCloseable {
             return deadline;
           }
           if (a.state.compareAndSet(Attempt.NEW, Attempt.ABANDONED)) {
+            executor.remove(a); // frees its place in the queue now rather than when a thread skips it
             a.result.complete(busy("no store thread free within " + timeoutText));
             return FINISHED;
           }
