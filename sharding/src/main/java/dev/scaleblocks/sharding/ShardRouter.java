@@ -14,12 +14,16 @@ import org.jspecify.annotations.Nullable;
  * <p>Five algorithms, each a factory here:
  *
  * <ul>
- *   <li>{@link #ketama()}: a ring of virtual nodes (160 per unit weight), point placement equal to
- *       libmemcached / spymemcached ketama so a memcached client and this router agree; O(log points).
+ *   <li>{@link #ketama()}: a ring of virtual nodes (160 per unit weight); with unit weights and
+ *       shards named as spymemcached names its nodes ({@code host:port}), point placement equal to
+ *       spymemcached's ketama, so that client and this router agree (libmemcached's ketama differs:
+ *       see {@link #ketama()}); O(log points).
  *   <li>{@link #jump()}: Jump consistent hash (Lamping &amp; Veach), for append-only numbered
  *       buckets; no memory; only the last shard can be removed; no weights.
  *   <li>{@link #rendezvous()}: weighted highest-random-weight; any shard can go; O(shards) per key.
- *   <li>{@link #maglev()}: Maglev lookup table (prime size ≥ 100 × shards), weights; O(1).
+ *   <li>{@link #maglev()}: Maglev lookup table, weights; O(1). The table is the smallest prime ≥
+ *       max(65 537, 100 × shards rounded up to a power of two): it grows, and almost every key
+ *       moves, when the shard count crosses 512, 1 024, 2 048, ... (see {@link #maglev()}).
  *   <li>{@link #hashSlots()}: Redis Cluster's 16384 slots ({@code CRC16(key) & 16383} with
  *       {@code {hash tags}}) and a slot → shard map; O(key length).
  * </ul>
@@ -110,7 +114,21 @@ public interface ShardRouter<S> {
    */
   ShardRouter<S> withoutShard(String name);
 
-  /** A ketama ring builder: 160 points per unit weight, MD5 key hash (memcached compatible). */
+  /**
+   * A ketama ring builder: 160 points per unit weight, MD5 key hash.
+   *
+   * <p>Memcached clients: with unit weights, the ring is exactly spymemcached's {@code
+   * KetamaNodeLocator} (with {@code KETAMA_HASH}) when each shard is named as spymemcached names the
+   * node, {@code host:port} from its address ({@code 10.0.0.1:11211}). libmemcached's ketama is
+   * <em>not</em> reproduced: it names a server {@code host} when its port is 11211 and {@code
+   * host:port} otherwise, computes the points per server in float arithmetic (156 instead of 160 at
+   * 25, 47, 50, 55, 61, 71, 94, 100, ... servers, so some keys differ there) and weighs servers by
+   * {@code floor(w / Σw × 40 × n)}. Weighted rings here get {@code 4 × round(40 × w)} points per
+   * shard, which follows neither client but keeps adding a shard monotone.
+   *
+   * <p>The ring holds at most 1 048 576 points in total: a weight that needs more (e.g. 1e9) is
+   * refused with an {@link IllegalArgumentException} naming the shard and its weight.
+   */
   static <S> Builder<S> ketama() {
     return new Builder<>(Algorithm.KETAMA);
   }
@@ -129,6 +147,15 @@ public interface ShardRouter<S> {
    * A Maglev builder. Maglev balances best and looks up in O(1), but is not perfectly monotone:
    * adding or removing a shard also moves some keys between the other shards (0.2-0.6 % of all
    * keys with the default table at 10-1000 shards; a larger {@link Builder#tableSize} reduces it).
+   *
+   * <p><b>Table size cliff.</b> The table is the smallest prime ≥ max(tableSize, 100 × the shard
+   * count rounded up to a power of two); with the default tableSize (65 537) it is 65 537 up to 512
+   * shards, 102 407 up to 1 024, 204 803 up to 2 048, and so on. When a change of shard count
+   * changes the table size, the whole table is rebuilt and almost every key moves between the
+   * existing shards: going from 1 024 to 1 025 shards moves 99.8 % of keys, from 512 to 513 about
+   * as many (measured by {@code MaglevTableSizeTest}). If the shard count may cross such a
+   * boundary, set {@link Builder#tableSize} to 100 × the largest count you expect (rounded up to a
+   * power of two) from the start, so the table never changes size.
    */
   static <S> Builder<S> maglev() {
     return new Builder<>(Algorithm.MAGLEV);
@@ -212,8 +239,9 @@ public interface ShardRouter<S> {
 
     /**
      * Maglev only: the minimum lookup table size (default 65537). The table is the smallest prime
-     * at least {@code max(tableSize, 100 × shards)}; choose it for the largest shard count you
-     * expect, since a change of table size remaps most keys.
+     * at least {@code max(tableSize, 100 × shards rounded up to a power of two)}; choose it for the
+     * largest shard count you expect, since a change of table size moves almost every key (99.8 %
+     * from 1 024 to 1 025 shards with the default, see {@link ShardRouter#maglev()}).
      */
     public Builder<S> tableSize(int tableSize) {
       onlyFor(Algorithm.MAGLEV, "tableSize");

@@ -1,5 +1,6 @@
 package dev.scaleblocks.sharding;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import org.junit.jupiter.api.Test;
@@ -103,5 +104,20 @@ class BadInputTest {
     assertThatThrownBy(() -> ShardRouter.<String>hashSlots().slots("a", 10, 5))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("to must be in [10, 16383] but was 5");
+  }
+
+  @Test
+  void aKetamaWeightThatWouldNeedTooManyPointsIsRefusedNotAnOutOfMemoryError() {
+    assertThatThrownBy(() -> ShardRouter.<String>ketama().shard("a", "x").shard("big", "y", 1e9).build())
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "weight of shard 'big' is too large: the ketama ring would need more than 1048576 points"
+                + " (weight 1.0E9 × 160 points per weight, 160 points before it); lower the weights or pointsPerWeight");
+    ShardRouter<String> r = ShardRouter.<String>ketama().shard("a", "x").build();
+    assertThatThrownBy(() -> r.withShard("big", "y", 1e9))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("weight of shard 'big' is too large");
+    // the largest ring still builds
+    assertThat(ShardRouter.<String>ketama().shard("a", "x", 6_553).build().route("k")).isEqualTo("x");
   }
 }
