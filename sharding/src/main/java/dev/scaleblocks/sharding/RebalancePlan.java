@@ -34,6 +34,9 @@ public final class RebalancePlan {
   /** Default number of sampled keys when the plan cannot be exact. */
   public static final int DEFAULT_SAMPLE = 200_000;
 
+  /** Largest sample {@link #between(ShardRouter, ShardRouter, int)} accepts: 10^7 keys. */
+  public static final int MAX_SAMPLE = 10_000_000;
+
   /** How the plan was computed, and what its {@link Range}s count. */
   public enum Method {
     /** Ranges of unsigned 32-bit ketama ring positions, [start, end). Exact. */
@@ -89,11 +92,14 @@ public final class RebalancePlan {
     return between(before, after, DEFAULT_SAMPLE);
   }
 
-  /** The plan from {@code before} to {@code after}, sampling {@code sampleSize} keys if needed. */
+  /**
+   * The plan from {@code before} to {@code after}, sampling {@code sampleSize} keys (1 to {@value
+   * #MAX_SAMPLE}) if needed.
+   */
   public static RebalancePlan between(ShardRouter<?> before, ShardRouter<?> after, int sampleSize) {
     Checks.requireNonNull(before, "before");
     Checks.requireNonNull(after, "after");
-    Checks.requirePositive(sampleSize, "sampleSize");
+    Checks.requireInRange(sampleSize, 1, MAX_SAMPLE, "sampleSize");
     double ideal = ideal(before, after);
     if (before instanceof KetamaRouter && after instanceof KetamaRouter
         && sameKeyHash((KetamaRouter<?>) before, (KetamaRouter<?>) after)) {

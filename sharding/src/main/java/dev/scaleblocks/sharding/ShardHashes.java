@@ -58,6 +58,13 @@ public final class ShardHashes {
 
   /** CRC16-CCITT (XMODEM) of {@code data[off, off + len)}, the checksum Redis Cluster uses. */
   public static int crc16(byte[] data, int off, int len) {
+    Checks.requireNonNull(data, "data");
+    Checks.requireArgument(
+        off >= 0 && len >= 0 && off <= data.length - len,
+        "off and len must select a range of data (length %s) but were %s and %s",
+        data.length,
+        off,
+        len);
     int crc = 0;
     for (int i = off, end = off + len; i < end; i++) {
       crc = ((crc << 8) ^ CRC16_TABLE[((crc >>> 8) ^ data[i]) & 0xFF]) & 0xFFFF;

@@ -288,15 +288,18 @@ public final class ShardedDataSource implements AutoCloseable {
       return this;
     }
 
-    /** Fan-out threads when no executor is given (default 2 × cores, between 2 and 16). */
+    /** Fan-out threads when no executor is given, 1 to 1024 (default 2 × cores, between 2 and 16). */
     public Builder parallelism(int threads) {
-      this.parallelism = Checks.requirePositive(threads, "parallelism");
+      this.parallelism = (int) Checks.requireInRange(threads, 1, 1024, "parallelism");
       return this;
     }
 
-    /** Queued fan-out tasks beyond the running ones before fan-outs fail fast (default 1024). */
+    /**
+     * Queued fan-out tasks beyond the running ones before fan-outs fail fast, 1 to 1 048 576 (the
+     * queue is allocated up front; default 1024).
+     */
     public Builder queueCapacity(int capacity) {
-      this.queueCapacity = Checks.requirePositive(capacity, "queueCapacity");
+      this.queueCapacity = (int) Checks.requireInRange(capacity, 1, 1 << 20, "queueCapacity");
       return this;
     }
 

@@ -139,7 +139,7 @@ class ShardedDataSourceTest {
         .hasMessage("router is required: call router(ShardRouter)");
     assertThatThrownBy(() -> ShardedDataSource.builder().parallelism(0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("parallelism must be positive but was 0");
+        .hasMessage("parallelism must be in [1, 1024] but was 0");
     assertThatThrownBy(() -> ShardedDataSource.builder().fanOutTimeout(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("fanOutTimeout must be positive but was PT0S");
