@@ -27,6 +27,8 @@ final class Node {
   /** Written by the probe task only. */
   int passedProbes;
   @Nullable ScheduledFuture<?> probeTask;
+  /** Counts ejections; registered with the data source's other meters. */
+  io.micrometer.core.instrument.@Nullable Counter ejections;
 
   Node(String name, String role, int weight, HikariDataSource pool, HikariDataSource probePool) {
     this.name = name;

@@ -31,6 +31,14 @@ import javax.sql.DataSource;
  */
 public final class PoolSizing {
 
+  /**
+   * The largest size an estimate may reach: 100 000 connections. No database server accepts more
+   * (PostgreSQL's {@code max_connections} tops out at 262 143, and each connection costs it a
+   * process); inputs that need more are refused with an {@link IllegalArgumentException} naming
+   * them, rather than returning a figure nobody can use.
+   */
+  public static final int MAX_ESTIMATE = 100_000;
+
   private PoolSizing() {}
 
   /** A pool size and how it was reached. Immutable. */
@@ -123,7 +131,15 @@ public final class PoolSizing {
   public static Estimate hikariFormula(int serverCores, int effectiveSpindles) {
     requirePositive(serverCores, "serverCores");
     requireNonNegative(effectiveSpindles, "effectiveSpindles");
-    int size = Math.max(1, serverCores * 2 + effectiveSpindles);
+    long computed = Math.max(1, serverCores * 2L + effectiveSpindles);
+    requireArgument(
+        computed <= MAX_ESTIMATE,
+        "serverCores × 2 + effectiveSpindles must be at most %s connections but was %s × 2 + %s = %s",
+        MAX_ESTIMATE,
+        serverCores,
+        effectiveSpindles,
+        computed);
+    int size = (int) computed;
     return new Estimate(
         size,
         "HikariCP wiki formula: "
@@ -137,18 +153,26 @@ public final class PoolSizing {
   /**
    * Little's law: connections busy on average = {@code requestsPerSecond × meanHoldTime}, rounded up
    * and multiplied by {@code headroom} (≥ 1, e.g. 1.2 for bursts).
+   *
+   * @throws IllegalArgumentException naming {@code requestsPerSecond} and {@code meanHoldTime} when
+   *     the estimate exceeds {@link #MAX_ESTIMATE} connections
    */
   public static Estimate littlesLaw(double requestsPerSecond, Duration meanHoldTime, double headroom) {
     requirePositive(requestsPerSecond, "requestsPerSecond");
-    requireNonNull(meanHoldTime, "meanHoldTime");
-    requireArgument(
-        !meanHoldTime.isNegative() && !meanHoldTime.isZero(),
-        "meanHoldTime must be positive but was %s",
-        meanHoldTime);
+    requirePositive(meanHoldTime, "meanHoldTime");
     requireArgument(headroom >= 1.0 && headroom <= 100.0, "headroom must be in [1.0, 100.0] but was %s", headroom);
-    double seconds = meanHoldTime.toNanos() / 1e9;
+    double seconds = meanHoldTime.getSeconds() + meanHoldTime.getNano() / 1e9;
     double busy = requestsPerSecond * seconds;
-    int size = (int) Math.max(1, Math.ceil(busy * headroom - 1e-9));
+    double needed = Math.max(1, Math.ceil(busy * headroom - 1e-9));
+    requireArgument(
+        needed <= MAX_ESTIMATE,
+        "requestsPerSecond × meanHoldTime × headroom must be at most %s connections but was %s req/s × %s × %s = %s",
+        MAX_ESTIMATE,
+        requestsPerSecond,
+        meanHoldTime,
+        headroom,
+        String.format(java.util.Locale.ROOT, "%.4g", busy * headroom));
+    int size = (int) needed;
     return new Estimate(
         size,
         "Little's law: "

@@ -8,6 +8,9 @@ import static dev.scaleblocks.core.internal.Checks.requirePositive;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariCredentialsProvider;
 import com.zaxxer.hikari.HikariDataSource;
+import com.zaxxer.hikari.metrics.IMetricsTracker;
+import com.zaxxer.hikari.metrics.MetricsTrackerFactory;
+import com.zaxxer.hikari.metrics.PoolStats;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.util.Credentials;
 import dev.scaleblocks.core.Telemetry;
@@ -116,6 +119,41 @@ public final class Pools {
     private @Nullable Consumer<HikariConfig> customizer;
 
     private Builder() {}
+
+    /**
+     * An independent copy of these settings: what a {@link ReadWriteDataSource.Builder} keeps, so
+     * that changing or reusing this builder afterwards does not change the data source's pools.
+     */
+    Builder copy() {
+      Builder c = new Builder();
+      c.jdbcUrl = jdbcUrl;
+      c.username = username;
+      c.password = password;
+      c.credentialsProvider = credentialsProvider;
+      c.poolName = poolName;
+      c.driverClassName = driverClassName;
+      c.maximumPoolSize = maximumPoolSize;
+      c.minimumIdle = minimumIdle;
+      c.connectionTimeout = connectionTimeout;
+      c.idleTimeout = idleTimeout;
+      c.maxLifetime = maxLifetime;
+      c.keepaliveTime = keepaliveTime;
+      c.validationTimeout = validationTimeout;
+      c.leakDetectionThreshold = leakDetectionThreshold;
+      c.autoCommit = autoCommit;
+      c.readOnly = readOnly;
+      c.shard = shard;
+      c.telemetry = telemetry;
+      c.scheduler = scheduler;
+      c.dataSourceProperties.putAll(dataSourceProperties);
+      c.customizer = customizer;
+      return c;
+    }
+
+    /** The JDBC URL, or null when not set yet. */
+    @Nullable String jdbcUrl() {
+      return jdbcUrl;
+    }
 
     /** The JDBC URL, e.g. {@code jdbc:postgresql://db1:5432/orders}. Required (or {@link #postgresql}). */
     public Builder jdbcUrl(String jdbcUrl) {
@@ -277,9 +315,14 @@ public final class Pools {
           scheduler != null ? scheduler : defaultScheduler);
     }
 
-    /** Validates and builds the pool; HikariCP starts at once. */
+    /**
+     * Validates and builds the pool; HikariCP starts at once.
+     *
+     * @throws IllegalStateException when a pool of the same name is open with meters on the same
+     *     meter registry (their meters would be one and the same)
+     */
     public HikariDataSource build() {
-      return new HikariDataSource(toConfig());
+      return start(toConfig());
     }
 
     /** Validates and returns the {@link HikariConfig} {@link #build()} would use. */
@@ -363,7 +406,9 @@ public final class Pools {
       }
       if (telemetry != Telemetry.none()) {
         config.setMetricsTrackerFactory(
-            new MicrometerMetricsTrackerFactory(taggedRegistry(telemetry, role, shard)));
+            new ClaimingTrackerFactory(
+                new MicrometerMetricsTrackerFactory(taggedRegistry(telemetry, role, shard)),
+                MeterClaims.of(telemetry.meterRegistry(), "pool", name)));
       }
       if (customizer != null) {
         customizer.accept(config);
@@ -381,6 +426,74 @@ public final class Pools {
     }
   }
 
+  /**
+   * Starts a pool from {@code config}, first taking its name on its meter registry (released when
+   * the pool closes, or at once when it fails to start).
+   */
+  static HikariDataSource start(HikariConfig config) {
+    MeterClaims.@Nullable Claim claim =
+        config.getMetricsTrackerFactory() instanceof ClaimingTrackerFactory
+            ? ((ClaimingTrackerFactory) config.getMetricsTrackerFactory()).claim
+            : null;
+    if (claim != null) {
+      claim.acquire();
+    }
+    try {
+      return new HikariDataSource(config);
+    } catch (RuntimeException | Error e) {
+      if (claim != null) {
+        claim.release();
+      }
+      throw e;
+    }
+  }
+
+  /** HikariCP's Micrometer tracker, giving the pool's name back when the pool closes. */
+  private static final class ClaimingTrackerFactory implements MetricsTrackerFactory {
+    private final MetricsTrackerFactory delegate;
+    final MeterClaims.Claim claim;
+
+    ClaimingTrackerFactory(MetricsTrackerFactory delegate, MeterClaims.Claim claim) {
+      this.delegate = delegate;
+      this.claim = claim;
+    }
+
+    @Override
+    public IMetricsTracker create(String poolName, PoolStats poolStats) {
+      IMetricsTracker tracker = delegate.create(poolName, poolStats);
+      return new IMetricsTracker() {
+        @Override
+        public void recordConnectionCreatedMillis(long millis) {
+          tracker.recordConnectionCreatedMillis(millis);
+        }
+
+        @Override
+        public void recordConnectionAcquiredNanos(long nanos) {
+          tracker.recordConnectionAcquiredNanos(nanos);
+        }
+
+        @Override
+        public void recordConnectionUsageMillis(long millis) {
+          tracker.recordConnectionUsageMillis(millis);
+        }
+
+        @Override
+        public void recordConnectionTimeout() {
+          tracker.recordConnectionTimeout();
+        }
+
+        @Override
+        public void close() {
+          try {
+            tracker.close();
+          } finally {
+            claim.release();
+          }
+        }
+      };
+    }
+  }
+
   static Tags tags(String role, @Nullable String shard) {
     return Tags.of("role", role, "shard", shard == null ? "none" : shard);
   }
@@ -389,14 +502,20 @@ public final class Pools {
     return PoolSizing.hikariFormula(Runtime.getRuntime().availableProcessors(), 1).size();
   }
 
-  private static Duration atLeast(Duration value, Duration min, String name) {
+  /**
+   * The longest duration a pool setting accepts: 24 days, below the 2^31 milliseconds at which
+   * JDBC's {@code int} millisecond timeouts overflow. A longer setting cannot be meant.
+   */
+  static final Duration MAX_SETTING = Duration.ofDays(24);
+
+  private static Duration atLeast(@Nullable Duration value, Duration min, String name) {
     requireNonNull(value, name);
     requireArgument(
         value.compareTo(min) >= 0, "%s must be at least %s but was %s", name, pretty(min), pretty(value));
-    return value;
+    return atMostMax(value, name);
   }
 
-  private static Duration zeroOrAtLeast(Duration value, Duration min, String name) {
+  private static Duration zeroOrAtLeast(@Nullable Duration value, Duration min, String name) {
     requireNonNull(value, name);
     requireArgument(
         value.isZero() || value.compareTo(min) >= 0,
@@ -404,11 +523,30 @@ public final class Pools {
         name,
         pretty(min),
         pretty(value));
+    return atMostMax(value, name);
+  }
+
+  private static Duration atMostMax(Duration value, String name) {
+    requireArgument(
+        value.compareTo(MAX_SETTING) <= 0,
+        "%s must be at most %s but was %s",
+        name,
+        pretty(MAX_SETTING),
+        pretty(value));
     return value;
   }
 
   static String pretty(Duration d) {
+    if (d.compareTo(MAX_SETTING) > 0 || d.isNegative()) {
+      return d.toString(); // toMillis() could overflow
+    }
     long ms = d.toMillis();
+    if (ms >= 86_400_000 && ms % 86_400_000 == 0) {
+      return (ms / 86_400_000) + "d";
+    }
+    if (ms >= 3_600_000 && ms % 3_600_000 == 0) {
+      return (ms / 3_600_000) + "h";
+    }
     if (ms % 1000 == 0) {
       return (ms / 1000) + "s";
     }

@@ -38,9 +38,12 @@ import org.jspecify.annotations.Nullable;
  *
  * Each pool is probed on a shared scheduler every {@code healthCheckInterval}, on its own probe
  * connection with a timeout, so a probe never holds up a borrow. A replica that fails a probe, or
- * that fails to hand out a connection, is ejected at once and the borrow is retried on the next
- * serving replica, then the primary; it is re-admitted after passing {@code readmitAfter}
- * consecutive probes. A replica whose replay lag exceeds {@code maxReplicationLag} is skipped
+ * that fails to hand out a connection, or whose connection is lost or does not answer within the
+ * {@linkplain Builder#readTimeout read timeout}, is ejected at once and the borrow is retried on
+ * the next serving replica, then the primary; it is re-admitted after passing {@code readmitAfter}
+ * consecutive probes. Every connection handed out for reading carries the read timeout as its JDBC
+ * network timeout, so a replica that stops answering (a black hole: connections stay open, nothing
+ * comes back) holds a read for at most that long. A replica whose replay lag exceeds {@code maxReplicationLag} is skipped
  * until it catches up. What is and is not retried: acquiring a connection always is; a statement
  * that fails on a replica that died under it is retried only by the callback API ({@link #read}),
  * since the work is then known to be a read.
@@ -51,7 +54,9 @@ import org.jspecify.annotations.Nullable;
  * closes every pool and reports what was still in use.
  *
  * <p>Thread-safe. A routed borrow costs HikariCP's borrow plus one volatile read and, for round-robin
- * replicas, one atomic increment; no lock and no allocation on that path.
+ * replicas, one atomic increment; no lock and no allocation on that path. A read borrow also sets
+ * the connection's network timeout (a field write in the driver's socket, restored by HikariCP when
+ * the connection goes back).
  */
 public interface ReadWriteDataSource extends DataSource, AutoCloseable {
 
@@ -73,9 +78,11 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
   DataSource readOnly(WriteToken token);
 
   /**
-   * Runs {@code work} on a read connection and closes it. If the replica connection is lost during
-   * the work (connection or shutdown error), the replica is ejected and the work runs once more on
-   * another replica or the primary: {@code work} must be safe to run twice (a read).
+   * Runs {@code work} on a read connection and closes it. If the connection is lost during the
+   * work (a connection or shutdown error, including the {@linkplain Builder#readTimeout read
+   * timeout} passing), a replica is ejected and the work runs once more on another serving replica
+   * or the primary: {@code work} must be safe to run twice (a read). So a read takes at most about
+   * two borrows plus two read timeouts, and a replica that stops answering fails no read.
    */
   <T extends @Nullable Object> T read(SqlFunction<T> work) throws SQLException;
 
@@ -101,16 +108,28 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
    * Stops new borrows (they fail at once with an {@link SQLException} saying the data source is
    * draining), waits up to {@code deadline} for borrowed connections to come back, then closes every
    * pool. Connections still borrowed at the deadline are aborted by HikariCP and listed in the
-   * report. Blocks the caller; a second call returns at once.
+   * report. Blocks the caller. A call made while another drain runs (or after it) waits for that
+   * drain to finish and returns its report, whatever its own deadline: when any call returns, the
+   * pools are closed.
+   *
+   * @throws IllegalArgumentException when {@code deadline} is negative or longer than 100 years
    */
   DrainReport drain(Duration deadline);
 
-  /** {@code drain(Duration.ZERO)}: closes at once, aborting connections still in use. */
+  /**
+   * {@code drain(Duration.ZERO)}: closes at once, aborting connections still in use; during a drain,
+   * waits for it to finish.
+   */
   @Override
   void close();
 
+  /** The default {@link Builder#readTimeout(Duration)}: 5 s. */
+  Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(5);
+
   /**
    * Settings of a {@link ReadWriteDataSource}. Each option is checked when set. Not thread-safe.
+   * The {@link Pools.Builder}s given to {@link #primary} and {@link #replica} are copied when
+   * given: reusing or changing one afterwards does not change this data source.
    */
   final class Builder {
     private String name = "rw";
@@ -120,6 +139,7 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
     private Balancing balancing = Balancing.ROUND_ROBIN;
     private Duration healthCheckInterval = Duration.ofSeconds(1);
     private Duration probeTimeout = Duration.ofSeconds(1);
+    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
     private int readmitAfter = 2;
     private @Nullable Duration maxReplicationLag = Duration.ofSeconds(5);
     private @Nullable String shard;
@@ -140,7 +160,7 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
      * fast when the primary is unreachable (HikariCP's default).
      */
     public Builder primary(Pools.Builder primary) {
-      this.primary = requireNonNull(primary, "primary");
+      this.primary = requireNonNull(primary, "primary").copy();
       return this;
     }
 
@@ -157,7 +177,7 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
     public Builder replica(Pools.Builder replica, int weight) {
       requireNonNull(replica, "replica");
       requireArgument(weight >= 1 && weight <= 1000, "weight must be in [1, 1000] but was %s", weight);
-      replicas.add(replica);
+      replicas.add(replica.copy());
       weights.add(weight);
       return this;
     }
@@ -168,26 +188,46 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
       return this;
     }
 
-    /** How often each pool is probed. At least 50 ms. Default 1 s. */
+    /** How often each pool is probed. At least 50 ms, at most 1 h. Default 1 s. */
     public Builder healthCheckInterval(Duration interval) {
-      requireNonNull(interval, "healthCheckInterval");
-      requireArgument(
-          interval.compareTo(Duration.ofMillis(50)) >= 0,
-          "healthCheckInterval must be at least 50ms but was %s",
-          interval);
-      this.healthCheckInterval = interval;
+      this.healthCheckInterval = within(interval, Duration.ofMillis(50), Duration.ofHours(1), "healthCheckInterval");
       return this;
     }
 
-    /** Longest a probe may take (borrowing its connection, then its query). At least 250 ms. Default 1 s. */
+    /**
+     * Longest a probe may take (borrowing its connection, then its query). At least 250 ms, at most
+     * 1 h. Default 1 s.
+     */
     public Builder probeTimeout(Duration timeout) {
-      requireNonNull(timeout, "probeTimeout");
-      requireArgument(
-          timeout.compareTo(Duration.ofMillis(250)) >= 0,
-          "probeTimeout must be at least 250ms but was %s",
-          timeout);
-      this.probeTimeout = timeout;
+      this.probeTimeout = within(timeout, Duration.ofMillis(250), Duration.ofHours(1), "probeTimeout");
       return this;
+    }
+
+    /**
+     * Longest a read connection (from a replica, or from the primary when it serves a read) waits
+     * for the database to answer: the JDBC network timeout set on every connection handed out for
+     * reading. When it passes, the driver closes the connection and the statement fails with a
+     * connection error; {@link ReadWriteDataSource#read} then retries once elsewhere, and a raw
+     * connection's exception carries a suppressed {@link SQLException} naming the pool. A replica
+     * that stops answering is also ejected. Set it above your slowest legitimate read. At least 100
+     * ms, at most 24 h. Default 5 s. Write connections ({@link ReadWriteDataSource#readWrite()})
+     * get no timeout: an ambiguous commit is worse than a slow one.
+     */
+    public Builder readTimeout(Duration timeout) {
+      this.readTimeout = within(timeout, Duration.ofMillis(100), Duration.ofHours(24), "readTimeout");
+      return this;
+    }
+
+    private static Duration within(@Nullable Duration value, Duration min, Duration max, String name) {
+      requireNonNull(value, name);
+      requireArgument(
+          value.compareTo(min) >= 0 && value.compareTo(max) <= 0,
+          "%s must be in [%s, %s] but was %s",
+          name,
+          Pools.pretty(min),
+          Pools.pretty(max),
+          Pools.pretty(value));
+      return value;
     }
 
     /** Consecutive passing probes before an ejected replica serves again. Default 2. */
@@ -201,9 +241,7 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
      * be longer than {@code healthCheckInterval} (the estimate's resolution). Default 5 s.
      */
     public Builder maxReplicationLag(Duration maxLag) {
-      requireNonNull(maxLag, "maxReplicationLag");
-      requireArgument(!maxLag.isNegative() && !maxLag.isZero(), "maxReplicationLag must be positive but was %s", maxLag);
-      this.maxReplicationLag = maxLag;
+      this.maxReplicationLag = requirePositive(maxLag, "maxReplicationLag");
       return this;
     }
 
@@ -242,6 +280,11 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
 
     /** Validates, starts every pool and the probes. */
     public ReadWriteDataSource build() {
+      return new RoutingDataSource(settings());
+    }
+
+    /** The validated settings {@link #build()} starts from. */
+    RoutingDataSource.Settings settings() {
       Pools.Builder p = primary;
       if (p == null) {
         throw new IllegalStateException("primary must be set");
@@ -252,8 +295,7 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
           "maxReplicationLag must be longer than healthCheckInterval but was %s <= %s",
           lag,
           healthCheckInterval);
-      return new RoutingDataSource(
-          new RoutingDataSource.Settings(
+      return new RoutingDataSource.Settings(
               name,
               p,
               List.copyOf(replicas),
@@ -261,13 +303,14 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
               balancing,
               healthCheckInterval,
               probeTimeout,
+              readTimeout,
               readmitAfter,
               lag,
               shard,
               telemetry,
               scheduler,
               ticker,
-              ReplicaDialect.postgresql()));
+              ReplicaDialect.postgresql());
     }
   }
 }

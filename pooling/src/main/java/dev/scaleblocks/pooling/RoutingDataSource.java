@@ -1,10 +1,12 @@
 package dev.scaleblocks.pooling;
 
+import static dev.scaleblocks.core.internal.Checks.requireNonNegative;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import com.zaxxer.hikari.HikariPoolMXBean;
+import com.zaxxer.hikari.SQLExceptionOverride;
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.pooling.internal.ReplicaDialect;
@@ -21,6 +23,8 @@ import java.sql.SQLNonTransientConnectionException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -57,6 +61,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
       Balancing balancing,
       Duration healthCheckInterval,
       Duration probeTimeout,
+      Duration readTimeout,
       int readmitAfter,
       @Nullable Duration maxReplicationLag,
       @Nullable String shard,
@@ -86,6 +91,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
   private final Balancing balancing;
   private final long maxLagNanos;
   private final long probeTimeoutMillis;
+  private final int readTimeoutMillis;
   private final ScheduledExecutorService scheduler;
   private final boolean ownsScheduler;
   private final LagTracker lag = new LagTracker(128);
@@ -94,7 +100,9 @@ final class RoutingDataSource implements ReadWriteDataSource {
   private final AtomicInteger state = new AtomicInteger(OPEN);
   private volatile Route route;
   private volatile long drainStartedNanos;
-  private @Nullable DrainReport drainReport;
+  /** Completed when the first drain has closed every pool; later drains wait for it. */
+  private final CompletableFuture<DrainReport> drained = new CompletableFuture<>();
+  private final MeterClaims.Claim groupClaim;
 
   private final DataSource readWriteView;
   private final DataSource readOnlyView;
@@ -114,16 +122,21 @@ final class RoutingDataSource implements ReadWriteDataSource {
     Duration maxLag = s.maxReplicationLag();
     this.maxLagNanos = maxLag == null ? Long.MAX_VALUE : maxLag.toNanos();
     this.probeTimeoutMillis = s.probeTimeout().toMillis();
+    this.readTimeoutMillis = (int) s.readTimeout().toMillis();
+    this.registry = s.telemetry().meterRegistry();
+    this.groupClaim = MeterClaims.of(s.telemetry() == Telemetry.none() ? null : registry, "pool group", name);
+    groupClaim.acquire();
     ScheduledExecutorService sched = s.scheduler();
     this.ownsScheduler = sched == null;
     this.scheduler = sched != null ? sched : Pools.newScheduler(name + "-housekeeping", 2);
-    this.registry = s.telemetry().meterRegistry();
 
     List<Node> started = new ArrayList<>();
     try {
       HikariConfig pc =
           s.primary().toConfig(name + "-primary", "primary", s.shard(), s.telemetry(), scheduler);
+      LossWatcher primaryWatcher = watch(pc);
       this.primary = startNode(pc, "primary", 1, started);
+      primaryWatcher.node = primary;
       this.replicas = new Node[s.replicas().size()];
       for (int i = 0; i < replicas.length; i++) {
         HikariConfig rc =
@@ -134,7 +147,9 @@ final class RoutingDataSource implements ReadWriteDataSource {
         // a standby refuses writes anyway; read-only pools also spare the lazy connection's
         // setReadOnly(true) a reset when the connection goes back to the pool
         rc.setReadOnly(true);
+        LossWatcher watcher = watch(rc);
         replicas[i] = startNode(rc, "replica", s.weights().get(i), started);
+        watcher.node = replicas[i];
       }
     } catch (RuntimeException e) {
       for (Node n : started) {
@@ -144,6 +159,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
       if (ownsScheduler) {
         scheduler.shutdownNow();
       }
+      groupClaim.release();
       throw e;
     }
     this.all = new Node[replicas.length + 1];
@@ -171,6 +187,10 @@ final class RoutingDataSource implements ReadWriteDataSource {
       register(Gauge.builder("scaleblocks.pooling.pool.up", n, x -> x.status == HealthSnapshot.Status.UP ? 1 : 0)
           .description("1 when the pool takes traffic, 0 when ejected or lagging")
           .tags(t).register(registry));
+      n.ejections =
+          register(Counter.builder("scaleblocks.pooling.pool.ejections")
+              .description("times a pool was taken out of rotation")
+              .tags(t).register(registry));
       if (n.replica) {
         register(Gauge.builder("scaleblocks.pooling.replica.lag", n, x -> x.lagNanos < 0 ? Double.NaN : x.lagNanos / 1e9)
             .description("estimated replay lag of the replica")
@@ -189,8 +209,72 @@ final class RoutingDataSource implements ReadWriteDataSource {
     return meter;
   }
 
+  /** Installs a {@link LossWatcher} on {@code config}, keeping any override the caller set. */
+  private LossWatcher watch(HikariConfig config) {
+    LossWatcher watcher = new LossWatcher(config.getExceptionOverride());
+    config.setExceptionOverride(watcher);
+    return watcher;
+  }
+
+  /**
+   * Sees every {@link SQLException} thrown on a pooled connection before HikariCP decides to evict
+   * it (on the thread that got it): a lost connection or a read timeout names the node on the
+   * exception and ejects a replica at once, for raw connections as for callbacks.
+   */
+  private final class LossWatcher implements SQLExceptionOverride {
+    private final @Nullable SQLExceptionOverride callerOverride;
+    volatile @Nullable Node node;
+
+    LossWatcher(@Nullable SQLExceptionOverride callerOverride) {
+      this.callerOverride = callerOverride;
+    }
+
+    @java.lang.Override
+    public SQLExceptionOverride.Override adjudicate(SQLException e) {
+      Node n = node;
+      if (n != null && isLostConnection(e)) {
+        connectionLost(n, e);
+      }
+      return callerOverride != null ? callerOverride.adjudicate(e) : SQLExceptionOverride.Override.CONTINUE_EVICT;
+    }
+  }
+
+  /** Attached to a driver's connection error: which node, and what routing did about it. */
+  static final class NodeConnectionLost extends SQLNonTransientConnectionException {
+    private static final long serialVersionUID = 1L;
+
+    NodeConnectionLost(String message) {
+      super(message, "08006");
+    }
+  }
+
+  private void connectionLost(Node node, SQLException e) {
+    for (Throwable s : e.getSuppressed()) {
+      if (s instanceof NodeConnectionLost) {
+        return; // already seen
+      }
+    }
+    boolean timedOut = false;
+    for (Throwable t = e; t != null && !timedOut; t = t.getCause()) {
+      timedOut = t instanceof java.net.SocketTimeoutException || t instanceof java.sql.SQLTimeoutException;
+    }
+    String what =
+        timedOut
+            ? node.replica
+                ? "did not answer within the read timeout of " + readTimeoutMillis + " ms"
+                : "did not answer within the connection's network timeout"
+            : "lost the connection";
+    e.addSuppressed(
+        new NodeConnectionLost(
+            "data source '" + name + "': " + node.role + " '" + node.name + "' " + what
+                + (node.replica ? "; ejected from reads until it passes " + settings.readmitAfter() + " probes" : "")));
+    if (node.replica) {
+      eject(node, what + ": " + e.getMessage());
+    }
+  }
+
   private Node startNode(HikariConfig config, String role, int weight, List<Node> started) {
-    HikariDataSource pool = new HikariDataSource(config);
+    HikariDataSource pool = Pools.start(config);
     HikariDataSource probePool;
     try {
       HikariConfig probe = new HikariConfig();
@@ -200,6 +284,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
       probe.setMinimumIdle(1);
       probe.setIdleTimeout(0);
       probe.setMetricsTrackerFactory(null);
+      probe.setExceptionOverride(null); // a failing probe ejects by itself, with its own message
       probe.setMetricRegistry(null);
       probe.setLeakDetectionThreshold(0);
       probe.setInitializationFailTimeout(-1);
@@ -279,7 +364,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
           continue;
         }
         try {
-          Connection c = node.pool.getConnection();
+          Connection c = withReadTimeout(node.pool.getConnection());
           if (servedBy != null) {
             servedBy.node = node;
           }
@@ -297,8 +382,29 @@ final class RoutingDataSource implements ReadWriteDataSource {
       c.close();
       throw e;
     }
+    withReadTimeout(c);
     if (servedBy != null) {
       servedBy.node = primary;
+    }
+    return c;
+  }
+
+  private static final Executor DIRECT = Runnable::run;
+
+  /**
+   * Sets the read timeout as the connection's network timeout (HikariCP restores the pool's value
+   * when the connection goes back). A field write in the driver's socket; no round trip.
+   */
+  private Connection withReadTimeout(Connection c) throws SQLException {
+    try {
+      c.setNetworkTimeout(DIRECT, readTimeoutMillis);
+    } catch (SQLException | RuntimeException e) {
+      try {
+        c.close();
+      } catch (SQLException suppressed) {
+        e.addSuppressed(suppressed);
+      }
+      throw e;
     }
     return c;
   }
@@ -378,11 +484,13 @@ final class RoutingDataSource implements ReadWriteDataSource {
       return work.apply(c);
     } catch (SQLException e) {
       Node node = servedBy.node;
-      if (node == null || !node.replica || !isLostConnection(e)) {
+      if (node == null || !isLostConnection(e)) {
         throw e;
       }
       readRetries.increment();
-      eject(node, "connection lost during a read: " + e.getMessage());
+      if (node.replica) {
+        eject(node, "connection lost during a read: " + e.getMessage());
+      }
       try (Connection c = borrowRead(token.position(), null)) {
         return work.apply(c);
       } catch (SQLException again) {
@@ -537,11 +645,10 @@ final class RoutingDataSource implements ReadWriteDataSource {
     }
     if (changed) {
       LOG.warn("{}: {} ejected: {}", name, node.name, reason);
-      Counter.builder("scaleblocks.pooling.pool.ejections")
-          .description("times a pool was taken out of rotation")
-          .tags("pool", node.name, "role", node.role, "shard", settings.shard() == null ? "none" : settings.shard())
-          .register(registry)
-          .increment();
+      Counter ejections = node.ejections;
+      if (ejections != null) {
+        ejections.increment();
+      }
       HikariPoolMXBean mx = node.mx();
       if (mx != null && node.replica) {
         mx.softEvictConnections();
@@ -606,21 +713,32 @@ final class RoutingDataSource implements ReadWriteDataSource {
 
   @Override
   public DrainReport drain(Duration deadline) {
-    requireNonNull(deadline, "deadline");
-    if (deadline.isNegative()) {
-      throw new IllegalArgumentException("deadline must not be negative but was " + deadline);
-    }
+    requireNonNegative(deadline, "deadline");
+    boolean first;
     stateLock.lock();
     try {
-      if (state.get() != OPEN) {
-        DrainReport done = drainReport;
-        return done != null ? done : new DrainReport(true, Duration.ZERO, List.of());
+      first = state.get() == OPEN;
+      if (first) {
+        drainStartedNanos = ticker.read();
+        state.set(DRAINING);
       }
-      drainStartedNanos = ticker.read();
-      state.set(DRAINING);
     } finally {
       stateLock.unlock();
     }
+    if (!first) {
+      return drained.join(); // the first drain's outcome, once its pools are closed
+    }
+    try {
+      DrainReport report = drainOnce(deadline);
+      drained.complete(report);
+      return report;
+    } catch (RuntimeException | Error e) {
+      drained.completeExceptionally(e);
+      throw e;
+    }
+  }
+
+  private DrainReport drainOnce(Duration deadline) {
     long start = drainStartedNanos;
     for (Node n : all) {
       ScheduledFuture<?> task = n.probeTask;
@@ -654,18 +772,12 @@ final class RoutingDataSource implements ReadWriteDataSource {
     for (Meter m : meters) {
       registry.remove(m);
     }
+    groupClaim.release();
     if (ownsScheduler) {
       scheduler.shutdownNow();
     }
-    DrainReport report = new DrainReport(clean, waited, lines);
-    stateLock.lock();
-    try {
-      drainReport = report;
-      state.set(CLOSED);
-    } finally {
-      stateLock.unlock();
-    }
-    return report;
+    state.set(CLOSED);
+    return new DrainReport(clean, waited, lines);
   }
 
   private int inUse() {

@@ -61,4 +61,19 @@ class PoolSizingTest {
     assertThatThrownBy(() -> PoolSizing.budget(1, 10, 100, 100)).hasMessage("reserve must be below maxConnections but was 100 >= 100");
     assertThatThrownBy(() -> PoolSizing.deadlockFloor(0, 2)).hasMessage("threads must be positive but was 0");
   }
+
+  @Test
+  void estimatesNoServerCouldHoldAreRefusedNamingTheInputs() {
+    assertThatThrownBy(() -> PoolSizing.littlesLaw(1e300, Duration.ofMillis(5), 1.2))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "requestsPerSecond × meanHoldTime × headroom must be at most 100000 connections but was 1.0E300 req/s × PT0.005S × 1.2 = 6.000e+297");
+    assertThatThrownBy(() -> PoolSizing.littlesLaw(100, Duration.ofSeconds(Long.MAX_VALUE), 1.0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("meanHoldTime must be at most");
+    assertThatThrownBy(() -> PoolSizing.hikariFormula(Integer.MAX_VALUE, Integer.MAX_VALUE))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("serverCores × 2 + effectiveSpindles must be at most 100000 connections");
+    assertThat(PoolSizing.littlesLaw(100_000, Duration.ofSeconds(1), 1.0).size()).isEqualTo(PoolSizing.MAX_ESTIMATE);
+  }
 }

@@ -117,7 +117,7 @@ class PoolsTest {
     assertThatThrownBy(() -> ReadWriteDataSource.builder().replica(valid(), 0))
         .hasMessage("weight must be in [1, 1000] but was 0");
     assertThatThrownBy(() -> ReadWriteDataSource.builder().probeTimeout(Duration.ofMillis(10)))
-        .hasMessage("probeTimeout must be at least 250ms but was PT0.01S");
+        .hasMessage("probeTimeout must be in [250ms, 1h] but was 10ms");
     assertThatThrownBy(
             () ->
                 ReadWriteDataSource.builder()
@@ -138,5 +138,32 @@ class PoolsTest {
     } finally {
       scheduler.shutdownNow();
     }
+  }
+
+  @Test
+  void durationsTooLongForJdbcAreRefusedNamingTheSetting() {
+    Duration huge = Duration.ofSeconds(Long.MAX_VALUE);
+    assertThatThrownBy(() -> valid().connectionTimeout(huge))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("connectionTimeout must be at most 24d but was PT2562047788015215H30M7S");
+    assertThatThrownBy(() -> valid().idleTimeout(huge)).hasMessageStartingWith("idleTimeout must be at most 24d");
+    assertThatThrownBy(() -> valid().maxLifetime(huge)).hasMessageStartingWith("maxLifetime must be at most 24d");
+    assertThatThrownBy(() -> valid().keepaliveTime(huge)).hasMessageStartingWith("keepaliveTime must be at most 24d");
+    assertThatThrownBy(() -> valid().validationTimeout(huge)).hasMessageStartingWith("validationTimeout must be at most 24d");
+    assertThatThrownBy(() -> valid().leakDetectionThreshold(huge))
+        .hasMessageStartingWith("leakDetectionThreshold must be at most 24d");
+    assertThat(valid().connectionTimeout(Duration.ofDays(24)).maxLifetime(Duration.ofDays(24)).toConfig().getConnectionTimeout())
+        .isEqualTo(Duration.ofDays(24).toMillis());
+
+    assertThatThrownBy(() -> ReadWriteDataSource.builder().healthCheckInterval(huge))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("healthCheckInterval must be in [50ms, 1h] but was PT2562047788015215H30M7S");
+    assertThatThrownBy(() -> ReadWriteDataSource.builder().probeTimeout(huge)).hasMessageStartingWith("probeTimeout must be in");
+    assertThatThrownBy(() -> ReadWriteDataSource.builder().readTimeout(huge)).hasMessageStartingWith("readTimeout must be in [100ms, 1d]");
+    assertThatThrownBy(() -> ReadWriteDataSource.builder().readTimeout(Duration.ofMillis(10)))
+        .hasMessage("readTimeout must be in [100ms, 1d] but was 10ms");
+    assertThatThrownBy(() -> ReadWriteDataSource.builder().maxReplicationLag(huge))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("maxReplicationLag must be at most");
   }
 }

@@ -303,6 +303,133 @@ class ReadWriteDataSourceIT {
     assertThat(failure.get()).as("failed reads").isNull();
   }
 
+  /** Reads whose replica is black-holed (connections stay open, nothing answers) end within the read timeout. */
+  @Test
+  void aBlackHoledReplicaEndsInFlightReadsWithinTheReadTimeoutAndNoReadFails() throws Exception {
+    TcpProxy proxy = later(TcpProxy.start(replicaAddr.getHostString(), replicaAddr.getPort()));
+    InetSocketAddress viaProxy = InetSocketAddress.createUnresolved(proxy.host(), proxy.port());
+    Duration readTimeout = Duration.ofSeconds(1);
+    ReadWriteDataSource ds =
+        later(rw(pool(viaProxy, "hole").maximumPoolSize(8).minimumIdle(8)).readTimeout(readTimeout).build());
+    assertThat(where(ds.readOnly())).isEqualTo("hole@standby");
+
+    int threads = 8;
+    AtomicBoolean running = new AtomicBoolean(true);
+    AtomicInteger ok = new AtomicInteger();
+    AtomicInteger failed = new AtomicInteger();
+    AtomicReference<Throwable> firstFailure = new AtomicReference<>();
+    java.util.Queue<long[]> reads = new java.util.concurrent.ConcurrentLinkedQueue<>(); // start, end
+    ExecutorService load = Executors.newFixedThreadPool(threads);
+    List<Future<?>> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      workers.add(load.submit(() -> {
+        while (running.get()) {
+          long t0 = System.nanoTime();
+          try {
+            ds.read(c -> {
+              try (Statement st = c.createStatement(); ResultSet rs = st.executeQuery("select count(*) from item, pg_sleep(0.005)")) {
+                rs.next();
+              }
+              return where(c);
+            });
+            ok.incrementAndGet();
+          } catch (Throwable e) {
+            failed.incrementAndGet();
+            firstFailure.compareAndSet(null, e);
+          }
+          reads.add(new long[] {t0, System.nanoTime()});
+        }
+      }));
+    }
+    long holeStart;
+    long holeEnd;
+    try {
+      await().atMost(Duration.ofSeconds(5)).until(() -> ok.get() > 100);
+      holeStart = System.nanoTime();
+      proxy.blackhole(true); // connections stay open: only a timeout can end a read
+      Thread.sleep(15_000);
+      holeEnd = System.nanoTime();
+      assertThat(ds.health().pools().get(1).status()).isEqualTo(HealthSnapshot.Status.EJECTED);
+    } finally {
+      running.set(false);
+      proxy.cutConnections(); // unblocks reads that nothing else would end
+      for (Future<?> f : workers) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+      load.shutdown();
+    }
+    List<Long> during = new ArrayList<>();
+    int completedDuring = 0;
+    for (long[] r : reads) {
+      if (r[1] >= holeStart && r[0] <= holeEnd) {
+        during.add(r[1] - r[0]);
+      }
+      if (r[1] >= holeStart && r[1] <= holeEnd) {
+        completedDuring++;
+      }
+    }
+    during.sort(null);
+    long max = during.isEmpty() ? 0 : during.get(during.size() - 1);
+    long p99 = during.isEmpty() ? 0 : during.get((int) Math.min(during.size() - 1, Math.ceil(during.size() * 0.99) - 1));
+    long over2s = during.stream().filter(d -> d > TimeUnit.SECONDS.toNanos(2)).count();
+    System.out.printf(
+        "black-holed replica, %d threads, 15 s: %d reads overlapping the hole, %d completed during it, %d over 2 s,"
+            + " max %d ms, p99 %d ms, %d failed reads%n",
+        threads, during.size(), completedDuring, over2s, TimeUnit.NANOSECONDS.toMillis(max), TimeUnit.NANOSECONDS.toMillis(p99),
+        failed.get());
+    assertThat(failed.get()).as("failed reads (first: %s)", firstFailure.get()).isZero();
+    // read timeout 1 s + a retry (borrow up to 1 s, then the read): generous bound for a noisy machine
+    assertThat(Duration.ofNanos(max)).isLessThan(Duration.ofSeconds(6));
+    assertThat(completedDuring).as("reads completed while the replica was black-holed").isGreaterThan(100);
+  }
+
+  @Test
+  void aRawReadConnectionOnABlackHoledReplicaFailsWithinTheReadTimeoutNamingTheNode() throws Exception {
+    TcpProxy proxy = later(TcpProxy.start(replicaAddr.getHostString(), replicaAddr.getPort()));
+    InetSocketAddress viaProxy = InetSocketAddress.createUnresolved(proxy.host(), proxy.port());
+    ReadWriteDataSource ds = later(rw(pool(viaProxy, "hole")).readTimeout(Duration.ofSeconds(1)).build());
+    ExecutorService exec = Executors.newSingleThreadExecutor();
+    Connection c = ds.readOnly().getConnection();
+    try {
+      assertThat(where(c)).isEqualTo("hole@standby");
+      proxy.blackhole(true);
+      long t0 = System.nanoTime();
+      Future<Throwable> outcome = exec.submit(() -> {
+        try {
+          where(c);
+          return null;
+        } catch (SQLException e) {
+          return e;
+        }
+      });
+      Throwable e;
+      try {
+        e = outcome.get(20, TimeUnit.SECONDS);
+      } catch (java.util.concurrent.TimeoutException stillWaiting) {
+        c.abort(Runnable::run); // a statement blocked on a silent socket holds the connection's lock
+        throw new AssertionError("the read was still waiting after 20 s", stillWaiting);
+      }
+      long ms = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      System.out.printf("raw read on a black-holed replica failed after %d ms: %s%n", ms, e);
+      assertThat(e).isInstanceOf(SQLException.class);
+      assertThat(ms).isLessThan(5_000);
+      assertThat(describe(e)).contains("it-replica-1").contains("read timeout");
+      await().atMost(Duration.ofSeconds(5)).until(() -> ds.health().pools().get(1).status() == HealthSnapshot.Status.EJECTED);
+    } finally {
+      c.close();
+      exec.shutdownNow();
+    }
+  }
+
+  /** The message of {@code e} and of everything attached to it. */
+  private static String describe(Throwable e) {
+    StringBuilder sb = new StringBuilder(String.valueOf(e));
+    for (Throwable s : e.getSuppressed()) {
+      sb.append(" | ").append(s);
+    }
+    return sb.toString();
+  }
+
   @Test
   void readYourWritesAndLagBoundWhileReplayIsPaused() throws Exception {
     ReadWriteDataSource ds = later(rw(pool(replicaAddr, "r1")).build());
@@ -375,6 +502,44 @@ class ReadWriteDataSourceIT {
     }
     assertThat(ds.health().state()).isEqualTo(HealthSnapshot.State.CLOSED);
     assertThatThrownBy(() -> ds.readOnly().getConnection()).hasMessage("data source 'it' is closed: no new connections");
+  }
+
+  @Test
+  void reusingOnePoolsBuilderForPrimaryAndReplicaKeepsEachItsOwnSettings() throws Exception {
+    Pools.Builder shared = pool(primaryAddr, "primary");
+    ReadWriteDataSource.Builder b =
+        ReadWriteDataSource.builder().name("it").primary(shared).healthCheckInterval(Duration.ofMillis(100));
+    // the same builder, changed for the replica after it was given as the primary
+    shared.postgresql(replicaAddr.getHostString(), replicaAddr.getPort(), DB).dataSourceProperty("ApplicationName", "r1");
+    b.replica(shared);
+    shared.postgresql("127.0.0.1", 1, "nowhere");
+    ReadWriteDataSource ds = later(b.build());
+    assertThat(where(ds.readWrite())).isEqualTo("primary@primary");
+    assertThat(where(ds.readOnly())).isEqualTo("r1@standby");
+  }
+
+  @Test
+  void aSecondDrainDuringADrainWaitsForItAndReturnsTheSameReport() throws Exception {
+    ReadWriteDataSource ds = rw(pool(replicaAddr, "r1")).build();
+    Connection held = ds.readWrite().getConnection();
+    assertThat(where(held)).isEqualTo("primary@primary");
+    ExecutorService exec = Executors.newSingleThreadExecutor();
+    try {
+      Future<DrainReport> first = exec.submit(() -> ds.drain(Duration.ofSeconds(2)));
+      await().atMost(Duration.ofSeconds(2)).until(() -> ds.health().state() == HealthSnapshot.State.DRAINING);
+      long t0 = System.nanoTime();
+      DrainReport second = ds.drain(Duration.ZERO);
+      long waitedMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0);
+      assertThat(ds.health().state()).as("pools closed when the second drain returns").isEqualTo(HealthSnapshot.State.CLOSED);
+      assertThat(second.clean()).as("a connection was still in use at the first drain's deadline").isFalse();
+      assertThat(second).isSameAs(first.get(5, TimeUnit.SECONDS));
+      assertThat(waitedMs).isGreaterThan(1_000);
+      ds.close(); // after the drain: returns at once
+      assertThat(ds.drain(Duration.ofSeconds(1))).isSameAs(second);
+    } finally {
+      exec.shutdown();
+      held.close();
+    }
   }
 
   @Test
