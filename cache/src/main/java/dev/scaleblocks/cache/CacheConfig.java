@@ -28,12 +28,15 @@ final class CacheConfig {
   final @Nullable Codec<Object> valueCodec;
   final byte[] keyPrefix;
   final int maxValueBytes;
+  final int maxKeyLength;
+  final long l2TimeoutNanos;
   final long leaseMillis;
   final boolean invalidation;
   final long heartbeatNanos;
   final int asyncThreads;
   final int asyncQueue;
-  final CircuitBreaker breaker;
+  /** Guards the L2; {@code null} without Redis (an L1-only cache makes no breaker and registers none of its meters). */
+  final @Nullable CircuitBreaker breaker;
   final Ticker ticker;
   final Telemetry telemetry;
   final String instanceId;
@@ -55,6 +58,8 @@ final class CacheConfig {
     String prefix = b.keyPrefix != null ? b.keyPrefix : b.name + ":";
     this.keyPrefix = prefix.getBytes(UTF_8);
     this.maxValueBytes = b.maxValueBytes;
+    this.maxKeyLength = b.maxKeyLength;
+    this.l2TimeoutNanos = b.l2Timeout.toNanos();
     this.leaseMillis = b.leaseTime.toMillis();
     this.invalidation = b.invalidation;
     this.heartbeatNanos = b.heartbeat.toNanos();
@@ -63,7 +68,7 @@ final class CacheConfig {
     this.ticker = b.ticker;
     this.telemetry = b.telemetry;
     this.breaker =
-        b.breaker != null
+        b.breaker != null || b.redis == null
             ? b.breaker
             : CircuitBreaker.builder("cache." + b.name)
                 .ticker(b.ticker)

@@ -1,10 +1,18 @@
 package dev.scaleblocks.cache;
 
+import dev.scaleblocks.core.Telemetry;
 import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
@@ -12,8 +20,16 @@ import java.util.function.ToDoubleFunction;
 /**
  * The cache's meters. Hot counters are {@link LongAdder}s exposed as function counters, so that
  * counting an L1 hit is one uncontended add and never allocates, whatever the registry.
+ *
+ * <p>The meters belong to their cache: registered when it is built, removed by {@link #close()}.
+ * A second cache with the same name on the same registry while the first is open is refused (it
+ * would otherwise report nothing, its meters silently being the first one's). Without telemetry
+ * ({@link Telemetry#none()}) nothing is registered.
  */
-final class CacheMetrics {
+final class CacheMetrics implements AutoCloseable {
+
+  /** Cache names with meters on each registry (registries compared by identity). */
+  private static final Map<MeterRegistry, Set<String>> OPEN = new WeakHashMap<>();
 
   final LongAdder l1Hits = new LongAdder();
   final LongAdder l1Misses = new LongAdder();
@@ -40,10 +56,23 @@ final class CacheMetrics {
   private final Timer loadTimer;
   private final MeterRegistry registry;
   private final Tags tags;
+  private final String cache;
+  private final boolean enabled;
+  private final List<Meter> meters = new CopyOnWriteArrayList<>();
 
   CacheMetrics(MeterRegistry registry, String cache) {
     this.registry = registry;
+    this.cache = cache;
     this.tags = Tags.of("cache", cache);
+    this.enabled = registry != Telemetry.none().meterRegistry();
+    if (enabled) {
+      synchronized (OPEN) {
+        if (!OPEN.computeIfAbsent(registry, r -> new HashSet<>()).add(cache)) {
+          throw new IllegalStateException("cache named '" + cache + "' is already registered on this meter "
+              + "registry; close it first or choose another name");
+        }
+      }
+    }
     counter("scaleblocks.cache.gets", l1Hits, "tier", "l1", "result", "hit");
     counter("scaleblocks.cache.gets", l1Misses, "tier", "l1", "result", "miss");
     counter("scaleblocks.cache.gets", l2Hits, "tier", "l2", "result", "hit");
@@ -65,16 +94,46 @@ final class CacheMetrics {
     counter("scaleblocks.cache.refreshes", refreshes, "result", "started");
     counter("scaleblocks.cache.refreshes", refreshesRejected, "result", "rejected");
     counter("scaleblocks.cache.lease.waits", leaseWaits);
-    this.loadTimer =
-        Timer.builder("scaleblocks.cache.load.duration").tags(tags).register(registry);
+    this.loadTimer = track(Timer.builder("scaleblocks.cache.load.duration").tags(tags).register(target()));
+  }
+
+  /** Where meters go: the user's registry, or a private one that nobody reads (no telemetry). */
+  private MeterRegistry target() {
+    return enabled ? registry : NOWHERE;
+  }
+
+  private static final MeterRegistry NOWHERE = new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
+
+  private <M extends Meter> M track(M meter) {
+    meters.add(meter);
+    return meter;
   }
 
   <T> void gauge(String name, T obj, ToDoubleFunction<T> f) {
-    Gauge.builder(name, obj, f).tags(tags).register(registry);
+    track(Gauge.builder(name, obj, f).tags(tags).register(target()));
   }
 
   Timer l2Timer(String op) {
-    return Timer.builder("scaleblocks.cache.l2.latency").tags(tags).tag("op", op).register(registry);
+    return track(Timer.builder("scaleblocks.cache.l2.latency").tags(tags).tag("op", op).register(target()));
+  }
+
+  /** Removes exactly this cache's meters from the registry and frees its name there. Idempotent. */
+  @Override
+  public void close() {
+    MeterRegistry target = target();
+    for (Meter m : meters) {
+      target.remove(m);
+    }
+    meters.clear();
+    if (!enabled) {
+      return;
+    }
+    synchronized (OPEN) {
+      Set<String> names = OPEN.get(registry);
+      if (names != null) {
+        names.remove(cache);
+      }
+    }
   }
 
   void recordLoad(long nanos) {
@@ -82,9 +141,9 @@ final class CacheMetrics {
   }
 
   private void counter(String name, LongAdder adder, String... extraTags) {
-    FunctionCounter.builder(name, adder, LongAdder::doubleValue)
+    track(FunctionCounter.builder(name, adder, LongAdder::doubleValue)
         .tags(tags)
         .tags(extraTags)
-        .register(registry);
+        .register(target()));
   }
 }

@@ -49,9 +49,11 @@ import org.slf4j.LoggerFactory;
  * one ticker read compared with the holder's deadlines; Caffeine's own variable expiry drops the
  * holder at its hard deadline. Nothing is allocated and no lambda is captured.
  *
- * <p><b>Single flight.</b> Misses register a {@link CompletableFuture} per key in {@code inflight}
- * with {@code putIfAbsent}; the winner reads L2 and loads, the others wait on its future. The map
- * only holds keys being loaded right now, and no lock spans more than one key.
+ * <p><b>Single flight.</b> Misses register a {@link Flight} per key in {@code inflight} with
+ * {@code putIfAbsent}; the winner reads L2 and loads, the others wait on its flight: as long as the
+ * winner runs the loader, but at most the L2 timeout while it is on Redis (then they serve the stale
+ * value or load without L2). The map only holds keys being loaded right now, and no lock spans more
+ * than one key.
  *
  * <p><b>No stale refill.</b> Every key hashes to one of {@value #STRIPES} generation counters;
  * a local or remote invalidation (and {@code put}) bumps the key's counter before touching the L1,
@@ -61,9 +63,15 @@ import org.slf4j.LoggerFactory;
  * invalidation of the same key, or of a key sharing its stripe, is returned to its caller but never
  * enters the L1, nor (for loader results) the L2.
  *
- * <p><b>Time.</b> L1 deadlines are on the injected ticker; the L2 envelope carries epoch millis
- * derived from the same ticker (one wall-clock reading at construction), so that tests move both
- * with a fake ticker.
+ * <p><b>Writes to L2</b> are named by {@link L2Write}: a put overwrites (and queues a repair in
+ * {@link RepairQueue} when Redis cannot be reached); a load that read L2 writes only if L2 still
+ * holds what it read; a load whose L2 read failed does not write L2 at all. Reads never queue
+ * repairs.
+ *
+ * <p><b>Time.</b> L1 deadlines are on the injected ticker. L2 freshness is decided by Redis: each
+ * read takes the key's PTTL in the same round trip and the envelope says how much of it is the
+ * stale-if-error tail, so no clock of any instance is involved. The envelope's write time (for
+ * Last-Modified) is epoch millis derived from the ticker (one wall-clock reading at construction).
  */
 final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationBus.Listener {
 
@@ -75,7 +83,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   private final String name;
   private final Cache<K, L1Entry<V>> l1;
   private final ConcurrentMap<K, L1Entry<V>> l1Map;
-  private final ConcurrentHashMap<K, CompletableFuture<L1Entry<V>>> inflight = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<K, Flight<V>> inflight = new ConcurrentHashMap<>();
   private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
   private final AtomicLong epoch = new AtomicLong();
   private final Ticker ticker;
@@ -94,11 +102,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   private final byte[] leaseOwner;
   private final L1Entry<V> notCached;
   private static final int MAX_REPAIRS = 100_000;
-  private final java.util.concurrent.ConcurrentLinkedQueue<byte[]> repairs = new java.util.concurrent.ConcurrentLinkedQueue<>();
-  private final AtomicInteger repairCount = new AtomicInteger();
-  private final java.util.concurrent.atomic.LongAdder repairOverflow = new java.util.concurrent.atomic.LongAdder();
+  private final RepairQueue repairs = new RepairQueue(MAX_REPAIRS);
+  private final java.util.concurrent.atomic.AtomicBoolean repairOverflowLogged = new java.util.concurrent.atomic.AtomicBoolean();
   private final java.util.concurrent.locks.ReentrantLock repairLock = new java.util.concurrent.locks.ReentrantLock();
   private final long tombstoneMillis;
+  private final long l2TimeoutNanos;
+  private final long staleMillis;
 
   @SuppressWarnings("unchecked")
   DefaultTieredCache(CacheConfig config) {
@@ -107,6 +116,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     this.ticker = config.ticker;
     this.timeChecks = config.refreshAhead > 0 || config.staleNanos > 0;
     this.metrics = new CacheMetrics(config.telemetry.meterRegistry(), name);
+    this.l2TimeoutNanos = config.l2TimeoutNanos;
+    this.staleMillis = TimeUnit.NANOSECONDS.toMillis(config.staleNanos);
     this.tracer = config.telemetry.tracer();
     this.keyCodec = (Codec<K>) config.keyCodec;
     this.valueCodec = (Codec<V>) config.valueCodec;
@@ -134,6 +145,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     this.l1 = builder.build();
     this.l1Map = l1.asMap();
     metrics.gauge("scaleblocks.cache.size", l1, c -> c.estimatedSize());
+    metrics.gauge("scaleblocks.cache.repairs.pending", repairs, RepairQueue::size);
 
     AtomicInteger threads = new AtomicInteger();
     this.executor =
@@ -147,8 +159,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     executor.allowCoreThreadTimeOut(true);
 
     if (config.redis != null) {
-      this.l2 = new RedisTier(config.redis, config.breaker, ticker, tracer, name, metrics);
-      config.breaker.onStateTransition(t -> {
+      CircuitBreaker breaker = java.util.Objects.requireNonNull(config.breaker);
+      this.l2 = new RedisTier(config.redis, breaker, ticker, tracer, name, metrics,
+          java.time.Duration.ofNanos(config.l2TimeoutNanos));
+      breaker.onStateTransition(t -> {
         if (t.to() == CircuitBreaker.State.OPEN && t.from() == CircuitBreaker.State.CLOSED) {
           log.warn("cache {}: redis tier unavailable, serving from L1 and the loader ({})", name, t.reason());
         } else if (t.to() == CircuitBreaker.State.CLOSED) {
@@ -185,12 +199,20 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   private static final class HardDeadline<K, V> implements Expiry<K, L1Entry<V>> {
     @Override
     public long expireAfterCreate(K key, L1Entry<V> value, long currentTime) {
-      return Math.max(0, value.hardUntil - currentTime);
+      return remaining(value.hardUntil, currentTime);
     }
 
     @Override
     public long expireAfterUpdate(K key, L1Entry<V> value, long currentTime, long currentDuration) {
-      return Math.max(0, value.hardUntil - currentTime);
+      return remaining(value.hardUntil, currentTime);
+    }
+
+    private static long remaining(long until, long now) {
+      long d = until - now;
+      if (((until ^ now) & (until ^ d)) < 0) { // overflow: until is far in the future or past
+        return until > now ? Long.MAX_VALUE : 0;
+      }
+      return Math.max(0, d);
     }
 
     @Override
@@ -223,7 +245,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   }
 
   private L1Entry<V> lookup(K key, Function<? super K, ? extends @Nullable V> loader) {
-    requireNonNull(key, "key");
+    checkKey(key);
     requireNonNull(loader, "loader");
     L1Entry<V> e = l1.getIfPresent(key);
     if (e != null) {
@@ -248,13 +270,23 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private L1Entry<V> miss(K key, Function<? super K, ? extends @Nullable V> loader,
       @Nullable L1Entry<V> stale, boolean skipL2) {
-    CompletableFuture<L1Entry<V>> mine = new CompletableFuture<>();
-    CompletableFuture<L1Entry<V>> running = inflight.putIfAbsent(key, mine);
+    Flight<V> mine = new Flight<>();
+    Flight<V> running = inflight.putIfAbsent(key, mine);
     if (running != null) {
-      return await(running);
+      L1Entry<V> led = running.await(l2TimeoutNanos);
+      if (led != null) {
+        return led;
+      }
+      // the leader is stuck on Redis: serve what L1 still holds, or load without Redis
+      L1Entry<V> fallback = staleFallback(stale, null);
+      if (fallback != null) {
+        metrics.staleServed.increment();
+        return fallback;
+      }
+      return loadAndStore(key, loader, stale, null, stamp(key), null, null, L2Write.SKIP, null);
     }
     try {
-      L1Entry<V> result = loadThroughTiers(key, loader, stale, skipL2);
+      L1Entry<V> result = loadThroughTiers(key, loader, stale, skipL2, mine);
       mine.complete(result);
       return result;
     } catch (RuntimeException | Error e) {
@@ -265,38 +297,27 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
   }
 
-  private static <T> T await(CompletableFuture<T> future) {
-    try {
-      return future.join();
-    } catch (CompletionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
-      }
-      if (cause instanceof Error) {
-        throw (Error) cause;
-      }
-      throw e;
-    }
-  }
-
   private L1Entry<V> loadThroughTiers(K key, Function<? super K, ? extends @Nullable V> loader,
-      @Nullable L1Entry<V> stale, boolean skipL2) {
+      @Nullable L1Entry<V> stale, boolean skipL2, @Nullable Flight<V> flight) {
     long stamp = stamp(key);
     RedisTier t = skipL2 ? null : l2;
     if (t == null) {
-      return loadAndStore(key, loader, stale, null, stamp, null, null, null);
+      return loadAndStore(key, loader, stale, null, stamp, null, null, L2Write.SKIP, flight);
     }
     byte[] keyBytes = encodeKey(key);
     byte[] rkey = redisKey(keyBytes);
-    byte[] raw = t.get(rkey);
-    byte[] expected = raw == RedisTier.UNAVAILABLE ? null : Envelope.versionBytes(raw);
+    RedisTier.Read read = t.get(rkey);
+    if (flight != null) {
+      flight.leaveLoader(); // marks the end of the L2 read; waiters' clock restarts for the load
+    }
+    byte[] raw = read.value();
+    byte[] expected = read == RedisTier.READ_UNAVAILABLE ? null : Envelope.versionBytes(raw);
     L1Entry<V> staleL2 = null;
-    if (raw == RedisTier.UNAVAILABLE) {
+    if (read == RedisTier.READ_UNAVAILABLE) {
       metrics.l2GetErrors.increment();
     } else if (raw != null) {
       long now = ticker.read();
-      L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
+      L1Entry<V> fromL2 = fromEnvelope(key, read, now);
       if (fromL2 != null && now < fromL2.freshUntil) {
         metrics.l2Hits.increment();
         installL1(key, fromL2, stamp);
@@ -307,19 +328,26 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     } else {
       metrics.l2Misses.increment();
     }
-    if (config.leaseMillis > 0 && expected != null) {
-      return loadUnderLease(key, loader, stale, staleL2, stamp, rkey, t, expected);
+    if (expected == null) {
+      // the read failed: whatever L2 holds is unknown, so the load does not write L2
+      return loadAndStore(key, loader, stale, staleL2, stamp, null, null, L2Write.SKIP, flight);
     }
-    return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t, expected);
+    if (config.leaseMillis > 0) {
+      return loadUnderLease(key, loader, stale, staleL2, stamp, rkey, t, expected, flight);
+    }
+    return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t, L2Write.ifUnchanged(expected), flight);
   }
 
   private L1Entry<V> loadUnderLease(K key, Function<? super K, ? extends @Nullable V> loader,
       @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp, byte[] rkey, RedisTier t,
-      byte[] expected) {
+      byte[] expected, @Nullable Flight<V> flight) {
     byte[] leaseKey = concat(rkey, LEASE_SUFFIX);
     int lease = t.tryLease(leaseKey, leaseOwner, config.leaseMillis);
     if (lease == 0) {
       metrics.leaseWaits.increment();
+      if (flight != null) {
+        flight.enterLoader(); // waiting for another instance's load, bounded by leaseTime
+      }
       long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis);
       long pollMillis = Math.max(2, Math.min(50, config.leaseMillis / 20));
       while (System.nanoTime() < deadline) {
@@ -329,14 +357,15 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
           Thread.currentThread().interrupt();
           break;
         }
-        byte[] raw = t.get(rkey);
-        if (raw == RedisTier.UNAVAILABLE) {
+        RedisTier.Read read = t.get(rkey);
+        if (read == RedisTier.READ_UNAVAILABLE) {
           break;
         }
+        byte[] raw = read.value();
         expected = Envelope.versionBytes(raw);
         if (raw != null) {
           long now = ticker.read();
-          L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
+          L1Entry<V> fromL2 = fromEnvelope(key, read, now);
           if (fromL2 != null && now < fromL2.freshUntil) {
             metrics.l2Hits.increment();
             installL1(key, fromL2, stamp);
@@ -346,7 +375,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       }
     }
     try {
-      return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t, expected);
+      return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t, L2Write.ifUnchanged(expected), flight);
     } finally {
       if (lease == 1) {
         t.releaseLease(leaseKey, leaseOwner);
@@ -356,10 +385,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private L1Entry<V> loadAndStore(K key, Function<? super K, ? extends @Nullable V> loader,
       @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp,
-      byte @Nullable [] rkey, @Nullable RedisTier t, byte @Nullable [] expected) {
+      byte @Nullable [] rkey, @Nullable RedisTier t, L2Write intent, @Nullable Flight<V> flight) {
     Span span = tracer.spanBuilder("cache.load").setAttribute("scaleblocks.cache", name).startSpan();
     long start = ticker.read();
     V value;
+    if (flight != null) {
+      flight.enterLoader();
+    }
     try {
       value = loader.apply(key);
     } catch (RuntimeException | Error e) {
@@ -375,11 +407,15 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         return fallback;
       }
       throw e;
+    } finally {
+      if (flight != null) {
+        flight.leaveLoader();
+      }
     }
     metrics.loadSuccess.increment();
     metrics.recordLoad(ticker.read() - start);
     span.end();
-    return store(key, value, stamp, rkey, t, expected == null ? null : expected);
+    return store(key, value, stamp, rkey, t, intent, flight);
   }
 
   private @Nullable L1Entry<V> staleFallback(@Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2) {
@@ -397,26 +433,35 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   }
 
   /**
-   * Writes a loaded or put value to both tiers. A put ({@code expected == null}) overwrites L2; a
-   * load writes L1 only if no local or received invalidation raced it, and L2 only if L2 still
-   * holds the version the load saw. Oversized loaded values are returned but cached nowhere.
+   * Writes a loaded or put value to both tiers. L1 is written only if no local or received
+   * invalidation raced the load; L2 as {@code intent} says ({@link L2Write}), and a conditional
+   * write only when L1 took the value. Oversized loaded values are returned but cached nowhere.
+   * Completes {@code flight} once L1 holds the value, before the L2 write.
    */
   private L1Entry<V> store(K key, @Nullable V value, long stamp, byte @Nullable [] rkey,
-      @Nullable RedisTier t, byte @Nullable [] expected) {
-    boolean isPut = expected == null;
+      @Nullable RedisTier t, L2Write intent, @Nullable Flight<V> flight) {
     Prepared<V> p = prepare(key, value, t);
     if (!p.cacheable()) {
       return p.entry();
     }
     boolean current = installL1(key, p.entry(), stamp);
+    if (flight != null) {
+      flight.complete(p.entry());
+    }
     byte[] envelope = p.envelope();
-    if (t != null && envelope != null && rkey != null && (isPut || current)) {
-      boolean ok = isPut ? t.set(rkey, envelope, p.px()) : t.setIfVersion(rkey, envelope, p.px(), expected);
-      if (!ok) {
+    if (t == null || envelope == null || rkey == null) {
+      return p.entry();
+    }
+    if (intent instanceof L2Write.Overwrite) {
+      if (t.set(rkey, envelope, p.px())) {
+        repairs.remove(rkey);
+      } else {
         metrics.l2WriteFailures.increment();
-        if (isPut) {
-          scheduleRepair(rkey);
-        }
+        scheduleRepair(rkey);
+      }
+    } else if (intent instanceof L2Write.IfUnchanged c && current) {
+      if (!t.setIfVersion(rkey, envelope, p.px(), c.expectedVersion())) {
+        metrics.l2WriteFailures.increment();
       }
     }
     return p.entry();
@@ -454,20 +499,33 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
     l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
     L1Entry<V> entry = newEntry(value, now, l1Nanos, nextVersion());
-    byte[] envelope = Envelope.encode(valueBytes, entry.version, entry.writeMillis, entry.writeMillis + l2Millis);
-    return new Prepared<>(entry, envelope, l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos), true);
+    byte[] envelope = Envelope.encode(valueBytes, entry.version, entry.writeMillis, l2Millis, staleMillis);
+    return new Prepared<>(entry, envelope, l2Millis + staleMillis, true);
   }
 
   private L1Entry<V> newEntry(@Nullable V value, long now, long ttlNanos, long version) {
-    long freshUntil = now + ttlNanos;
+    long freshUntil = plus(now, ttlNanos);
     long refreshAt = value != null && config.refreshAhead > 0
-        ? now + (long) (ttlNanos * config.refreshAhead)
+        ? plus(now, (long) (ttlNanos * config.refreshAhead))
         : Long.MAX_VALUE;
-    return new L1Entry<>(value, version, wallMillis(now), refreshAt, freshUntil, freshUntil + config.staleNanos);
+    return new L1Entry<>(value, version, wallMillis(now), refreshAt, freshUntil, plus(freshUntil, config.staleNanos));
   }
 
-  /** An L1 holder from L2 bytes, {@code null} when they cannot be read. Logically expired → freshUntil = now. */
-  private @Nullable L1Entry<V> fromEnvelope(K key, byte[] raw, long now) {
+  /** {@code a + b} for ticker deadlines, saturating instead of overflowing. */
+  private static long plus(long a, long b) {
+    long r = a + b;
+    if (((a ^ r) & (b ^ r)) < 0) {
+      return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+    return r;
+  }
+
+  /**
+   * An L1 holder from what an L2 read returned, {@code null} when it cannot be read. Its freshness
+   * comes from the key's PTTL (Redis' clock); past it (only the stale window left) → freshUntil = now.
+   */
+  private @Nullable L1Entry<V> fromEnvelope(K key, RedisTier.Read read, long now) {
+    byte[] raw = java.util.Objects.requireNonNull(read.value());
     Envelope env = Envelope.parse(raw);
     if (env == null) {
       metrics.decodeFailures.increment();
@@ -490,28 +548,30 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         return null;
       }
     }
-    long remainingNanos = TimeUnit.MILLISECONDS.toNanos(env.expiryMillis - wallMillis(now));
+    long remainingNanos = TimeUnit.MILLISECONDS.toNanos(env.remainingFreshMillis(read.pttl()));
     long ttl = Math.min(jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos), remainingNanos);
     if (ttl <= 0) {
-      long hard = now + remainingNanos + config.staleNanos;
-      return new L1Entry<>(value, env.version, env.writeMillis, Long.MAX_VALUE, now, hard);
+      long physical = read.pttl() >= 0
+          ? TimeUnit.MILLISECONDS.toNanos(read.pttl())
+          : plus(Math.max(0, remainingNanos), config.staleNanos);
+      return new L1Entry<>(value, env.version, env.writeMillis, Long.MAX_VALUE, now, plus(now, physical));
     }
-    long refreshAt = value != null && config.refreshAhead > 0 ? now + (long) (ttl * config.refreshAhead) : Long.MAX_VALUE;
-    return new L1Entry<>(value, env.version, env.writeMillis, refreshAt, now + ttl, now + ttl + config.staleNanos);
+    long refreshAt = value != null && config.refreshAhead > 0 ? plus(now, (long) (ttl * config.refreshAhead)) : Long.MAX_VALUE;
+    return new L1Entry<>(value, env.version, env.writeMillis, refreshAt, plus(now, ttl), plus(plus(now, ttl), config.staleNanos));
   }
 
   private void refreshAhead(K key, Function<? super K, ? extends @Nullable V> loader, L1Entry<V> old) {
     if (inflight.containsKey(key)) {
       return;
     }
-    CompletableFuture<L1Entry<V>> mine = new CompletableFuture<>();
+    Flight<V> mine = new Flight<>();
     if (inflight.putIfAbsent(key, mine) != null) {
       return;
     }
     try {
       executor.execute(() -> {
         try {
-          mine.complete(refresh(key, loader, old));
+          mine.complete(refresh(key, loader, old, mine));
         } catch (RuntimeException | Error e) {
           log.debug("cache {}: refresh-ahead failed; the current value stays until it expires", name, e);
           mine.complete(old);
@@ -527,28 +587,36 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
   }
 
-  private L1Entry<V> refresh(K key, Function<? super K, ? extends @Nullable V> loader, L1Entry<V> old) {
+  private L1Entry<V> refresh(K key, Function<? super K, ? extends @Nullable V> loader, L1Entry<V> old,
+      Flight<V> flight) {
     long stamp = stamp(key);
     RedisTier t = l2;
     if (t == null) {
-      return loadAndStore(key, loader, old, null, stamp, null, null, null);
+      return loadAndStore(key, loader, old, null, stamp, null, null, L2Write.SKIP, flight);
     }
     byte[] rkey = redisKey(encodeKey(key));
-    byte[] raw = t.get(rkey);
-    byte[] expected = raw == RedisTier.UNAVAILABLE ? null : Envelope.versionBytes(raw);
-    if (raw != null && raw != RedisTier.UNAVAILABLE) {
+    RedisTier.Read read = t.get(rkey);
+    flight.leaveLoader();
+    if (read == RedisTier.READ_UNAVAILABLE) {
+      // L2's state is unknown: refresh L1 only
+      return loadAndStore(key, loader, old, null, stamp, null, null, L2Write.SKIP, flight);
+    }
+    byte[] raw = read.value();
+    if (raw != null) {
       Envelope env = Envelope.parse(raw);
       long now = ticker.read();
       if (env != null) {
-        long refreshPoint = env.writeMillis + (long) ((env.expiryMillis - env.writeMillis) * config.refreshAhead);
-        L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
-        if (fromL2 != null && wallMillis(now) < refreshPoint && now < fromL2.freshUntil) {
+        // another instance refreshed it already if less than the refresh fraction of its lifetime is gone (Redis' clock)
+        long remaining = env.remainingFreshMillis(read.pttl());
+        boolean young = remaining > 0 && env.freshMillis - remaining < (long) (env.freshMillis * config.refreshAhead);
+        L1Entry<V> fromL2 = fromEnvelope(key, read, now);
+        if (fromL2 != null && young && now < fromL2.freshUntil) {
           installL1(key, fromL2, stamp);
           return fromL2;
         }
       }
     }
-    return loadAndStore(key, loader, old, null, stamp, rkey, t, expected);
+    return loadAndStore(key, loader, old, null, stamp, rkey, t, L2Write.ifUnchanged(Envelope.versionBytes(raw)), flight);
   }
 
   @Override
@@ -564,7 +632,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   }
 
   private @Nullable L1Entry<V> lookupIfPresent(K key) {
-    requireNonNull(key, "key");
+    checkKey(key);
     L1Entry<V> e = l1.getIfPresent(key);
     if (e != null && (!timeChecks || ticker.read() < e.freshUntil)) {
       metrics.l1Hits.increment();
@@ -576,17 +644,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       return null;
     }
     long stamp = stamp(key);
-    byte[] raw = t.get(redisKey(encodeKey(key)));
-    if (raw == RedisTier.UNAVAILABLE) {
+    RedisTier.Read read = t.get(redisKey(encodeKey(key)));
+    if (read == RedisTier.READ_UNAVAILABLE) {
       metrics.l2GetErrors.increment();
       return null;
     }
-    if (raw == null) {
+    if (read.value() == null) {
       metrics.l2Misses.increment();
       return null;
     }
     long now = ticker.read();
-    L1Entry<V> fromL2 = fromEnvelope(key, raw, now);
+    L1Entry<V> fromL2 = fromEnvelope(key, read, now);
     if (fromL2 == null || now >= fromL2.freshUntil) {
       metrics.l2Misses.increment();
       return null;
@@ -606,6 +674,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader, boolean skipL2) {
     requireNoNulls(keys, "keys");
     requireNonNull(bulkLoader, "bulkLoader");
+    for (K key : keys) {
+      checkKey(key);
+    }
     Map<K, V> result = new LinkedHashMap<>((int) (keys.size() / 0.75f) + 1);
     // misses, in order, with what L1 still held for them (for stale-if-error); may repeat a key
     List<K> missing = new ArrayList<>();
@@ -645,16 +716,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         rkeys[i] = redisKey(encodeKey(missing.get(i)));
         redisKeys.add(rkeys[i]);
       }
-      List<byte @Nullable []> values = t.mget(redisKeys);
+      List<RedisTier.Read> values = t.mget(redisKeys);
       if (values == null) {
         metrics.l2GetErrors.add(n);
       } else {
         long after = ticker.read();
         for (int i = 0; i < n; i++) {
           K key = missing.get(i);
-          byte[] raw = values.get(i);
+          RedisTier.Read read = values.get(i);
+          byte[] raw = read.value();
           expected[i] = Envelope.versionBytes(raw);
-          L1Entry<V> fromL2 = raw == null ? null : fromEnvelope(key, raw, after);
+          L1Entry<V> fromL2 = raw == null ? null : fromEnvelope(key, read, after);
           if (fromL2 != null && after < fromL2.freshUntil) {
             metrics.l2Hits.increment();
             installL1(key, fromL2, stamps[i], false);
@@ -763,7 +835,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   @Override
   public void put(K key, V value) {
-    requireNonNull(key, "key");
+    checkKey(key);
     requireNonNull(value, "value");
     RedisTier t = l2;
     byte[] keyBytes = null;
@@ -779,7 +851,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private void writeOne(K key, V value, byte @Nullable [] keyBytes, byte @Nullable [] rkey, @Nullable RedisTier t) {
     bump(key);
-    store(key, value, stamp(key), rkey, t, null);
+    store(key, value, stamp(key), rkey, t, L2Write.OVERWRITE, null);
     InvalidationBus b = bus;
     if (b != null && keyBytes != null) {
       b.publishKeys(List.of(keyBytes));
@@ -790,7 +862,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   public void putAll(Map<? extends K, ? extends V> values) {
     requireNonNull(values, "values");
     for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
-      requireNonNull(e.getKey(), "key");
+      checkKey(e.getKey());
       requireNonNull(e.getValue(), "value");
     }
     RedisTier t = l2;
@@ -822,18 +894,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       L1Entry<V> entry = newEntry(e.getValue(), now, l1Nanos, nextVersion());
       installL1(key, entry, stamp(key));
       if (t != null) {
-        envelopes.add(Envelope.encode(valueBytes.get(i), entry.version, entry.writeMillis, entry.writeMillis + l2Millis));
-        px[i] = l2Millis + TimeUnit.NANOSECONDS.toMillis(config.staleNanos);
+        envelopes.add(Envelope.encode(valueBytes.get(i), entry.version, entry.writeMillis, l2Millis, staleMillis));
+        px[i] = l2Millis + staleMillis;
       }
       i++;
     }
     if (t != null && !rkeys.isEmpty()) {
-      if (!t.setAll(rkeys, envelopes, px)) {
-        metrics.l2WriteFailures.add(rkeys.size());
-        for (byte[] rk : rkeys) {
-          scheduleRepair(rk);
-        }
-      }
+      settle(t.setAll(rkeys, envelopes, px), rkeys);
       InvalidationBus b = bus;
       if (b != null) {
         b.publishKeys(keyBytes);
@@ -843,13 +910,16 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   @Override
   public void invalidate(K key) {
-    requireNonNull(key, "key");
+    checkKey(key);
     invalidateAll(List.of(key));
   }
 
   @Override
   public void invalidateAll(Collection<? extends K> keys) {
     requireNoNulls(keys, "keys");
+    for (K key : keys) {
+      checkKey(key);
+    }
     RedisTier t = l2;
     List<byte[]> keyBytes = new ArrayList<>(keys.size());
     List<byte[]> rkeys = new ArrayList<>(keys.size());
@@ -865,12 +935,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       l1.invalidate(key);
     }
     if (t != null && !rkeys.isEmpty()) {
-      if (!writeTombstones(t, rkeys)) {
-        metrics.l2WriteFailures.add(rkeys.size());
-        for (byte[] rk : rkeys) {
-          scheduleRepair(rk);
-        }
-      }
+      settle(writeTombstones(t, rkeys), rkeys);
       InvalidationBus b = bus;
       if (b != null) {
         b.publishKeys(keyBytes);
@@ -889,19 +954,30 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     return t.setAll(rkeys, tombstones, px);
   }
 
+  /** After a put's or invalidation's L2 write: a success cancels pending repairs of its keys, a failure queues them. */
+  private void settle(boolean written, List<byte[]> rkeys) {
+    if (written) {
+      for (byte[] rk : rkeys) {
+        repairs.remove(rk);
+      }
+      return;
+    }
+    metrics.l2WriteFailures.add(rkeys.size());
+    for (byte[] rk : rkeys) {
+      scheduleRepair(rk);
+    }
+  }
+
   /**
    * Remembers a key whose put or invalidation could not reach Redis: once Redis answers again, a
    * tombstone replaces whatever older value L2 still holds and the other instances are told again.
+   * One entry per key, however often it was written.
    */
   private void scheduleRepair(byte[] rkey) {
-    if (repairCount.incrementAndGet() > MAX_REPAIRS) {
-      repairCount.decrementAndGet();
-      repairOverflow.increment();
-      log.error("cache {}: more than {} keys could not be written to redis; some may stay stale in L2 "
+    if (!repairs.add(rkey) && repairOverflowLogged.compareAndSet(false, true)) {
+      log.error("cache {}: more than {} distinct keys could not be written to redis; some may stay stale in L2 "
           + "until their TTL", name, MAX_REPAIRS);
-      return;
     }
-    repairs.add(rkey);
   }
 
   /** Retries the tombstones of failed writes; runs on the publisher thread and before writes. */
@@ -911,16 +987,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       return;
     }
     try {
-      List<byte[]> batch = new ArrayList<>();
-      byte[] k;
-      while (batch.size() < 1000 && (k = repairs.poll()) != null) {
-        batch.add(k);
-      }
+      List<byte[]> batch = repairs.poll(1000);
       if (batch.isEmpty()) {
         return;
       }
       if (writeTombstones(t, batch)) {
-        repairCount.addAndGet(-batch.size());
+        repairOverflowLogged.set(false);
         InvalidationBus b = bus;
         if (b != null) {
           List<byte[]> keyBytes = new ArrayList<>(batch.size());
@@ -931,7 +1003,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         }
         log.info("cache {}: {} key(s) that missed redis during an outage are repaired", name, batch.size());
       } else {
-        repairs.addAll(batch);
+        repairs.requeue(batch);
       }
     } finally {
       repairLock.unlock();
@@ -940,7 +1012,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   /** Test hook: keys waiting for a repair. */
   int pendingRepairs() {
-    return repairCount.get();
+    return repairs.size();
   }
 
   @Override
@@ -979,7 +1051,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private CompletableFuture<L1Entry<V>> getEntryInternalAsync(
       K key, Function<? super K, ? extends @Nullable V> loader) {
-    requireNonNull(key, "key");
+    checkKey(key);
     requireNonNull(loader, "loader");
     L1Entry<V> e = l1.getIfPresent(key);
     if (e != null && (!timeChecks || ticker.read() < e.refreshAt)) {
@@ -994,7 +1066,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   @Override
   public CompletableFuture<@Nullable V> getIfPresentAsync(K key) {
-    requireNonNull(key, "key");
+    checkKey(key);
     L1Entry<V> e = l1.getIfPresent(key);
     if (e != null && (!timeChecks || ticker.read() < e.freshUntil)) {
       metrics.l1Hits.increment();
@@ -1008,13 +1080,16 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader) {
     requireNoNulls(keys, "keys");
     requireNonNull(bulkLoader, "bulkLoader");
+    for (K key : keys) {
+      checkKey(key);
+    }
     List<K> copy = List.copyOf(keys);
     return async(() -> getAll(copy, bulkLoader, false), () -> getAll(copy, bulkLoader, true));
   }
 
   @Override
   public CompletableFuture<Void> putAsync(K key, V value) {
-    requireNonNull(key, "key");
+    checkKey(key);
     requireNonNull(value, "value");
     RedisTier t = l2;
     if (t == null) {
@@ -1024,6 +1099,14 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     byte[] keyBytes = encodeKey(key);
     byte[] rkey = redisKey(keyBytes);
     checkSize(encodeValue(key, value).length);
+    if (t.refusing()) {
+      // the breaker is open: no reason to queue the write behind loads; L1 and the other
+      // instances now, Redis through the repair queue, no I/O on the caller's thread
+      metrics.l2WriteFailures.increment();
+      writeOne(key, value, keyBytes, null, null);
+      scheduleRepair(rkey);
+      return CompletableFuture.completedFuture(null);
+    }
     bump(key);
     l1.invalidate(key);
     return async(() -> {
@@ -1040,13 +1123,19 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   @Override
   public CompletableFuture<Void> invalidateAsync(K key) {
-    requireNonNull(key, "key");
+    checkKey(key);
+    byte[] rkey = l2 == null ? null : redisKey(encodeKey(key));
     bump(key);
     l1.invalidate(key);
-    if (l2 == null) {
+    if (rkey == null) {
       return CompletableFuture.completedFuture(null);
     }
-    byte[] rkey = redisKey(encodeKey(key));
+    if (java.util.Objects.requireNonNull(l2).refusing()) {
+      // the breaker is open: the repair queue writes the tombstone and tells the other instances
+      metrics.l2WriteFailures.increment();
+      scheduleRepair(rkey);
+      return CompletableFuture.completedFuture(null);
+    }
     return async(() -> {
       invalidateAll(List.of(key));
       return null;
@@ -1203,7 +1292,24 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   }
 
   private byte[] encodeKey(K key) {
-    return encode(java.util.Objects.requireNonNull(keyCodec), key, "keyCodec", "key ", key);
+    byte[] bytes = encode(java.util.Objects.requireNonNull(keyCodec), key, "keyCodec", "key ", key);
+    if (bytes.length > config.maxKeyLength) {
+      throw new IllegalArgumentException(
+          "key length must be at most " + config.maxKeyLength + " but was " + bytes.length);
+    }
+    return bytes;
+  }
+
+  /**
+   * Refuses a null or (for String keys, by characters) over-long key before anything is touched;
+   * other keys are measured by their encoded bytes when they are encoded, before any Redis call.
+   */
+  private void checkKey(@Nullable K key) {
+    requireNonNull(key, "key");
+    if (key instanceof String && ((String) key).length() > config.maxKeyLength) {
+      throw new IllegalArgumentException(
+          "key length must be at most " + config.maxKeyLength + " but was " + ((String) key).length());
+    }
   }
 
   private byte[] redisKey(byte[] keyBytes) {
@@ -1253,12 +1359,18 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   @Override
   public void close() {
+    if (closed.getAndSet(true)) {
+      return;
+    }
     InvalidationBus b = bus;
     if (b != null) {
       b.close();
     }
     executor.shutdown();
+    metrics.close();
   }
+
+  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
   @Override
   public String toString() {

@@ -3,22 +3,27 @@ package dev.scaleblocks.cache;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The L2 value layout: a 26-byte header then the encoded value, so that one GET answers value,
- * version, write time and logical expiry.
+ * The L2 value layout: a 34-byte header then the encoded value, so that one GET answers value,
+ * version, write time and (with the key's PTTL from the same round trip) freshness.
  *
  * <pre>
- *   0      magic 0x5B
+ *   0      magic 0x5D
  *   1      flags (bit 0: negative entry, bit 1: tombstone; neither has value bytes)
  *   2..9   version, big-endian
- *   10..17 write time, epoch millis
- *   18..25 logical expiry, epoch millis (the physical PX adds the stale-if-error window)
- *   26..   value bytes
+ *   10..17 write time, epoch millis of the writer's clock (Last-Modified only, never for freshness)
+ *   18..25 fresh lifetime, millis
+ *   26..33 stale-if-error window, millis (the key's PX is fresh lifetime + stale window)
+ *   34..   value bytes
  * </pre>
+ *
+ * <p>Freshness is never computed from a clock reading of the writer or the reader: the reader takes
+ * the key's remaining TTL from Redis ({@code PTTL}); it is fresh while that is above the stale
+ * window, and {@code freshLifetime - (pttl - staleWindow)} is its age, as Redis measured it.
  */
 final class Envelope {
 
-  static final int HEADER = 26;
-  private static final byte MAGIC = 0x5B;
+  static final int HEADER = 34;
+  private static final byte MAGIC = 0x5D;
   private static final byte NEGATIVE = 1;
   private static final byte TOMBSTONE = 2;
 
@@ -26,27 +31,30 @@ final class Envelope {
   final boolean tombstone;
   final long version;
   final long writeMillis;
-  final long expiryMillis;
+  final long freshMillis;
+  final long staleMillis;
   final byte[] raw;
 
-  private Envelope(boolean negative, boolean tombstone, long version, long writeMillis, long expiryMillis,
-      byte[] raw) {
+  private Envelope(boolean negative, boolean tombstone, long version, long writeMillis, long freshMillis,
+      long staleMillis, byte[] raw) {
     this.negative = negative;
     this.tombstone = tombstone;
     this.version = version;
     this.writeMillis = writeMillis;
-    this.expiryMillis = expiryMillis;
+    this.freshMillis = freshMillis;
+    this.staleMillis = staleMillis;
     this.raw = raw;
   }
 
-  static byte[] encode(byte @Nullable [] value, long version, long writeMillis, long expiryMillis) {
+  static byte[] encode(byte @Nullable [] value, long version, long writeMillis, long freshMillis, long staleMillis) {
     int len = value == null ? 0 : value.length;
     byte[] out = new byte[HEADER + len];
     out[0] = MAGIC;
     out[1] = value == null ? NEGATIVE : 0;
     putLong(out, 2, version);
     putLong(out, 10, writeMillis);
-    putLong(out, 18, expiryMillis);
+    putLong(out, 18, freshMillis);
+    putLong(out, 26, staleMillis);
     if (value != null) {
       System.arraycopy(value, 0, out, HEADER, len);
     }
@@ -63,7 +71,12 @@ final class Envelope {
     if ((negative || tombstone) && raw.length != HEADER) {
       return null;
     }
-    return new Envelope(negative, tombstone, getLong(raw, 2), getLong(raw, 10), getLong(raw, 18), raw);
+    long fresh = getLong(raw, 18);
+    long stale = getLong(raw, 26);
+    if (fresh < 0 || stale < 0) {
+      return null;
+    }
+    return new Envelope(negative, tombstone, getLong(raw, 2), getLong(raw, 10), fresh, stale, raw);
   }
 
   /**
@@ -71,9 +84,21 @@ final class Envelope {
    * so that a load that started before the invalidation cannot write its older result over it.
    */
   static byte[] tombstone(long version, long writeMillis) {
-    byte[] out = encode(null, version, writeMillis, writeMillis);
+    byte[] out = encode(null, version, writeMillis, 0, 0);
     out[1] = TOMBSTONE;
     return out;
+  }
+
+  /**
+   * Millis this entry stays fresh given the key's remaining TTL in Redis ({@code pttl}); zero or
+   * less when only the stale-if-error window is left. A key without a TTL (written by something
+   * else) counts as fresh for its whole fresh lifetime.
+   */
+  long remainingFreshMillis(long pttl) {
+    if (pttl < 0) {
+      return pttl == -1 ? freshMillis : 0;
+    }
+    return pttl - staleMillis;
   }
 
   /** The version bytes of whatever L2 held (for a compare-and-set), empty when it held nothing. */

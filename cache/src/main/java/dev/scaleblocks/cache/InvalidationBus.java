@@ -28,7 +28,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * <h2>Why the design is safe against lost messages</h2>
  *
  * Pub/sub is fire-and-forget: a subscriber that is disconnected, or a publish that fails, loses
- * messages silently. Each instance therefore numbers its messages (instance id, sequence) and
+ * messages silently. Each instance therefore numbers its messages (instance id, incarnation,
+ * sequence; the incarnation is random per start, so a restarted publisher that keeps a configured
+ * instance id and starts its sequence again is recognised as a gap) and
  * announces its latest sequence number in a heartbeat every interval, also when it has nothing to
  * say. A receiver that sees a publisher's sequence jump (a message lost on the way, or a publish
  * that failed and consumed its number) clears its whole L1: it cannot know which keys it missed.
@@ -42,7 +44,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * One publisher thread drains a bounded queue of keys and sends them in batches (a full queue
  * degrades to one "clear everything" message, never to unbounded memory); publishing after the L2
  * write keeps the order "Redis updated, then others drop their L1". One subscriber thread holds the
- * blocking subscription and reconnects with backoff. Both are daemon threads named after the cache.
+ * blocking subscription on a connection of its own (never one of the client's pooled connections,
+ * which callers need) and reconnects with backoff (50 ms doubling to 2 s, back to 50 ms once a
+ * subscription was established). Both are daemon threads named after the cache.
  */
 final class InvalidationBus implements AutoCloseable {
 
@@ -72,6 +76,7 @@ final class InvalidationBus implements AutoCloseable {
   private final String cacheName;
   private final byte[] instanceId;
   private final String instanceIdString;
+  private final long incarnation = new java.security.SecureRandom().nextLong();
   private final byte[] channel;
   private final long heartbeatNanos;
   private final LinkedBlockingQueue<Object> queue = new LinkedBlockingQueue<>(65_536);
@@ -84,6 +89,7 @@ final class InvalidationBus implements AutoCloseable {
   private volatile boolean connected;
   private volatile @Nullable Connection connection;
   private volatile long lastOwnConfirmed;
+  private volatile boolean subscribedThisAttempt;
   private long sequence;
 
   InvalidationBus(RedisTier tier, Listener listener, CacheMetrics metrics, String cacheName,
@@ -232,12 +238,13 @@ final class InvalidationBus implements AutoCloseable {
   }
 
   private byte[] encode(byte type, long seq, List<byte[]> keys) {
-    int size = 2 + 1 + instanceId.length + 8 + 4;
+    int size = 2 + 1 + instanceId.length + 8 + 8 + 4;
     for (byte[] k : keys) {
       size += 4 + k.length;
     }
     ByteBuffer b = ByteBuffer.allocate(size);
-    b.put(MAGIC).put(type).put((byte) instanceId.length).put(instanceId).putLong(seq).putInt(keys.size());
+    b.put(MAGIC).put(type).put((byte) instanceId.length).put(instanceId).putLong(incarnation).putLong(seq)
+        .putInt(keys.size());
     for (byte[] k : keys) {
       b.putInt(k.length).put(k);
     }
@@ -250,26 +257,22 @@ final class InvalidationBus implements AutoCloseable {
     long backoffMillis = 50;
     while (!closed) {
       UnifiedJedis client = tier.client();
+      subscribedThisAttempt = false;
       try {
-        if (client instanceof RedisClusterClient) {
-          RedisClusterClient c = (RedisClusterClient) client;
-          try (Connection conn = c.getConnectionFromSlot(JedisClusterCRC16.getSlot(channel))) {
+        if (client instanceof RedisClusterClient || client instanceof RedisClient) {
+          try (Connection conn = tier.dedicatedConnection(JedisClusterCRC16.getSlot(channel))) {
             connection = conn;
             if (!closed) {
-              new ShardedPubSub().proceed(conn, channel);
-            }
-          }
-        } else if (client instanceof RedisClient) {
-          try (Connection conn = ((RedisClient) client).getPool().getResource()) {
-            connection = conn;
-            if (!closed) {
-              new PubSub().proceed(conn, channel);
+              if (client instanceof RedisClusterClient) {
+                new ShardedPubSub().proceed(conn, channel);
+              } else {
+                new PubSub().proceed(conn, channel);
+              }
             }
           }
         } else {
           client.subscribe(new PubSub(), channel);
         }
-        backoffMillis = 50;
       } catch (RuntimeException e) {
         if (!closed) {
           log.debug("cache {}: invalidation subscription failed: {}", cacheName, e.toString());
@@ -287,6 +290,9 @@ final class InvalidationBus implements AutoCloseable {
       if (closed) {
         return;
       }
+      if (subscribedThisAttempt) {
+        backoffMillis = 50; // the subscription was healthy: a broken connection is retried promptly
+      }
       try {
         Thread.sleep(backoffMillis);
       } catch (InterruptedException e) {
@@ -299,6 +305,7 @@ final class InvalidationBus implements AutoCloseable {
   }
 
   private void onSubscribed() {
+    subscribedThisAttempt = true;
     lastSeen.clear();
     lastOwnConfirmed = System.nanoTime();
     connected = true;
@@ -324,8 +331,9 @@ final class InvalidationBus implements AutoCloseable {
     byte type = b.get();
     byte[] sender = new byte[b.get() & 0xFF];
     b.get(sender);
+    long senderIncarnation = b.getLong();
     long seq = b.getLong();
-    if (java.util.Arrays.equals(sender, instanceId)) {
+    if (senderIncarnation == incarnation && java.util.Arrays.equals(sender, instanceId)) {
       lastOwnConfirmed = System.nanoTime();
       return;
     }
@@ -333,7 +341,15 @@ final class InvalidationBus implements AutoCloseable {
     long now = System.nanoTime();
     long[] seen = lastSeen.get(from);
     long lost = 0;
-    if (seen != null) {
+    boolean restarted = false;
+    if (seen != null && seen[2] != senderIncarnation) {
+      // the same instance id from a new process: whatever it sent before we heard it is unknown
+      restarted = true;
+      lost = 1;
+      seen[0] = seq;
+      seen[1] = now;
+      seen[2] = senderIncarnation;
+    } else if (seen != null) {
       long expected = type == HEARTBEAT ? seen[0] : seen[0] + 1;
       if (seq > expected) {
         lost = seq - expected;
@@ -341,14 +357,18 @@ final class InvalidationBus implements AutoCloseable {
       seen[0] = Math.max(seen[0], seq);
       seen[1] = now;
     } else {
-      lastSeen.put(from, new long[] {seq, now});
+      lastSeen.put(from, new long[] {seq, now, senderIncarnation});
       pruneSilentPublishers(now);
     }
     if (lost > 0) {
       metrics.invalidationsLost.add(lost);
-      log.warn("cache {}: {} invalidation message(s) from instance {} lost, clearing L1",
-          cacheName, lost, from);
-      listener.onClearAll("sequence gap", lost);
+      if (restarted) {
+        log.warn("cache {}: instance {} restarted (new incarnation), clearing L1", cacheName, from);
+      } else {
+        log.warn("cache {}: {} invalidation message(s) from instance {} lost, clearing L1",
+            cacheName, lost, from);
+      }
+      listener.onClearAll(restarted ? "publisher restarted" : "sequence gap", lost);
     }
     if (type == KEYS) {
       int n = b.getInt();

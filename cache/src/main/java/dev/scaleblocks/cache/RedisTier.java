@@ -19,9 +19,13 @@ import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.apache.commons.pool2.impl.GenericObjectPool;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
@@ -34,13 +38,18 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * Every Redis call the cache makes, each guarded by the circuit breaker, timed and traced. A failed
  * or refused call never throws: reads answer {@link #UNAVAILABLE} (or {@code null} lists), writes
  * answer {@code false}.
+ *
+ * <p>Reads return the key's remaining time to live beside its bytes (GET and PTTL pipelined, one
+ * round trip), so that freshness is decided by Redis' clock, never by a reader's or writer's.
+ *
+ * <p>Waiting for a pooled connection is bounded by the cache's L2 timeout: on a standalone {@code
+ * RedisClient} whose pool would wait longer (Jedis' default waits forever), the pool's maximum wait
+ * is lowered to it when the tier is created, so an exhausted pool fails like a Redis that does not
+ * answer and is counted by the breaker.
  */
 final class RedisTier {
 
   private static final Logger log = LoggerFactory.getLogger(RedisTier.class);
-
-  /** Returned by {@link #get} when Redis could not be asked (compared by identity). */
-  static final byte[] UNAVAILABLE = new byte[0];
 
   private static final RedisScript RELEASE_LEASE =
       RedisScript.of(
@@ -72,8 +81,9 @@ final class RedisTier {
   private final Timer scanTimer;
 
   RedisTier(UnifiedJedis client, CircuitBreaker breaker, Ticker ticker, Tracer tracer,
-      String cacheName, CacheMetrics metrics) {
+      String cacheName, CacheMetrics metrics, java.time.Duration timeout) {
     this.client = client;
+    boundPoolWait(client, timeout, cacheName);
     this.cluster = client instanceof RedisClusterClient;
     this.breaker = breaker;
     this.ticker = ticker;
@@ -94,32 +104,125 @@ final class RedisTier {
     return client;
   }
 
+  /** Whether the breaker is open: calls are refused without I/O for now (a hint; it may change at once). */
+  boolean refusing() {
+    return breaker.state() == CircuitBreaker.State.OPEN;
+  }
+
+  /** Lowers the maximum wait of a standalone client's pool to {@code timeout} if it waits longer. */
+  private static void boundPoolWait(UnifiedJedis client, java.time.Duration timeout, String cacheName) {
+    if (!(client instanceof RedisClient)) {
+      return;
+    }
+    GenericObjectPool<Connection> pool = ((RedisClient) client).getPool();
+    java.time.Duration current = pool.getMaxWaitDuration();
+    if (!pool.getBlockWhenExhausted()) {
+      return;
+    }
+    if (current.isNegative() || current.compareTo(timeout) > 0) {
+      pool.setMaxWait(timeout);
+      log.info("cache {}: the redis client's pool waited {} for a connection; lowered to the L2 timeout {}",
+          cacheName, current.isNegative() ? "forever" : current, timeout);
+    }
+  }
+
+  /**
+   * A connection of its own for a long-lived subscription: made by the same factory (address,
+   * credentials, timeouts) as the client's pooled connections but never taken from the pool, so the
+   * callers keep every pooled connection. On a Cluster, to the node that owns {@code slot}.
+   */
+  Connection dedicatedConnection(int slot) {
+    if (client instanceof RedisClusterClient) {
+      RedisClusterClient c = (RedisClusterClient) client;
+      HostAndPort node;
+      try (Connection probe = c.getConnectionFromSlot(slot)) {
+        node = probe.getHostAndPort();
+      }
+      ConnectionPool pool = c.getClusterNodes().get(node.toString());
+      if (pool == null) {
+        throw new IllegalStateException("no pool for cluster node " + node);
+      }
+      return make(pool);
+    }
+    if (client instanceof RedisClient) {
+      return make(((RedisClient) client).getPool());
+    }
+    throw new IllegalStateException("unsupported redis client " + client.getClass().getName());
+  }
+
+  private static Connection make(GenericObjectPool<Connection> pool) {
+    try {
+      return pool.getFactory().makeObject().getObject();
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   boolean isCluster() {
     return cluster;
   }
 
-  /** One GET: the raw bytes, {@code null} when absent, {@link #UNAVAILABLE} on failure. */
-  byte @Nullable [] get(byte[] key) {
-    byte[] r = call("GET", getTimer, () -> {
-      byte[] v = client.get(key);
-      return v == null ? NULL : v;
+  /** What one key held: its bytes and its remaining time to live in Redis (millis; -1 none). */
+  record Read(byte @Nullable [] value, long pttl) {
+    static final Read ABSENT = new Read(null, -2);
+  }
+
+  /** Returned by {@link #get} when Redis could not be asked (compared by identity). */
+  static final Read READ_UNAVAILABLE = new Read(null, -2);
+
+  /**
+   * GET and PTTL of one key pipelined (one round trip): {@link Read#ABSENT} when absent, {@link
+   * #READ_UNAVAILABLE} on failure.
+   */
+  Read get(byte[] key) {
+    Read r = call("GET", getTimer, () -> {
+      Response<byte[]> v;
+      Response<Long> ttl;
+      try (AbstractPipeline p = client.pipelined()) {
+        v = p.get(key);
+        ttl = p.pttl(key);
+        p.sync();
+      }
+      byte[] bytes = v.get();
+      return bytes == null ? Read.ABSENT : new Read(bytes, ttl.get());
     });
-    if (r == null) {
-      return UNAVAILABLE;
-    }
-    return r == NULL ? null : r;
+    return r == null ? READ_UNAVAILABLE : r;
   }
 
   /**
-   * The values of {@code keys} in order (null where absent), in one MGET on a standalone Redis and
-   * one pipelined round trip per node (one MGET per hash slot) on a Cluster; {@code null} on
-   * failure.
+   * The values of {@code keys} in order (absent as {@link Read#ABSENT}) with their remaining TTLs:
+   * one MGET and the PTTLs pipelined on a standalone Redis, one pipelined round trip per node (one
+   * MGET per hash slot, then the PTTLs) on a Cluster; {@code null} on failure.
    */
-  @Nullable List<byte @Nullable []> mget(List<byte[]> keys) {
-    return call("MGET", mgetTimer, () -> cluster ? clusterMget(keys) : client.mget(keys.toArray(new byte[0][])));
+  @Nullable List<Read> mget(List<byte[]> keys) {
+    return call("MGET", mgetTimer, () -> {
+      List<byte @Nullable []> values;
+      List<Response<Long>> ttls = new ArrayList<>(keys.size());
+      if (cluster) {
+        values = clusterMget(keys, ttls);
+      } else {
+        Response<List<byte[]>> r;
+        try (AbstractPipeline p = client.pipelined()) {
+          r = p.mget(keys.toArray(new byte[0][]));
+          for (byte[] key : keys) {
+            ttls.add(p.pttl(key));
+          }
+          p.sync();
+        }
+        values = r.get();
+      }
+      List<Read> out = new ArrayList<>(keys.size());
+      for (int i = 0; i < keys.size(); i++) {
+        byte[] v = values.get(i);
+        out.add(v == null ? Read.ABSENT : new Read(v, ttls.get(i).get()));
+      }
+      return out;
+    });
   }
 
-  private List<byte @Nullable []> clusterMget(List<byte[]> keys) {
+  private List<byte @Nullable []> clusterMget(List<byte[]> keys, List<Response<Long>> ttls) {
     Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
     for (int i = 0; i < keys.size(); i++) {
       bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(keys.get(i)), s -> new ArrayList<>()).add(i);
@@ -137,6 +240,9 @@ final class RedisTier {
           slotKeys[j] = keys.get(group.get(j));
         }
         responses.add(p.mget(slotKeys));
+      }
+      for (byte[] key : keys) {
+        ttls.add(p.pttl(key));
       }
       p.sync();
     }
@@ -296,8 +402,6 @@ final class RedisTier {
     out[n++] = '*';
     return Arrays.copyOf(out, n);
   }
-
-  private static final byte[] NULL = new byte[0];
 
   /** Runs {@code body} under the breaker; {@code null} when refused or failed. */
   private <T> @Nullable T call(String op, Timer timer, Supplier<T> body) {

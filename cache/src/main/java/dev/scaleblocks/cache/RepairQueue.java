@@ -54,7 +54,7 @@ final class RepairQueue {
     return out;
   }
 
-  /** Puts back keys whose repair failed, unless a newer intent for them was queued meanwhile. */
+  /** Puts back keys whose repair failed (up to {@code capacity}). */
   synchronized void requeue(List<byte[]> batch) {
     for (byte[] k : batch) {
       if (keys.size() >= capacity) {

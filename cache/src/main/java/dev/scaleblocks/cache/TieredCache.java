@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  *
  * <h2>Reads</h2>
  *
- * An L1 hit returns at once without I/O or allocation. An L1 miss costs one Redis GET; an L2 miss
+ * An L1 hit returns at once without I/O or allocation. An L1 miss costs one Redis round trip (GET
+ * and PTTL pipelined: freshness is decided by Redis' clock, not by any instance's); an L2 miss
  * calls the loader once per key per JVM however many threads miss together (and once per cluster
  * with the optional lease), then writes both tiers. A loader that returns {@code null} caches a
  * negative entry for the negative TTL; a loader that throws passes its exception to the caller and
@@ -23,8 +24,10 @@ import org.jspecify.annotations.Nullable;
  * <h2>Failures</h2>
  *
  * Every Redis call goes through a circuit breaker. When Redis is down or slow the breaker opens, L2
- * calls fail fast, L1 hits and loaders keep serving and no Redis error reaches the caller. A write
- * that could not reach Redis is counted and logged, not thrown.
+ * calls fail fast, L1 hits and loaders keep serving and no Redis error reaches the caller. Until it
+ * opens, a call waits at most the L2 timeout for a pooled connection plus the client's socket
+ * timeout. A write that could not reach Redis is counted and logged, not thrown, and repaired when
+ * Redis answers again; a load whose L2 read failed does not write L2.
  *
  * <h2>Coherence</h2>
  *
@@ -33,8 +36,8 @@ import org.jspecify.annotations.Nullable;
  * subscription) makes the affected instances clear their L1, so no instance serves a value older
  * than the L1 TTL after a missed invalidation, and usually far less.
  *
- * <p>Thread-safe. Close it to stop its invalidation threads and executors; the Redis client is the
- * caller's and is left open.
+ * <p>Thread-safe. Close it to stop its invalidation threads and executors and to remove its meters;
+ * the Redis client is the caller's and is left open.
  *
  * @param <K> the key type
  * @param <V> the value type

@@ -37,6 +37,8 @@ import redis.clients.jedis.UnifiedJedis;
  *   <tr><td>{@link #keyCodec}, {@link #valueCodec}</td><td>required with Redis</td></tr>
  *   <tr><td>{@link #keyPrefix}</td><td>{@code "<name>:"}</td></tr>
  *   <tr><td>{@link #maxValueBytes}</td><td>1 MiB (encoded)</td></tr>
+ *   <tr><td>{@link #maxKeyLength}</td><td>1024 (characters of a String key; encoded bytes)</td></tr>
+ *   <tr><td>{@link #l2Timeout}</td><td>500 ms</td></tr>
  *   <tr><td>{@link #clusterLease}</td><td>off</td></tr>
  *   <tr><td>{@link #invalidationHeartbeat}</td><td>1 second</td></tr>
  *   <tr><td>{@link #asyncThreads}</td><td>4 threads, 1024 queued tasks</td></tr>
@@ -65,6 +67,8 @@ public final class TieredCacheBuilder<K, V> {
   @Nullable Codec<Object> valueCodec;
   @Nullable String keyPrefix;
   int maxValueBytes = 1 << 20;
+  int maxKeyLength = 1024;
+  Duration l2Timeout = Duration.ofMillis(500);
   Duration leaseTime = Duration.ZERO;
   boolean invalidation = true;
   Duration heartbeat = Duration.ofSeconds(1);
@@ -161,8 +165,10 @@ public final class TieredCacheBuilder<K, V> {
 
   /**
    * The L2: a Redis client, standalone ({@code RedisClient}) or Cluster ({@code
-   * RedisClusterClient}). Give it short timeouts (200-500 ms) so a sick Redis turns into failures
-   * the breaker counts. Without it the cache is L1 only.
+   * RedisClusterClient}). Give it socket and connect timeouts no longer than {@link #l2Timeout}
+   * (200-500 ms) so a sick Redis turns into failures the breaker counts; on a Cluster client also
+   * give its pool a maximum wait no longer than that (the cache bounds a standalone client's pool
+   * itself). Without it the cache is L1 only.
    */
   public TieredCacheBuilder<K, V> redis(UnifiedJedis client) {
     this.redis = requireNonNull(client, "client");
@@ -196,6 +202,28 @@ public final class TieredCacheBuilder<K, V> {
   }
 
   /**
+   * Longest key accepted: characters of a String key, and bytes of every encoded key; 1024 by
+   * default, at most 1 048 576. A longer key is refused with an {@code IllegalArgumentException}
+   * before anything is read or written.
+   */
+  public TieredCacheBuilder<K, V> maxKeyLength(int length) {
+    this.maxKeyLength = (int) requireInRange(length, 1, 1_048_576, "maxKeyLength");
+    return this;
+  }
+
+  /**
+   * The longest a cache call waits for Redis before the attempt counts as a failure for the
+   * breaker; 500 ms by default, in [1 ms, 1 min]. It bounds the wait for a pooled connection (a
+   * standalone {@code RedisClient}'s pool that would wait longer, Jedis' default being forever, is
+   * lowered to it) and the time single-flight waiters give a leader that is talking to Redis. Give
+   * the client socket and connect timeouts no longer than it.
+   */
+  public TieredCacheBuilder<K, V> l2Timeout(Duration timeout) {
+    this.l2Timeout = requireInRange(timeout, Duration.ofMillis(1), Duration.ofMinutes(1), "l2Timeout");
+    return this;
+  }
+
+  /**
    * Turns on the cluster-wide load lease: on an L2 miss an instance takes a lock key (SET NX PX)
    * for {@code leaseTime} and loads; the others poll L2 until the value appears or the lease time
    * has passed, then load themselves. Off by default.
@@ -213,10 +241,11 @@ public final class TieredCacheBuilder<K, V> {
 
   /**
    * How often each instance announces its invalidation sequence number, which bounds how long a
-   * lost invalidation goes unnoticed; 1 s by default.
+   * lost invalidation goes unnoticed; 1 s by default, in [10 ms, 1 h] (each heartbeat is one
+   * PUBLISH to every instance).
    */
   public TieredCacheBuilder<K, V> invalidationHeartbeat(Duration interval) {
-    this.heartbeat = requirePositive(interval, "invalidationHeartbeat");
+    this.heartbeat = requireInRange(interval, Duration.ofMillis(10), Duration.ofHours(1), "invalidationHeartbeat");
     return this;
   }
 
