@@ -20,7 +20,10 @@ import org.jspecify.annotations.Nullable;
  * loop, adds it to the matching {@link HttpResponse}, and times each request until the last
  * content of its response is flushed. Pipelined requests are matched to responses in order.
  *
- * <p>Place it right after the {@code HttpServerCodec}. Not sharable: add a new instance per
+ * <p>A request the codec failed to decode, or that {@link MalformedRequests} finds malformed, is
+ * refused here (400 / 414 / 431, {@code Connection: close}) and never passed on.
+ *
+ * <p>Place it right after the {@code HttpServerCodec} (or use {@link SafeHttpServerPipeline}). Not sharable: add a new instance per
  * channel (the {@link RequestCorrelation} it is given is shared). Cost per request: see {@link
  * RequestCorrelation#start}.
  */
@@ -40,6 +43,9 @@ public final class CorrelationHandler extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (MalformedRequests.refuse(ctx, msg)) {
+      return;
+    }
     if (!(msg instanceof HttpRequest request)) {
       ctx.fireChannelRead(msg);
       return;

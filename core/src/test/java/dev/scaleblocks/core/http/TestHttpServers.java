@@ -46,8 +46,14 @@ public final class TestHttpServers {
 
   /** Starts Jetty with a servlet context at {@code /} set up by {@code setup}. */
   public static Running jetty(Consumer<ServletContextHandler> setup) {
+    return jetty(Duration.ofSeconds(30), setup);
+  }
+
+  /** As {@link #jetty(Consumer)} with the connector's idle timeout set to {@code idleTimeout}. */
+  public static Running jetty(Duration idleTimeout, Consumer<ServletContextHandler> setup) {
     Server server = new Server();
     ServerConnector connector = new ServerConnector(server);
+    connector.setIdleTimeout(idleTimeout.toMillis());
     connector.setHost("127.0.0.1");
     connector.setPort(0);
     server.addConnector(connector);
@@ -84,6 +90,18 @@ public final class TestHttpServers {
 
   /** As {@link #netty(Consumer)} with {@code workerThreads} event-loop threads. */
   public static Running netty(int workerThreads, Consumer<ChannelPipeline> setup) {
+    return nettyPipeline(workerThreads, p -> {
+      p.addLast(new HttpServerCodec());
+      setup.accept(p);
+    });
+  }
+
+  /** Starts Netty with exactly the handlers {@code setup} adds to each channel (codec included). */
+  public static Running nettyPipeline(Consumer<ChannelPipeline> setup) {
+    return nettyPipeline(2, setup);
+  }
+
+  private static Running nettyPipeline(int workerThreads, Consumer<ChannelPipeline> setup) {
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(workerThreads, NioIoHandler.newFactory());
     Channel channel;
@@ -96,7 +114,6 @@ public final class TestHttpServers {
                   new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                      ch.pipeline().addLast(new HttpServerCodec());
                       setup.accept(ch.pipeline());
                     }
                   })
