@@ -17,7 +17,8 @@ import org.slf4j.LoggerFactory;
  * ConditionalRequestHandler} (Netty): the first route whose matcher matches gives the {@link
  * CachePolicy}. When the policy has a {@link ValidatorSource}, the request's preconditions are
  * evaluated ({@link Conditionals}) before the application runs, so a 304 or 412 is answered
- * without rendering or buffering any body.
+ * without rendering or buffering any body. Several lines of one conditional field are read as one
+ * list (RFC 9110 §5.3).
  *
  * <p>Immutable and thread-safe. Cost per request: one matcher pass per route until a match, one
  * validator lookup, the header parsing.
@@ -59,7 +60,11 @@ public final class HttpCaching {
       }
     }
     List<Map.Entry<String, String>> headers = new ArrayList<>(4);
-    if (validators != null) {
+    String method = request.method();
+    boolean safe = method.equals("GET") || method.equals("HEAD");
+    // a write changes the representation: its response must not carry the validators read
+    // before it (a client reusing them in If-Match would get 412); the application may set new ones
+    if (validators != null && safe) {
       EntityTag etag = validators.etag();
       if (etag != null) {
         headers.add(Map.entry("ETag", etag.toString()));
@@ -77,11 +82,24 @@ public final class HttpCaching {
     Conditionals.Result result = Conditionals.Result.PROCEED;
     if (validators != null) {
       result = Conditionals.evaluate(
-          request.method(), validators,
-          request.header("If-Match"), request.header("If-Unmodified-Since"),
-          request.header("If-None-Match"), request.header("If-Modified-Since"));
+          method, validators,
+          field(request, "If-Match"), field(request, "If-Unmodified-Since"),
+          field(request, "If-None-Match"), field(request, "If-Modified-Since"));
     }
     return new Plan(result, List.copyOf(headers));
+  }
+
+  /**
+   * The value of field {@code name} with every field line combined into one comma-separated list,
+   * as RFC 9110 §5.3 says a recipient may (so that {@code If-None-Match} sent on two lines is one
+   * list); null when absent. A date field sent twice thus becomes invalid, and is ignored.
+   */
+  static @Nullable String field(HttpRequestView request, String name) {
+    List<String> lines = request.headers(name);
+    if (lines.isEmpty()) {
+      return null;
+    }
+    return lines.size() == 1 ? lines.get(0) : String.join(", ", lines);
   }
 
   /** What to do with one request. Immutable. */
@@ -102,7 +120,9 @@ public final class HttpCaching {
     /**
      * Headers for the response ({@code ETag}, {@code Last-Modified}, {@code Cache-Control}, {@code
      * Vary}); each is set only when the application did not set it. A 304 carries them too; a 412
-     * carries none.
+     * carries none. The validators ({@code ETag}, {@code Last-Modified}) are given for GET and HEAD
+     * only: the response to a write carries the validator the application sets for the new
+     * representation, or none — never the one read before the write.
      */
     public List<Map.Entry<String, String>> headers() {
       return headers;

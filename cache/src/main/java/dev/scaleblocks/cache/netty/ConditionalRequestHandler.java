@@ -4,6 +4,7 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
 import dev.scaleblocks.cache.http.Conditionals;
 import dev.scaleblocks.cache.http.HttpCaching;
+import dev.scaleblocks.core.netty.MalformedRequests;
 import dev.scaleblocks.core.netty.NettyRequestView;
 import dev.scaleblocks.core.netty.ResponseHeaderQueue;
 import io.netty.channel.ChannelDuplexHandler;
@@ -27,6 +28,10 @@ import java.util.Map;
  * its body are released, nothing is rendered), and adds {@code ETag}, {@code Last-Modified},
  * {@code Cache-Control} and {@code Vary} to the responses it lets through unless already set.
  *
+ * <p>A request the codec failed to decode, or that {@link MalformedRequests} finds malformed, is
+ * refused here (400 / 414 / 431, {@code Connection: close}) before any precondition is looked at,
+ * and never passed on: a dropped {@code If-Match} cannot turn into an unconditional write.
+ *
  * <p>The validator source runs on the event loop: it must not block (an L1 lookup is fine). Not
  * sharable: one instance per channel.
  */
@@ -42,6 +47,9 @@ public final class ConditionalRequestHandler extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (MalformedRequests.refuse(ctx, msg)) {
+      return;
+    }
     if (msg instanceof HttpRequest request) {
       discarding = false;
       HttpCaching.Plan plan = caching.plan(NettyRequestView.of(request, ctx.channel()));

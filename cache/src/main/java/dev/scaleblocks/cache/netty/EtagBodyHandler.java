@@ -4,6 +4,7 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
 import dev.scaleblocks.cache.http.BodyEtag;
 import dev.scaleblocks.cache.http.EntityTag;
+import dev.scaleblocks.core.netty.MalformedRequests;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.ChannelDuplexHandler;
@@ -28,7 +29,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * Netty handler that tags GET/HEAD 200 responses with an {@code ETag} hashed from their body and
- * answers a matching {@code If-None-Match} with 304.
+ * answers a matching {@code If-None-Match} (all its field lines, as one list) with 304. A request
+ * the codec failed to decode, or that {@link MalformedRequests} finds malformed, is refused here
+ * (400 / 414 / 431, {@code Connection: close}) and never passed on.
  *
  * <p>It holds back at most {@link BodyEtag#maxBytes()} of a response: when the content written
  * grows past the cap, everything held is written (with its original promises) and the rest
@@ -59,9 +62,13 @@ public final class EtagBodyHandler extends ChannelDuplexHandler {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (MalformedRequests.refuse(ctx, msg)) {
+      return;
+    }
     if (msg instanceof HttpRequest r) {
+      List<String> lines = r.headers().getAll(HttpHeaderNames.IF_NONE_MATCH);
       requests.add(new Req(r.method().equals(HttpMethod.GET) || r.method().equals(HttpMethod.HEAD),
-          r.headers().get(HttpHeaderNames.IF_NONE_MATCH)));
+          lines.isEmpty() ? null : String.join(", ", lines)));
     }
     ctx.fireChannelRead(msg);
   }

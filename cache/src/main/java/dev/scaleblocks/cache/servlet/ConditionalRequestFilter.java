@@ -19,7 +19,8 @@ import java.util.Map;
  * Servlet filter applying an {@link HttpCaching} configuration: answers 304 / 412 from the route's
  * {@link dev.scaleblocks.cache.http.ValidatorSource} before the application runs (no body is
  * rendered or buffered), and adds {@code ETag}, {@code Last-Modified}, {@code Cache-Control} and
- * {@code Vary} to the responses it lets through unless the application sets its own.
+ * {@code Vary} to the responses it lets through unless the application sets its own. A 304 has
+ * no {@code Content-Length}; the response to a write carries no validator read before the write.
  *
  * <p>Thread-safe; one instance serves every request.
  */
@@ -55,6 +56,9 @@ public final class ConditionalRequestFilter implements Filter {
     }
     if (plan.result() == Conditionals.Result.NOT_MODIFIED) {
       response.setStatus(304);
+      // committed now, before any length is known: the container would otherwise complete the
+      // empty response with Content-Length: 0, which a 304 must not carry (RFC 9110 §8.6)
+      response.flushBuffer();
       return;
     }
     chain.doFilter(req, res);

@@ -73,7 +73,8 @@ public final class EtagBodyFilter implements Filter {
       });
       return;
     }
-    capped.finish(request.getHeader("If-None-Match"), settings);
+    java.util.List<String> lines = java.util.Collections.list(request.getHeaders("If-None-Match"));
+    capped.finish(lines.isEmpty() ? null : String.join(", ", lines), settings);
   }
 
   /** Buffers up to the cap, then passes through. Used on the request thread only. */
@@ -150,6 +151,7 @@ public final class EtagBodyFilter implements Filter {
       target.setHeader("ETag", tag.toString());
       if (BodyEtag.notModified(ifNoneMatch, tag)) {
         target.setStatus(304);
+        target.flushBuffer(); // commit without a length: no Content-Length: 0 on a 304
         return;
       }
       target.setContentLengthLong(appContentLength >= 0 ? appContentLength : size);
