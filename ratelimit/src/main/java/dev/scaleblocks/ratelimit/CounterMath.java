@@ -181,21 +181,59 @@ final class CounterMath {
     }
   }
 
-  /** Milliseconds until the limit's capacity is fully available again. */
+  /**
+   * Milliseconds until more quota is made available: the {@code t} of draft-ietf-httpapi-ratelimit-
+   * headers-10 (§4.1.2), 0 when the limit is full (nothing more can come).
+   *
+   * <ul>
+   *   <li>TOKEN_BUCKET: until the next token is added ({@code ceil((period − r) / quota)});
+   *   <li>GCRA: until the debt has drained enough for one more permit;
+   *   <li>FIXED_WINDOW: until the window ends, when anything was counted in it;
+   *   <li>SLIDING_WINDOW: until the estimate next drops by one: the previous window's weight
+   *       decaying by one permit, or, when only the current window counts, one permit of it
+   *       decaying in the next window.
+   * </ul>
+   *
+   * Never more than {@link #retry} for a rejected request: a client told to come back after
+   * {@code Retry-After} is never told that quota comes later than that.
+   */
   static long reset(Algorithm alg, LimitSpec spec, long[] s, int o, long now) {
+    long q = spec.quota();
+    long p = spec.periodMillis();
+    return switch (alg) {
+      case TOKEN_BUCKET -> s[o] >= spec.capacity() ? 0 : ceilDiv(p - s[o + 2], q);
+      case GCRA -> {
+        if (s[o] <= 0) {
+          yield 0;
+        }
+        long avail = (spec.capacity() * p - s[o]) / p;
+        yield ceilDiv(s[o] - (spec.capacity() - avail - 1) * p, q);
+      }
+      case FIXED_WINDOW -> s[o + 1] == 0 ? 0 : (s[o] + 1) * p - now;
+      case SLIDING_WINDOW -> {
+        long e = elapsedInWindow(spec, s, o, now);
+        long weighted = previousWeighted(spec, s, o, now);
+        if (weighted > 0) {
+          yield Math.max(1, p - e - Math.floorDiv((weighted - 1) * p, s[o + 2]));
+        }
+        long c = s[o + 1];
+        yield c > 0 ? (p - e) + (p - Math.floorDiv((c - 1) * p, c)) : 0;
+      }
+    };
+  }
+
+  /**
+   * Milliseconds until the limit is full again (every permit back, the window's counts expired):
+   * how long the state of a key matters, so the TTL of its Redis key.
+   */
+  static long untilFull(Algorithm alg, LimitSpec spec, long[] s, int o, long now) {
     long q = spec.quota();
     long p = spec.periodMillis();
     return switch (alg) {
       case TOKEN_BUCKET -> s[o] >= spec.capacity() ? 0 : ceilDiv((spec.capacity() - s[o]) * p - s[o + 2], q);
       case GCRA -> ceilDiv(s[o], q);
-      case FIXED_WINDOW -> s[o + 1] == 0 ? 0 : (s[o] + 1) * p - now;
-      case SLIDING_WINDOW -> {
-        long e = elapsedInWindow(spec, s, o, now);
-        if (s[o + 1] > 0) {
-          yield 2 * p - e;
-        }
-        yield previousWeighted(spec, s, o, now) > 0 ? p - e : 0;
-      }
+      case FIXED_WINDOW -> (s[o] + 1) * p - now;
+      case SLIDING_WINDOW -> 2 * p - elapsedInWindow(spec, s, o, now);
     };
   }
 

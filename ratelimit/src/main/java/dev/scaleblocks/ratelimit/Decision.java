@@ -130,7 +130,13 @@ public final class Decision {
     return window;
   }
 
-  /** Time until the binding limit's quota is fully available again ({@code t}). */
+  /**
+   * Time until more of the binding limit's quota is made available: the {@code t} parameter of
+   * draft-ietf-httpapi-ratelimit-headers-10 (§4.1.2), not the time until the limit is full. For a
+   * token bucket the next token, for GCRA the next permit's worth of drained debt, for a fixed
+   * window the window's end, for a sliding window the next drop of its estimate; zero when the
+   * limit is full. For a rejection it is never longer than {@link #retryAfter()}.
+   */
   public Duration resetAfter() {
     return Duration.ofMillis(resetAfterMillis);
   }

@@ -8,6 +8,8 @@
 -- ARGV[3]  permits wanted (n);  ARGV[4] permits to take at most when available (a lease; >= n)
 -- ARGV[5..] per limit: quota, period in ms, capacity
 -- returns {allowed, granted, binding (0-based), limit, remaining, reset ms, retry ms, now ms}
+--   reset: ms until more quota is made available (draft-10 't'; 0 when full), never above retry;
+--   keys live until the limit would be full again (untilFull in CounterMath)
 --
 -- Integer arithmetic only: every product stays below 2^53 (checked by the client), and divisions
 -- go through idiv, which corrects the float quotient to the exact floor.
@@ -76,14 +78,17 @@ if m == 1 then
     end
     if a < n then
       local reset = 0
-      if a < c then reset = cdiv((c - a) * p - x, q) end
+      if a < c then reset = cdiv(p - x, q) end
       return {0, 0, 0, c, a, reset, math.max(1, cdiv((n - a) * p - x, q)), now}
     end
     local g = math.min(maxp, a)
     a = a - g
-    local reset = 0
-    if a < c then reset = cdiv((c - a) * p - x, q) end
-    redis.call('SET', key, struct.pack('<ddd', a, b, x), 'PX', str(math.max(minTtl, reset)))
+    local reset, full = 0, 0
+    if a < c then
+      reset = cdiv(p - x, q)
+      full = cdiv((c - a) * p - x, q)
+    end
+    redis.call('SET', key, struct.pack('<ddd', a, b, x), 'PX', str(math.max(minTtl, full)))
     return {1, g, 0, c, a, reset, 0, now}
   elseif alg == 'gcra' then
     if a == nil then
@@ -103,13 +108,17 @@ if m == 1 then
     end
     local av = idiv(c * p - a, p)
     if av < n then
-      return {0, 0, 0, c, av, cdiv(a, q), math.max(1, cdiv(a + n * p - c * p, q)), now}
+      local reset = 0
+      if a > 0 then reset = cdiv(a - (c - av - 1) * p, q) end
+      return {0, 0, 0, c, av, reset, math.max(1, cdiv(a + n * p - c * p, q)), now}
     end
     local g = math.min(maxp, av)
     a = a + g * p
-    local reset = cdiv(a, q)
-    redis.call('SET', key, struct.pack('<ddd', a, b, x), 'PX', str(math.max(minTtl, reset)))
-    return {1, g, 0, c, idiv(c * p - a, p), reset, 0, now}
+    av = idiv(c * p - a, p)
+    local reset = 0
+    if a > 0 then reset = cdiv(a - (c - av - 1) * p, q) end
+    redis.call('SET', key, struct.pack('<ddd', a, b, x), 'PX', str(math.max(minTtl, cdiv(a, q))))
+    return {1, g, 0, c, av, reset, 0, now}
   elseif alg == 'fw' then
     local w = idiv(now, p)
     if a == nil or w > a then
@@ -234,17 +243,35 @@ local function reset(i)
   local q, p = Q[i], P[i]
   if alg == 'tb' then
     if A[i] >= C[i] then return 0 end
-    return cdiv((C[i] - A[i]) * p - X[i], q)
+    return cdiv(p - X[i], q)
   elseif alg == 'gcra' then
-    return cdiv(A[i], q)
+    if A[i] <= 0 then return 0 end
+    local av = idiv(C[i] * p - A[i], p)
+    return cdiv(A[i] - (C[i] - av - 1) * p, q)
   elseif alg == 'fw' then
     if B[i] == 0 then return 0 end
     return (A[i] + 1) * p - now
   else
     local e = elapsed_in_window(i)
-    if B[i] > 0 then return 2 * p - e end
-    if prev_weighted(i) > 0 then return p - e end
+    local w = prev_weighted(i)
+    if w > 0 then
+      return math.max(1, p - e - idiv((w - 1) * p, X[i]))
+    end
+    local c = B[i]
+    if c > 0 then
+      return (p - e) + (p - idiv((c - 1) * p, c))
+    end
     return 0
+  end
+end
+
+local function until_full(i)
+  local q, p = Q[i], P[i]
+  if alg == 'tb' then
+    if A[i] >= C[i] then return 0 end
+    return cdiv((C[i] - A[i]) * p - X[i], q)
+  else -- gcra
+    return cdiv(A[i], q)
   end
 end
 
@@ -272,7 +299,7 @@ end
 
 local function ttl(i)
   if alg == 'tb' or alg == 'gcra' then
-    return reset(i)
+    return until_full(i)
   elseif alg == 'fw' then
     return (A[i] + 1) * P[i] - now
   else

@@ -131,7 +131,9 @@ abstract class RateLimiterContract {
     Decision rejected = limiter.tryAcquire(key);
     assertRejected(rejected, 100);
     assertThat(rejected.remaining()).isZero();
-    assertThat(rejected.resetAfter()).isEqualTo(Duration.ofSeconds(1));
+    // t: the next token, not the full bucket
+    assertThat(rejected.resetAfter()).isEqualTo(Duration.ofMillis(100));
+    assertThat(rejected.resetAfter()).isLessThanOrEqualTo(rejected.retryAfter());
 
     ticker.advanceMillis(100);
     assertAllowed(limiter.tryAcquire(key), 0);
@@ -151,7 +153,7 @@ abstract class RateLimiterContract {
     Decision first = limiter.tryAcquire(key, 4);
     assertAllowed(first, 11);
     assertThat(first.limit()).isEqualTo(15);
-    assertThat(first.resetAfter()).isEqualTo(Duration.ofMillis(400));
+    assertThat(first.resetAfter()).as("the next token").isEqualTo(Duration.ofMillis(100));
     assertAllowed(limiter.tryAcquire(key, 4), 7);
     assertAllowed(limiter.tryAcquire(key, 5), 2);
     Decision d = limiter.tryAcquire(key, 4);
@@ -220,7 +222,8 @@ abstract class RateLimiterContract {
     ticker.advanceMillis(1000); // next window, previous one weighs fully
     Decision d = limiter.tryAcquire(key);
     assertRejected(d, 100);
-    assertThat(d.resetAfter()).isEqualTo(Duration.ofSeconds(1));
+    // t: the previous window's weight drops from 10 to 9 at 100 ms
+    assertThat(d.resetAfter()).isEqualTo(Duration.ofMillis(100));
     ticker.advanceMillis(100); // previous weighs ceil(10 × 0.9) = 9
     assertAllowed(limiter.tryAcquire(key), 0);
     Decision again = limiter.tryAcquire(key);

@@ -239,9 +239,16 @@ public final class HttpRateLimit {
       headers.add(Map.entry("Date", RateLimitHeaders.httpDate(now)));
     }
     if (rejectedBy != null) {
-      headers.add(Map.entry("Retry-After", Long.toString(RateLimitHeaders.retryAfterSeconds(rejectedBy))));
+      // never before the t of an item with nothing left: that quota is needed too (draft-10 §6)
+      long retryAfter = RateLimitHeaders.retryAfterSeconds(rejectedBy);
+      for (Decided d : decided) {
+        if (d.decision.remaining() == 0) {
+          retryAfter = Math.max(retryAfter, RateLimitHeaders.ceilSeconds(d.decision.resetAfter()));
+        }
+      }
+      headers.add(Map.entry("Retry-After", Long.toString(retryAfter)));
       return new Outcome(true, rejectionStatus, List.copyOf(headers),
-          RateLimitHeaders.problemJson(rejectionStatus, rejectedBy));
+          RateLimitHeaders.problemJson(rejectionStatus, rejectedBy, retryAfter));
     }
     return new Outcome(false, 200, List.copyOf(headers), "");
   }

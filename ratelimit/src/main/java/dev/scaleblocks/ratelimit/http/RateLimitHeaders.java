@@ -19,6 +19,14 @@ import java.util.List;
  * {@code name-2}, {@code name-3}, ... . The {@code RateLimit} item names the binding limit of the
  * decision. Durations are whole seconds rounded up (a 100 ms window is {@code w=1}).
  *
+ * <p>The numbers, as draft-10 defines them: {@code r} is what the binding limit has left; {@code
+ * t} is the time until <em>more</em> quota is made available (§4.1.2) — {@link
+ * Decision#resetAfter()}, the next token of a bucket or the end of a window, not the time until
+ * the limit is full — and is left out when the limit is full (nothing more can come). {@code
+ * Retry-After} never names a moment before {@code t} (§6): it is the time until the request could
+ * be admitted, at least 1 s, and at least {@code t}. The legacy {@code X-RateLimit-Reset} is the
+ * moment {@code t} names, in epoch seconds.
+ *
  * <p>Stateless and thread-safe.
  */
 public final class RateLimitHeaders {
@@ -50,8 +58,11 @@ public final class RateLimitHeaders {
   public static String rateLimitItem(RateLimitPolicy policy, Decision decision) {
     StringBuilder sb = new StringBuilder(32);
     appendName(sb, itemName(policy, bindingIndex(policy, decision)))
-        .append(";r=").append(decision.remaining())
-        .append(";t=").append(ceilSeconds(decision.resetAfter()));
+        .append(";r=").append(decision.remaining());
+    long t = ceilSeconds(decision.resetAfter());
+    if (t > 0) {
+      sb.append(";t=").append(t);
+    }
     return sb.toString();
   }
 
@@ -64,12 +75,18 @@ public final class RateLimitHeaders {
     return d.getNano() > 0 ? s + 1 : s;
   }
 
-  /** {@code Retry-After} seconds for a rejection: at least 1. */
+  /**
+   * {@code Retry-After} seconds for a rejection: the time until it could be admitted, at least 1,
+   * and never before the {@code t} of its {@code RateLimit} item.
+   */
   public static long retryAfterSeconds(Decision decision) {
-    return Math.max(1, ceilSeconds(decision.retryAfter()));
+    return Math.max(1, Math.max(ceilSeconds(decision.retryAfter()), ceilSeconds(decision.resetAfter())));
   }
 
-  /** The {@code X-RateLimit-Reset} value: epoch seconds at which the binding limit resets. */
+  /**
+   * The {@code X-RateLimit-Reset} value: epoch seconds at which more of the binding limit's quota
+   * is made available, the moment {@code t} names.
+   */
   public static long resetEpochSeconds(Instant now, Decision decision) {
     return now.getEpochSecond() + ceilSeconds(decision.resetAfter());
   }
@@ -81,11 +98,16 @@ public final class RateLimitHeaders {
 
   /** The RFC 9457 problem document of a rejection. */
   public static String problemJson(int status, Decision decision) {
+    return problemJson(status, decision, retryAfterSeconds(decision));
+  }
+
+  /** The RFC 9457 problem document of a rejection answered with {@code Retry-After: retryAfter}. */
+  static String problemJson(int status, Decision decision, long retryAfter) {
     String title = status == 429 ? "Too Many Requests" : "Service Unavailable";
     return "{\"type\":\"about:blank\",\"title\":\"" + title + "\",\"status\":" + status
         + ",\"detail\":\"rate limit of policy '" + decision.policyName() + "' exceeded, retry after "
-        + retryAfterSeconds(decision) + " s\",\"policy\":\"" + decision.policyName()
-        + "\",\"retryAfter\":" + retryAfterSeconds(decision) + "}";
+        + retryAfter + " s\",\"policy\":\"" + decision.policyName()
+        + "\",\"retryAfter\":" + retryAfter + "}";
   }
 
   private static String itemName(RateLimitPolicy policy, int index) {

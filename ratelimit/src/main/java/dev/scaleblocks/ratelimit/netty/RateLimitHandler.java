@@ -2,6 +2,7 @@ package dev.scaleblocks.ratelimit.netty;
 
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
+import dev.scaleblocks.core.netty.MalformedRequests;
 import dev.scaleblocks.core.netty.NettyRequestView;
 import dev.scaleblocks.core.netty.ResponseHeaderQueue;
 import dev.scaleblocks.ratelimit.http.HttpRateLimit;
@@ -24,6 +25,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,9 +41,14 @@ import org.slf4j.LoggerFactory;
  * discarded. Every held message is released if the channel closes first. A decision already
  * complete (a local limiter) resumes at once without a task hop.
  *
- * <p>Place it after the {@code HttpServerCodec} (an aggregator before it is optional). Not
- * sharable: add a new instance per channel; the {@link HttpRateLimit} is shared. Pipelined
- * requests are decided in order.
+ * <p>A request the codec failed to decode, or that {@link MalformedRequests} finds malformed, is
+ * counted against its client like any other, then refused (400 / 414 / 431, or the rejection when
+ * over quota, with {@code Connection: close}) and never passed on.
+ *
+ * <p>Place it after the {@code HttpServerCodec} (an aggregator before it is optional), or let
+ * {@link dev.scaleblocks.core.netty.SafeHttpServerPipeline} place it. Not sharable: add a new
+ * instance per channel; the {@link HttpRateLimit} is shared. Pipelined requests are decided in
+ * order.
  */
 public final class RateLimitHandler extends ChannelDuplexHandler {
 
@@ -68,6 +75,15 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
   }
 
   private void process(ChannelHandlerContext ctx, Object msg) {
+    if (MalformedRequests.refused(ctx)) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    int refusal = MalformedRequests.refusalStatus(msg);
+    if (refusal != 0) {
+      refuse(ctx, msg, refusal);
+      return;
+    }
     if (msg instanceof HttpRequest request) {
       discarding = false;
       HttpRateLimit.Pending pending = rateLimit.prepare(NettyRequestView.of(request, ctx.channel()));
@@ -106,6 +122,43 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
       return;
     }
     ctx.fireChannelRead(msg);
+  }
+
+  /**
+   * A malformed request still spends its client's quota (a flood of broken requests is limited like
+   * any other) and is then answered with {@code status}, or with the rejection when over quota.
+   */
+  private void refuse(ChannelHandlerContext ctx, Object msg, int status) {
+    ReferenceCountUtil.release(msg);
+    HttpRateLimit.Pending pending = msg instanceof HttpRequest request
+        ? rateLimit.prepare(NettyRequestView.of(request, ctx.channel())) : null;
+    if (pending == null) {
+      MalformedRequests.answer(ctx, status, List.of());
+      return;
+    }
+    CompletableFuture<HttpRateLimit.Outcome> future = pending.decideAsync();
+    if (future.isDone()) {
+      answerRefused(ctx, status, future.join());
+      return;
+    }
+    waiting = true;
+    ctx.channel().config().setAutoRead(false);
+    future.whenComplete((outcome, error) -> ctx.executor().execute(() -> {
+      waiting = false;
+      answerRefused(ctx, status, outcome);
+      drain(ctx);
+    }));
+  }
+
+  private void answerRefused(ChannelHandlerContext ctx, int status, HttpRateLimit.@Nullable Outcome outcome) {
+    if (closed) {
+      return;
+    }
+    if (outcome == null) {
+      MalformedRequests.answer(ctx, status, List.of());
+    } else {
+      MalformedRequests.answer(ctx, outcome.rejected() ? outcome.status() : status, outcome.headers());
+    }
   }
 
   private void resume(ChannelHandlerContext ctx, HttpRequest request, HttpRateLimit.Outcome outcome) {
@@ -153,7 +206,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
         process(ctx, next);
       }
     }
-    if (!waiting && !closed) {
+    if (!waiting && !closed && !MalformedRequests.refused(ctx)) {
       ctx.channel().config().setAutoRead(true);
       ctx.read();
     }

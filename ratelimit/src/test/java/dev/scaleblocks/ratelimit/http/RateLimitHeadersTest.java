@@ -42,7 +42,8 @@ class RateLimitHeadersTest {
     Decision hourly = Decision.rejected("user", 1000, 0, Duration.ofHours(1), Duration.ofMinutes(5), Duration.ofSeconds(2));
     Item<?> rl = (Item<?>) Parser.parseList(RateLimitHeaders.rateLimitItem(policy, hourly)).get().get(0);
     assertThat(rl.get()).isEqualTo("user-2");
-    assertThat(RateLimitHeaders.retryAfterSeconds(hourly)).isEqualTo(2);
+    // Retry-After never names a moment before t (draft-10 §6)
+    assertThat(RateLimitHeaders.retryAfterSeconds(hourly)).isEqualTo(300);
   }
 
   @Test
@@ -51,8 +52,8 @@ class RateLimitHeadersTest {
     assertThat(RateLimitHeaders.ceilSeconds(Duration.ZERO)).isZero();
     assertThat(RateLimitHeaders.ceilSeconds(Duration.ofSeconds(3))).isEqualTo(3);
     assertThat(RateLimitHeaders.httpDate(Instant.parse("1994-11-06T08:49:37Z"))).isEqualTo("Sun, 06 Nov 1994 08:49:37 GMT");
-    Decision d = Decision.rejected("a", 1, 0, Duration.ofSeconds(1), Duration.ofMillis(1500), Duration.ZERO);
+    Decision d = Decision.rejected("a", 1, 0, Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ZERO);
     assertThat(RateLimitHeaders.retryAfterSeconds(d)).isEqualTo(1);
-    assertThat(RateLimitHeaders.resetEpochSeconds(Instant.ofEpochSecond(1000), d)).isEqualTo(1002);
+    assertThat(RateLimitHeaders.resetEpochSeconds(Instant.ofEpochSecond(1000), d)).isEqualTo(1001);
   }
 }

@@ -47,7 +47,12 @@ public final class RealLimiters implements AutoCloseable {
 
   /** A token-bucket limiter of {@code quota} per {@code window} named {@code name}. */
   public RateLimiter create(String name, long quota, Duration window) {
-    RateLimitPolicy policy = RateLimitPolicy.builder(name).limit(quota, window).build();
+    return create(RateLimitPolicy.builder(name).limit(quota, window).build());
+  }
+
+  /** A limiter of {@code policy} in this store. */
+  public RateLimiter create(RateLimitPolicy policy) {
+    String name = policy.name();
     RateLimiter limiter;
     if (redis == null) {
       limiter = RateLimiter.builder(policy).local().build();
