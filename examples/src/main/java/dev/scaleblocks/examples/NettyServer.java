@@ -2,30 +2,25 @@ package dev.scaleblocks.examples;
 
 import dev.scaleblocks.cache.http.Conditionals;
 import dev.scaleblocks.cache.http.HttpCaching;
-import dev.scaleblocks.core.netty.CorrelationHandler;
 import dev.scaleblocks.core.netty.NettyRequestView;
+import dev.scaleblocks.core.netty.SafeHttpServerPipeline;
 import dev.scaleblocks.ratelimit.netty.RateLimitHandler;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelPipeline;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import java.net.InetSocketAddress;
@@ -61,22 +56,21 @@ final class NettyServer implements AutoCloseable {
               t.setDaemon(true);
               return t;
             });
+    // the library's safe pipeline: strict codec limits (414/431), malformed requests refused
+    // before any handler runs, RFC 9112 keep-alive, idle and request deadlines (30 s, as Jetty),
+    // Expect: 100-continue; then correlation, rate limit, aggregation and the API
+    SafeHttpServerPipeline http =
+        SafeHttpServerPipeline.builder()
+            .correlation(services.correlation())
+            .rateLimit(() -> new RateLimitHandler(services.rateLimit()))
+            .aggregate(64 * 1024)
+            .application(() -> new ApiHandler(api, services.caching(), blocking))
+            .build();
     ServerBootstrap bootstrap =
         new ServerBootstrap()
             .group(boss, workers)
             .channel(NioServerSocketChannel.class)
-            .childHandler(
-                new ChannelInitializer<SocketChannel>() {
-                  @Override
-                  protected void initChannel(SocketChannel ch) {
-                    ChannelPipeline p = ch.pipeline();
-                    p.addLast("codec", new HttpServerCodec());
-                    p.addLast("correlation", new CorrelationHandler(services.correlation()));
-                    p.addLast("ratelimit", new RateLimitHandler(services.rateLimit()));
-                    p.addLast("aggregator", new HttpObjectAggregator(64 * 1024));
-                    p.addLast("api", new ApiHandler(api, services.caching(), blocking));
-                  }
-                });
+            .childHandler(http.initializer());
     channel =
         bootstrap
             .bind(services.config().host(), services.config().nettyPort())
