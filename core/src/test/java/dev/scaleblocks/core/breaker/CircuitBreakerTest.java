@@ -12,9 +12,11 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
@@ -230,6 +232,205 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void aBlockedListenerDoesNotStopOtherCallers() throws Exception {
+    CountDownLatch inListener = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    breaker.onStateTransition(t -> {
+      if (t.to() == State.OPEN) {
+        inListener.countDown();
+        try {
+          release.await();
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    ExecutorService pool = Executors.newFixedThreadPool(2);
+    try {
+      Future<?> opener = pool.submit(() -> fail(4)); // opens the breaker, then blocks in the listener
+      assertThat(inListener.await(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(breaker.state()).isEqualTo(State.OPEN);
+
+      // every other entry point still answers while that listener is stuck
+      Future<State> other = pool.submit(() -> {
+        assertThat(breaker.tryAcquirePermission()).isFalse();
+        assertThat(breaker.failureRate()).isEqualTo(100.0);
+        ticker.advanceSeconds(5);
+        assertThat(breaker.tryAcquirePermission()).isTrue(); // half-open: a transition of its own
+        breaker.onSuccess(FAST);
+        assertThat(breaker.tryAcquirePermission()).isTrue();
+        breaker.onSuccess(FAST);
+        breaker.reset();
+        return breaker.state();
+      });
+      assertThat(other.get(10, TimeUnit.SECONDS)).isEqualTo(State.CLOSED);
+      assertThat(transitions).as("later transitions wait for the stuck listener, in order")
+          .extracting(Transition::to).containsExactly(State.OPEN);
+
+      release.countDown();
+      opener.get(10, TimeUnit.SECONDS);
+      assertThat(transitions).extracting(Transition::to)
+          .containsExactly(State.OPEN, State.HALF_OPEN, State.CLOSED);
+    } finally {
+      release.countDown();
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void listenersRunAfterTheStateChangeAndOutsideTheLock() {
+    List<String> seen = new ArrayList<>();
+    breaker.onStateTransition(t -> {
+      // the new state is visible, the lock is free for another thread, and the breaker can be
+      // called back from a listener (the nested transition is delivered after this one)
+      String rate;
+      try {
+        rate = String.valueOf(
+            CompletableFuture.supplyAsync(breaker::failureRate).get(10, TimeUnit.SECONDS));
+      } catch (Exception e) {
+        rate = e.getClass().getSimpleName();
+      }
+      seen.add(t.to() + "/" + breaker.state() + "/" + rate);
+      if (t.to() == State.OPEN) {
+        breaker.reset();
+      }
+    });
+    fail(4);
+    assertThat(breaker.state()).isEqualTo(State.CLOSED);
+    assertThat(seen).containsExactly("OPEN/OPEN/100.0", "CLOSED/CLOSED/-1.0");
+    assertThat(transitions).extracting(Transition::to).containsExactly(State.OPEN, State.CLOSED);
+  }
+
+  @Test
+  void aThrowingListenerBreaksNeitherTheBreakerNorOtherListeners() {
+    breaker.onStateTransition(t -> {
+      throw new IllegalStateException("listener bug");
+    });
+    List<Transition> after = new ArrayList<>();
+    breaker.onStateTransition(after::add);
+    fail(4);
+    ticker.advanceSeconds(5);
+    succeed(2, FAST);
+    assertThat(breaker.state()).isEqualTo(State.CLOSED);
+    assertThat(after).extracting(Transition::to)
+        .containsExactly(State.OPEN, State.HALF_OPEN, State.CLOSED);
+    fail(4);
+    assertThat(breaker.state()).isEqualTo(State.OPEN);
+  }
+
+  @Test
+  void aFlappingBreakerLogsOneLinePerStatePerInterval() {
+    CircuitBreaker flappy = CircuitBreaker.builder("flappy").slidingWindowSize(4)
+        .minimumNumberOfCalls(4).waitDurationInOpenState(Duration.ofMillis(1))
+        .permittedCallsInHalfOpenState(1).ticker(ticker).telemetry(Telemetry.of(registry)).build();
+    List<String> lines = captureLog(() -> {
+      for (int i = 0; i < 100; i++) { // 100 open/half-open/closed cycles in one second
+        for (int j = 0; j < 4; j++) {
+          assertThat(flappy.tryAcquirePermission()).isTrue();
+          flappy.onError(FAST, new IOException("boom"));
+        }
+        ticker.advanceMillis(5);
+        assertThat(flappy.tryAcquirePermission()).isTrue();
+        flappy.onSuccess(FAST);
+        ticker.advanceMillis(5);
+      }
+    });
+    System.out.println("flapping breaker, 300 transitions in 1 s: " + lines.size() + " log lines");
+    assertThat(flappy.state()).isEqualTo(State.CLOSED);
+    assertThat(registry.get("scaleblocks.breaker.transitions").tag("name", "flappy")
+        .tag("from", "closed").tag("to", "open").counter().count()).isEqualTo(100);
+    assertThat(lines).filteredOn(l -> l.contains("WARN")).hasSize(1);
+    assertThat(lines).hasSize(3);
+
+    ticker.advanceSeconds(CircuitBreaker.LOG_INTERVAL_SECONDS);
+    List<String> later = captureLog(() -> {
+      for (int j = 0; j < 4; j++) {
+        assertThat(flappy.tryAcquirePermission()).isTrue();
+        flappy.onError(FAST, new IOException("boom"));
+      }
+    });
+    assertThat(later).singleElement().asString().contains("WARN")
+        .contains("circuit breaker flappy opened: failure rate 100.0%")
+        .contains("(99 more transitions to open since the last such line, 11.0 s ago)");
+  }
+
+  /** The lines slf4j-simple (the test logger, writing to System.err) printed for {@code body}. */
+  private static List<String> captureLog(Runnable body) {
+    java.io.PrintStream original = System.err;
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+    try {
+      body.run();
+    } finally {
+      System.setErr(original);
+    }
+    return out.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+        .filter(l -> l.contains("circuit breaker ")).toList();
+  }
+
+  @Test
+  void durationsBeyondOneHundredYearsAreRefusedNamingTheSetting() {
+    assertThatThrownBy(() -> CircuitBreaker.builder("b")
+            .waitDurationInOpenState(Duration.ofSeconds(Long.MAX_VALUE)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("waitDurationInOpenState must be at most PT876000H but was PT2562047788015215H30M7S");
+    assertThatThrownBy(() -> CircuitBreaker.builder("b").slowCallDuration(Duration.ofSeconds(Long.MAX_VALUE)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("slowCallDuration must be at most PT876000H but was PT2562047788015215H30M7S");
+    assertThatThrownBy(() -> CircuitBreaker.builder("b").waitDurationInOpenState(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("waitDurationInOpenState must not be null");
+
+    // the largest accepted wait neither overflows nor ends early
+    CircuitBreaker patient = CircuitBreaker.builder("patient").minimumNumberOfCalls(1)
+        .waitDurationInOpenState(Duration.ofDays(36_500)).slowCallDuration(Duration.ofDays(36_500))
+        .ticker(ticker).build();
+    assertThat(patient.tryAcquirePermission()).isTrue();
+    patient.onError(Long.MAX_VALUE, new IOException("down"));
+    assertThat(patient.state()).isEqualTo(State.OPEN);
+    ticker.advance(Duration.ofDays(36_499));
+    assertThat(patient.tryAcquirePermission()).isFalse();
+    ticker.advance(Duration.ofDays(1));
+    assertThat(patient.tryAcquirePermission()).isTrue();
+  }
+
+  @Test
+  void ownsItsMetersAndRefusesASecondBreakerOfTheSameNameOnOneRegistry() {
+    SimpleMeterRegistry shared = new SimpleMeterRegistry();
+    CircuitBreaker first = CircuitBreaker.builder("orders").telemetry(Telemetry.of(shared)).build();
+    assertThat(shared.find("scaleblocks.breaker.state").tag("name", "orders").gauges()).hasSize(3);
+    assertThat(shared.find("scaleblocks.breaker.transitions").tag("name", "orders").counters()).hasSize(6);
+    assertThat(shared.find("scaleblocks.breaker.calls").tag("name", "orders").counters()).hasSize(4);
+
+    assertThatThrownBy(() -> CircuitBreaker.builder("orders").telemetry(Telemetry.of(shared)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("circuit breaker named 'orders' is already registered on this meter registry;"
+            + " close it first or choose another name");
+    assertThat(shared.find("scaleblocks.breaker.state").tag("name", "orders").gauges())
+        .as("the refused breaker left the first one's meters alone").hasSize(3);
+
+    // another name, another registry, or no telemetry at all: no conflict
+    CircuitBreaker other = CircuitBreaker.builder("payments").telemetry(Telemetry.of(shared)).build();
+    CircuitBreaker elsewhere = CircuitBreaker.builder("orders").telemetry(Telemetry.of(new SimpleMeterRegistry())).build();
+    CircuitBreaker quiet1 = CircuitBreaker.builder("orders").build();
+    CircuitBreaker quiet2 = CircuitBreaker.builder("orders").telemetry(Telemetry.none()).build();
+
+    first.close();
+    first.close(); // idempotent
+    assertThat(shared.getMeters()).allSatisfy(m -> assertThat(m.getId().getTag("name")).isEqualTo("payments"));
+    assertThat(first.tryAcquirePermission()).as("a closed breaker still answers").isTrue();
+
+    CircuitBreaker again = CircuitBreaker.builder("orders").telemetry(Telemetry.of(shared)).build();
+    assertThat(again.tryAcquirePermission()).isTrue();
+    again.onSuccess(FAST);
+    assertThat(shared.get("scaleblocks.breaker.calls").tag("name", "orders").tag("outcome", "success")
+        .counter().count()).isEqualTo(1);
+    for (CircuitBreaker b : List.of(again, other, elsewhere, quiet1, quiet2)) {
+      b.close();
+    }
+    assertThat(shared.getMeters()).isEmpty();
+  }
+
+  @Test
   void concurrentReportsKeepExactCounts() throws Exception {
     CircuitBreaker wide = CircuitBreaker.builder("wide").slidingWindowSize(1000)
         .minimumNumberOfCalls(1000).failureRateThreshold(100).ticker(ticker)
@@ -273,7 +474,11 @@ class CircuitBreakerTest {
     assertThatThrownBy(() -> CircuitBreaker.builder("b").failureRateThreshold(Double.NaN))
         .hasMessage("failureRateThreshold must be in (0, 100] but was NaN");
     assertThatThrownBy(() -> CircuitBreaker.builder("b").slidingWindowSize(-1))
-        .hasMessage("slidingWindowSize must be positive but was -1");
+        .hasMessage("slidingWindowSize must be in [1, 1000000] but was -1");
+    assertThatThrownBy(() -> CircuitBreaker.builder("b").slidingWindowSize(Integer.MAX_VALUE))
+        .hasMessage("slidingWindowSize must be in [1, 1000000] but was 2147483647");
+    assertThatThrownBy(() -> CircuitBreaker.builder("b").slidingWindowSize(5).slidingWindowSize(6))
+        .isInstanceOf(IllegalStateException.class).hasMessage("slidingWindowSize was already set to 5");
     assertThatThrownBy(() -> CircuitBreaker.builder("b").waitDurationInOpenState(Duration.ZERO))
         .hasMessage("waitDurationInOpenState must be positive but was PT0S");
     assertThatThrownBy(() -> CircuitBreaker.builder("b").slowCallDuration(Duration.ofMillis(-5)))
