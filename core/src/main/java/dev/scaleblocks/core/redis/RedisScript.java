@@ -1,6 +1,7 @@
 package dev.scaleblocks.core.redis;
 
 import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import java.security.MessageDigest;
@@ -32,9 +33,13 @@ public final class RedisScript {
 
   /** Loads a script from a class-path resource, e.g. {@code "/dev/scaleblocks/ratelimit/gcra.lua"}. */
   public static RedisScript fromResource(Class<?> anchor, String name, String resource) {
+    requireNonNull(anchor, "anchor");
+    requireNonEmpty(name, "name");
+    requireNonEmpty(resource, "resource");
     try (var in = anchor.getResourceAsStream(resource)) {
       if (in == null) {
-        throw new IllegalArgumentException("resource not found: " + resource);
+        throw new IllegalArgumentException(
+            "resource " + resource + " not found next to " + anchor.getName());
       }
       return new RedisScript(name, new String(in.readAllBytes(), UTF_8));
     } catch (java.io.IOException e) {
