@@ -18,6 +18,9 @@ public final class ResponseHeaderQueue {
 
   private final ArrayDeque<List<Map.Entry<String, String>>> pending = new ArrayDeque<>(2);
 
+  /** An empty queue, for one channel. */
+  public ResponseHeaderQueue() {}
+
   /** Queues {@code headers} (possibly empty) for the next final response. */
   public void add(List<Map.Entry<String, String>> headers) {
     pending.add(headers);
