@@ -1,0 +1,17 @@
+package dev.scaleblocks.cache;
+
+import dev.scaleblocks.core.testing.ModuleBoundaries;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Runs on the module path (surefire's module-path execution): see {@link ModuleBoundaries}. */
+class ModuleBoundariesTest {
+
+  @Test
+  void exportsTheApiOnly() {
+    ModuleBoundaries.verify(TieredCache.class, Map.of(),
+        Set.of("org.jspecify", "jakarta.servlet", "io.netty.codec.http", "io.netty.transport",
+            "io.netty.buffer", "io.netty.common"));
+  }
+}

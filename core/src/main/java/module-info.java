@@ -1,0 +1,39 @@
+/**
+ * scaleblocks-core: time, argument checks, key hashing, codecs, the remote-store circuit breaker,
+ * the Redis script runner and telemetry wiring shared by every scaleblocks module.
+ *
+ * <p>Exports its API packages. {@code dev.scaleblocks.core.internal} is exported only to the
+ * scaleblocks modules. Jedis, the servlet API and Netty are optional: only the packages that need
+ * them ({@code redis}, {@code servlet}, {@code netty}) touch them.
+ */
+module dev.scaleblocks.core {
+  exports dev.scaleblocks.core;
+  exports dev.scaleblocks.core.breaker;
+  exports dev.scaleblocks.core.codec;
+  exports dev.scaleblocks.core.hash;
+  exports dev.scaleblocks.core.http;
+  exports dev.scaleblocks.core.netty;
+  exports dev.scaleblocks.core.redis;
+  exports dev.scaleblocks.core.servlet;
+
+  exports dev.scaleblocks.core.internal to
+      dev.scaleblocks.cache,
+      dev.scaleblocks.ratelimit,
+      dev.scaleblocks.sharding,
+      dev.scaleblocks.pooling;
+
+  // Telemetry hands out a MeterRegistry and a Tracer
+  requires transitive micrometer.core;
+  requires transitive io.opentelemetry.api;
+  requires io.opentelemetry.context;
+  requires org.slf4j;
+
+  // optional, not transitive (a module without them must still resolve): JSpecify annotations;
+  // Jedis for the redis package; the servlet API and Netty for the adapter packages
+  requires static org.jspecify;
+  requires static redis.clients.jedis;
+  requires static jakarta.servlet;
+  requires static io.netty.codec.http;
+  requires static io.netty.transport;
+  requires static io.netty.common;
+}

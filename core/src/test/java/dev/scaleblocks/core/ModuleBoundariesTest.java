@@ -1,0 +1,21 @@
+package dev.scaleblocks.core;
+
+import dev.scaleblocks.core.internal.Checks;
+import dev.scaleblocks.core.testing.ModuleBoundaries;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+/** Runs on the module path (surefire's module-path execution): see {@link ModuleBoundaries}. */
+class ModuleBoundariesTest {
+
+  @Test
+  void exportsTheApiAndChecksOnlyToScaleblocksModules() {
+    ModuleBoundaries.verify(Ticker.class,
+        Map.of("dev.scaleblocks.core.internal", Set.of("dev.scaleblocks.cache",
+            "dev.scaleblocks.ratelimit", "dev.scaleblocks.sharding", "dev.scaleblocks.pooling")),
+        Set.of("org.jspecify", "redis.clients.jedis", "jakarta.servlet", "io.netty.codec.http",
+            "io.netty.transport", "io.netty.common"),
+        Checks.class);
+  }
+}
