@@ -14,6 +14,7 @@ module dev.scaleblocks.cache {
   requires transitive dev.scaleblocks.core;
   requires com.github.benmanes.caffeine;
   requires transitive redis.clients.jedis; // TieredCacheBuilder.redis(UnifiedJedis)
+  requires org.apache.commons.pool2; // RedisTier bounds the wait of a RedisClient's pool
   requires org.slf4j;
 
   // optional, not transitive: JSpecify annotations; the servlet API and Netty for the adapters

@@ -36,4 +36,7 @@ module dev.scaleblocks.core {
   requires static io.netty.codec.http;
   requires static io.netty.transport;
   requires static io.netty.common;
+  requires static io.netty.buffer;
+  requires static io.netty.codec;
+  requires static io.netty.handler;
 }

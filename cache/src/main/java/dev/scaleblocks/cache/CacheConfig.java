@@ -35,7 +35,10 @@ final class CacheConfig {
   final long heartbeatNanos;
   final int asyncThreads;
   final int asyncQueue;
-  /** Guards the L2; {@code null} without Redis (an L1-only cache makes no breaker and registers none of its meters). */
+  /**
+   * The user's breaker guarding the L2, or {@code null}: then a Redis-backed cache builds its own
+   * ({@code cache.<name>}) and closes it with itself; an L1-only cache has none.
+   */
   final @Nullable CircuitBreaker breaker;
   final Ticker ticker;
   final Telemetry telemetry;
@@ -67,13 +70,7 @@ final class CacheConfig {
     this.asyncQueue = b.asyncQueue;
     this.ticker = b.ticker;
     this.telemetry = b.telemetry;
-    this.breaker =
-        b.breaker != null || b.redis == null
-            ? b.breaker
-            : CircuitBreaker.builder("cache." + b.name)
-                .ticker(b.ticker)
-                .telemetry(b.telemetry)
-                .build();
+    this.breaker = b.breaker;
     this.instanceId = b.instanceIdOrRandom();
   }
 }

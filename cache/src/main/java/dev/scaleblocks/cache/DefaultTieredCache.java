@@ -108,6 +108,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   private final long tombstoneMillis;
   private final long l2TimeoutNanos;
   private final long staleMillis;
+  /** The breaker this cache built for itself (none given); closed with the cache. */
+  private final @Nullable CircuitBreaker ownBreaker;
 
   @SuppressWarnings("unchecked")
   DefaultTieredCache(CacheConfig config) {
@@ -159,7 +161,11 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     executor.allowCoreThreadTimeOut(true);
 
     if (config.redis != null) {
-      CircuitBreaker breaker = java.util.Objects.requireNonNull(config.breaker);
+      CircuitBreaker given = config.breaker;
+      CircuitBreaker breaker = given != null
+          ? given
+          : CircuitBreaker.builder("cache." + name).ticker(ticker).telemetry(config.telemetry).build();
+      this.ownBreaker = given != null ? null : breaker;
       this.l2 = new RedisTier(config.redis, breaker, ticker, tracer, name, metrics,
           java.time.Duration.ofNanos(config.l2TimeoutNanos));
       breaker.onStateTransition(t -> {
@@ -178,6 +184,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     } else {
       this.l2 = null;
       this.bus = null;
+      this.ownBreaker = null;
     }
   }
 
@@ -1367,6 +1374,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       b.close();
     }
     executor.shutdown();
+    CircuitBreaker own = ownBreaker;
+    if (own != null) {
+      own.close();
+    }
     metrics.close();
   }
 

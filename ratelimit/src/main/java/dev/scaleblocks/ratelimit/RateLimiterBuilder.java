@@ -11,8 +11,6 @@ import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.redis.ScriptRunner;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
@@ -366,8 +364,7 @@ public final class RateLimiterBuilder {
               .ticker(t)
               .telemetry(tel)
               .build();
-          MeterRegistry registry = tel.meterRegistry();
-          onClose = () -> removeBreakerMeters(registry, breakerName);
+          onClose = cb::close;
         }
         int threads = storeThreads > 0 ? storeThreads : 8;
         int queue = storeQueueCapacity > 0 ? storeQueueCapacity : 1024;
@@ -385,19 +382,6 @@ public final class RateLimiterBuilder {
     } catch (RuntimeException | Error e) {
       meters.close();
       throw e;
-    }
-  }
-
-  /** The breaker this limiter built is its own: its meters go when the limiter closes. */
-  private static void removeBreakerMeters(MeterRegistry registry, String breakerName) {
-    for (Meter m : registry.find("scaleblocks.breaker.state").tag("name", breakerName).meters()) {
-      registry.remove(m);
-    }
-    for (Meter m : registry.find("scaleblocks.breaker.transitions").tag("name", breakerName).meters()) {
-      registry.remove(m);
-    }
-    for (Meter m : registry.find("scaleblocks.breaker.calls").tag("name", breakerName).meters()) {
-      registry.remove(m);
     }
   }
 

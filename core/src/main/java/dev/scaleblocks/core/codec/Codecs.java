@@ -1,8 +1,12 @@
 package dev.scaleblocks.core.codec;
 
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
-/** The built-in codecs. */
+/**
+ * The built-in codecs. Null arguments are checked explicitly: the JVM's own NullPointerException
+ * loses its message once a hot throw site is compiled (OmitStackTraceInFastThrow).
+ */
 final class Codecs {
 
   private Codecs() {}
@@ -12,12 +16,12 @@ final class Codecs {
 
     @Override
     public byte[] encode(String value) {
-      return value.getBytes(UTF_8);
+      return requireNonNull(value, "value").getBytes(UTF_8);
     }
 
     @Override
     public String decode(byte[] bytes) {
-      return new String(bytes, UTF_8);
+      return new String(requireNonNull(bytes, "bytes"), UTF_8);
     }
   }
 
@@ -40,7 +44,7 @@ final class Codecs {
 
     @Override
     public byte[] encode(Long value) {
-      long v = value;
+      long v = requireNonNull(value, "value");
       byte[] out = new byte[Long.BYTES];
       for (int i = Long.BYTES - 1; i >= 0; i--) {
         out[i] = (byte) v;
@@ -51,7 +55,7 @@ final class Codecs {
 
     @Override
     public Long decode(byte[] bytes) {
-      if (bytes.length != Long.BYTES) {
+      if (requireNonNull(bytes, "bytes").length != Long.BYTES) {
         throw new IllegalArgumentException(
             "long codec needs 8 bytes but got " + bytes.length);
       }
