@@ -1,0 +1,145 @@
+package dev.scaleblocks.cache;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scaleblocks.core.breaker.CircuitBreaker;
+import dev.scaleblocks.core.codec.Codec;
+import dev.scaleblocks.core.testing.ThrowawayRedis;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+
+/**
+ * One deadline per L2 call: with a client whose own limits are far longer than the cache's L2
+ * timeout (2 s socket and connect timeouts, Jedis' default pool of 8 that waits forever), a paused
+ * (SIGSTOP) Redis still costs a caller at most about {@code l2Timeout}, and the client's pool is
+ * left exactly as its owner configured it.
+ */
+class L2DeadlineIT {
+
+  private static final Logger log = LoggerFactory.getLogger(L2DeadlineIT.class);
+  private static final Duration L2_TIMEOUT = Duration.ofMillis(300);
+  private static final int THREADS = 16;
+
+  @Test
+  void aPausedRedisCostsACallAtMostTheL2TimeoutWhateverTheClientsOwnLimits() throws Exception {
+    // 1 s open, so that half-open trials (which may open new connections) run while Redis is paused
+    CircuitBreaker breaker = CircuitBreaker.builder("cache.deadline-" + UUID.randomUUID())
+        .waitDurationInOpenState(Duration.ofSeconds(1)).build();
+    List<Throwable> errors = new CopyOnWriteArrayList<>();
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        RedisClient client = RedisClient.builder().hostAndPort(redis.host(), redis.port())
+            .clientConfig(DefaultJedisClientConfig.builder()
+                .socketTimeoutMillis(2_000).connectionTimeoutMillis(2_000).build())
+            .build()) {
+      try (TieredCache<String, String> cache = TieredCache.builder()
+          .name("deadline-" + UUID.randomUUID())
+          .keyCodec(Codec.utf8())
+          .valueCodec(Codec.utf8())
+          .redis(client)
+          .l2Timeout(L2_TIMEOUT)
+          .l1Ttl(Duration.ofMillis(50))
+          .circuitBreaker(breaker)
+          .build()) {
+        boolean[] stop = {false};
+        long[] window = {Long.MAX_VALUE, Long.MAX_VALUE};
+        AtomicLong maxInWindow = new AtomicLong();
+        AtomicLong callsInWindow = new AtomicLong();
+        List<Thread> threads = new ArrayList<>();
+        for (int t = 0; t < THREADS; t++) {
+          Thread th = new Thread(() -> {
+            ThreadLocalRandom r = ThreadLocalRandom.current();
+            while (!stop[0]) {
+              String key = "d" + r.nextInt(500);
+              int op = r.nextInt(10);
+              long start = System.nanoTime();
+              try {
+                if (op < 6) {
+                  cache.get(key, k -> "v-" + k);
+                } else if (op < 7) {
+                  cache.getAll(List.of(key, "d" + r.nextInt(500)), ks -> {
+                    Map<String, String> m = new java.util.HashMap<>();
+                    for (String k : ks) {
+                      m.put(k, "v-" + k);
+                    }
+                    return m;
+                  });
+                } else if (op < 9) {
+                  cache.put(key, "v-" + key);
+                } else {
+                  cache.invalidate(key);
+                }
+              } catch (Throwable e) {
+                errors.add(e);
+              }
+              long end = System.nanoTime();
+              if (start >= window[0] && start < window[1]) {
+                callsInWindow.incrementAndGet();
+                maxInWindow.accumulateAndGet(end - start, Math::max);
+              }
+            }
+          }, "deadline-worker-" + t);
+          th.setDaemon(true);
+          th.start();
+          threads.add(th);
+        }
+        Thread.sleep(1_000);
+        window[1] = Long.MAX_VALUE;
+        window[0] = System.nanoTime();
+        redis.pause();
+        Thread.sleep(4_000);
+        window[1] = System.nanoTime();
+        redis.resume();
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (breaker.state() != CircuitBreaker.State.CLOSED && System.nanoTime() < deadline) {
+          Thread.sleep(20);
+        }
+        Thread.sleep(500);
+        stop[0] = true;
+        for (Thread t : threads) {
+          t.join(10_000);
+        }
+        log.info("paused 4 s, client socket timeout 2 s, pool waits forever, l2Timeout {}: {} calls, longest {} ms",
+            L2_TIMEOUT.toMillis(), callsInWindow.get(), String.format("%.1f", maxInWindow.get() / 1e6));
+        assertThat(errors).as("exceptions seen by callers").isEmpty();
+        assertThat(breaker.state()).as("breaker after resume").isEqualTo(CircuitBreaker.State.CLOSED);
+        assertThat(maxInWindow.get()).as("longest call while paused (ns)")
+            .isLessThan(L2_TIMEOUT.plusMillis(250).toNanos());
+      }
+    }
+  }
+
+  @Test
+  void theClientsPoolIsLeftAsItsOwnerConfiguredIt() {
+    try (RedisClient client = RedisClients.standalone()) {
+      Duration maxWait = client.getPool().getMaxWaitDuration();
+      boolean block = client.getPool().getBlockWhenExhausted();
+      int maxTotal = client.getPool().getMaxTotal();
+      try (TieredCache<String, String> cache = TieredCache.builder()
+          .name("deadline-pool-" + UUID.randomUUID())
+          .keyCodec(Codec.utf8())
+          .valueCodec(Codec.utf8())
+          .redis(client)
+          .l2Timeout(L2_TIMEOUT)
+          .build()) {
+        String key = "deadline-pool-" + UUID.randomUUID();
+        cache.put(key, "v");
+        assertThat(cache.get(key, k -> "loaded")).isEqualTo("v");
+        cache.invalidate(key);
+        assertThat(client.getPool().getMaxWaitDuration()).as("pool max wait").isEqualTo(maxWait);
+        assertThat(client.getPool().getBlockWhenExhausted()).as("pool blocks when exhausted").isEqualTo(block);
+        assertThat(client.getPool().getMaxTotal()).as("pool size").isEqualTo(maxTotal);
+      }
+    }
+  }
+}
