@@ -3,7 +3,6 @@ package dev.scaleblocks.cache;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.redis.RedisScript;
-import dev.scaleblocks.core.redis.ScriptRunner;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -15,6 +14,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -25,10 +26,13 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
+import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.commands.JedisBinaryCommands;
+import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -42,10 +46,14 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * <p>Reads return the key's remaining time to live beside its bytes (GET and PTTL pipelined, one
  * round trip), so that freshness is decided by Redis' clock, never by a reader's or writer's.
  *
- * <p>Waiting for a pooled connection is bounded by the cache's L2 timeout: on a standalone {@code
- * RedisClient} whose pool would wait longer (Jedis' default waits forever), the pool's maximum wait
- * is lowered to it when the tier is created, so an exhausted pool fails like a Redis that does not
- * answer and is counted by the breaker.
+ * <p>On a standalone {@code RedisClient} each call runs under one deadline, the cache's L2
+ * timeout, whatever the client's own timeouts and pool settings: the tier borrows a connection
+ * from the client's pool itself for at most the time left, runs the call's commands on it with the
+ * socket timeout set to the time then left, and gives it back (see {@link DeadlineConnections}).
+ * The client and its pool configuration are never changed. On a {@code RedisClusterClient}, whose
+ * node pools and routing Jedis keeps to itself, a call is bounded by the client's settings: its
+ * pool's maximum wait for a connection plus its socket timeout for each reply (and its redirect
+ * retries).
  */
 final class RedisTier {
 
@@ -71,7 +79,8 @@ final class RedisTier {
   private final Tracer tracer;
   private final String cacheName;
   private final CacheMetrics metrics;
-  private final ScriptRunner scripts;
+  /** Lends the standalone client's connections under the L2 deadline; null on a Cluster. */
+  private final @Nullable DeadlineConnections connections;
   private final Timer getTimer;
   private final Timer mgetTimer;
   private final Timer setTimer;
@@ -83,14 +92,15 @@ final class RedisTier {
   RedisTier(UnifiedJedis client, CircuitBreaker breaker, Ticker ticker, Tracer tracer,
       String cacheName, CacheMetrics metrics, java.time.Duration timeout) {
     this.client = client;
-    boundPoolWait(client, timeout, cacheName);
+    this.connections = client instanceof RedisClient
+        ? new DeadlineConnections(((RedisClient) client).getPool(), timeout)
+        : null;
     this.cluster = client instanceof RedisClusterClient;
     this.breaker = breaker;
     this.ticker = ticker;
     this.tracer = tracer;
     this.cacheName = cacheName;
     this.metrics = metrics;
-    this.scripts = new ScriptRunner(client);
     this.getTimer = metrics.l2Timer("get");
     this.mgetTimer = metrics.l2Timer("mget");
     this.setTimer = metrics.l2Timer("set");
@@ -107,23 +117,6 @@ final class RedisTier {
   /** Whether the breaker is open: calls are refused without I/O for now (a hint; it may change at once). */
   boolean refusing() {
     return breaker.state() == CircuitBreaker.State.OPEN;
-  }
-
-  /** Lowers the maximum wait of a standalone client's pool to {@code timeout} if it waits longer. */
-  private static void boundPoolWait(UnifiedJedis client, java.time.Duration timeout, String cacheName) {
-    if (!(client instanceof RedisClient)) {
-      return;
-    }
-    GenericObjectPool<Connection> pool = ((RedisClient) client).getPool();
-    java.time.Duration current = pool.getMaxWaitDuration();
-    if (!pool.getBlockWhenExhausted()) {
-      return;
-    }
-    if (current.isNegative() || current.compareTo(timeout) > 0) {
-      pool.setMaxWait(timeout);
-      log.info("cache {}: the redis client's pool waited {} for a connection; lowered to the L2 timeout {}",
-          cacheName, current.isNegative() ? "forever" : current, timeout);
-    }
   }
 
   /**
@@ -177,17 +170,13 @@ final class RedisTier {
    * #READ_UNAVAILABLE} on failure.
    */
   Read get(byte[] key) {
-    Read r = call("GET", getTimer, () -> {
-      Response<byte[]> v;
-      Response<Long> ttl;
-      try (AbstractPipeline p = client.pipelined()) {
-        v = p.get(key);
-        ttl = p.pttl(key);
-        p.sync();
-      }
+    Read r = call("GET", getTimer, () -> pipelined(p -> {
+      Response<byte[]> v = p.get(key);
+      Response<Long> ttl = p.pttl(key);
+      p.sync();
       byte[] bytes = v.get();
       return bytes == null ? Read.ABSENT : new Read(bytes, ttl.get());
-    });
+    }));
     return r == null ? READ_UNAVAILABLE : r;
   }
 
@@ -203,15 +192,14 @@ final class RedisTier {
       if (cluster) {
         values = clusterMget(keys, ttls);
       } else {
-        Response<List<byte[]>> r;
-        try (AbstractPipeline p = client.pipelined()) {
-          r = p.mget(keys.toArray(new byte[0][]));
+        values = pipelined(p -> {
+          Response<List<byte[]>> r = p.mget(keys.toArray(new byte[0][]));
           for (byte[] key : keys) {
             ttls.add(p.pttl(key));
           }
           p.sync();
-        }
-        values = r.get();
+          return r.get();
+        });
       }
       List<Read> out = new ArrayList<>(keys.size());
       for (int i = 0; i < keys.size(); i++) {
@@ -258,7 +246,7 @@ final class RedisTier {
 
   /** SET key value PX millis. */
   boolean set(byte[] key, byte[] value, long pxMillis) {
-    return call("SET", setTimer, () -> client.set(key, value, SetParams.setParams().px(pxMillis))) != null;
+    return call("SET", setTimer, () -> commands(j -> j.set(key, value, SetParams.setParams().px(pxMillis)))) != null;
   }
 
   /**
@@ -266,8 +254,8 @@ final class RedisTier {
    * nothing when empty): a put or an invalidation in between wins. One EVALSHA.
    */
   boolean setIfVersion(byte[] key, byte[] value, long pxMillis, byte[] expectedVersion) {
-    return call("EVALSHA", setTimer, () -> scripts.evalBinary(SET_IF_VERSION, List.of(key),
-        List.of(value, expectedVersion, Long.toString(pxMillis).getBytes(java.nio.charset.StandardCharsets.US_ASCII)))) != null;
+    return call("EVALSHA", setTimer, () -> commands(j -> eval(j, SET_IF_VERSION, List.of(key),
+        List.of(value, expectedVersion, Long.toString(pxMillis).getBytes(java.nio.charset.StandardCharsets.US_ASCII))))) != null;
   }
 
   /** {@link #setIfVersion} for many keys in one pipeline (one round trip per node). */
@@ -276,16 +264,14 @@ final class RedisTier {
       return setIfVersion(keys.get(0), values.get(0), pxMillis[0], expected.get(0));
     }
     byte[] source = SET_IF_VERSION.source().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    return call("EVAL", setTimer, () -> {
-      try (AbstractPipeline p = client.pipelined()) {
-        for (int i = 0; i < keys.size(); i++) {
-          p.eval(source, List.of(keys.get(i)), List.of(values.get(i), expected.get(i),
-              Long.toString(pxMillis[i]).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-        }
-        p.sync();
+    return call("EVAL", setTimer, () -> pipelined(p -> {
+      for (int i = 0; i < keys.size(); i++) {
+        p.eval(source, List.of(keys.get(i)), List.of(values.get(i), expected.get(i),
+            Long.toString(pxMillis[i]).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
       }
+      p.sync();
       return Boolean.TRUE;
-    }) != null;
+    })) != null;
   }
 
   /** Several SETs in one pipeline (one round trip per node). */
@@ -293,15 +279,13 @@ final class RedisTier {
     if (keys.size() == 1) {
       return set(keys.get(0), values.get(0), pxMillis[0]);
     }
-    return call("SET", setTimer, () -> {
-      try (AbstractPipeline p = client.pipelined()) {
-        for (int i = 0; i < keys.size(); i++) {
-          p.set(keys.get(i), values.get(i), SetParams.setParams().px(pxMillis[i]));
-        }
-        p.sync();
+    return call("SET", setTimer, () -> pipelined(p -> {
+      for (int i = 0; i < keys.size(); i++) {
+        p.set(keys.get(i), values.get(i), SetParams.setParams().px(pxMillis[i]));
       }
+      p.sync();
       return Boolean.TRUE;
-    }) != null;
+    })) != null;
   }
 
   /** Deletes keys: one DEL on a standalone Redis, pipelined DELs (one round trip per node) on a Cluster. */
@@ -311,29 +295,35 @@ final class RedisTier {
     }
     return call("DEL", delTimer, () -> {
       if (!cluster || keys.size() == 1) {
-        return client.del(keys.toArray(new byte[0][]));
+        return commands(j -> j.del(keys.toArray(new byte[0][])));
       }
-      try (AbstractPipeline p = client.pipelined()) {
+      return pipelined(p -> {
         for (byte[] key : keys) {
           p.del(key);
         }
         p.sync();
-      }
-      return 0L;
+        return 0L;
+      });
     }) != null;
   }
 
   /** PUBLISH, or SPUBLISH on a Cluster. */
   boolean publish(byte[] channel, byte[] message) {
-    return call("PUBLISH", publishTimer, () -> cluster
-        ? ((RedisClusterClient) client).spublish(channel, message)
-        : client.publish(channel, message)) != null;
+    return call("PUBLISH", publishTimer, () -> {
+      if (cluster) {
+        return ((RedisClusterClient) client).spublish(channel, message);
+      }
+      DeadlineConnections lender = connections;
+      return lender == null
+          ? client.publish(channel, message)
+          : lender.withConnection(c -> new Jedis(c).publish(channel, message));
+    }) != null;
   }
 
   /** SET NX PX on the lease key: 1 taken, 0 held by another, -1 Redis unavailable. */
   int tryLease(byte[] leaseKey, byte[] owner, long pxMillis) {
     String r = call("SET", leaseTimer, () -> {
-      String s = client.set(leaseKey, owner, SetParams.setParams().nx().px(pxMillis));
+      String s = commands(j -> j.set(leaseKey, owner, SetParams.setParams().nx().px(pxMillis)));
       return s == null ? "" : s;
     });
     if (r == null) {
@@ -344,47 +334,61 @@ final class RedisTier {
 
   /** Deletes the lease key if this instance still holds it. */
   void releaseLease(byte[] leaseKey, byte[] owner) {
-    call("EVALSHA", leaseTimer, () -> scripts.evalBinary(RELEASE_LEASE, List.of(leaseKey), List.of(owner)));
+    call("EVALSHA", leaseTimer, () -> commands(j -> eval(j, RELEASE_LEASE, List.of(leaseKey), List.of(owner))));
   }
 
-  /** Deletes every key starting with {@code prefix} (SCAN MATCH over every node, then DEL). */
+  /**
+   * Deletes every key starting with {@code prefix} (SCAN MATCH over every node, then DEL). A long
+   * walk, so on a standalone client the L2 timeout bounds each page (one SCAN and one DEL round
+   * trip on one connection) rather than the whole walk.
+   */
   boolean deleteByPrefix(byte[] prefix) {
     return call("SCAN", scanTimer, () -> {
       byte[] pattern = globPrefix(prefix);
+      DeadlineConnections lender = connections;
       if (cluster) {
         for (ConnectionPool pool : ((RedisClusterClient) client).getClusterNodes().values()) {
           try (Jedis node = new Jedis(pool.getResource())) {
-            scanAndDelete(pattern, (cursor, params) -> node.scan(cursor, params));
+            scanAndDelete(pattern, (cursor, params) -> node.scan(cursor, params), this::clusterDel);
           }
         }
+      } else if (lender == null) {
+        scanAndDelete(pattern, client::scan, keys -> client.del(keys.toArray(new byte[0][])));
       } else {
-        scanAndDelete(pattern, client::scan);
+        lender.withConnection(c -> {
+          Jedis j = new Jedis(c);
+          scanAndDelete(pattern, (cursor, params) -> {
+            c.setSoTimeout(lender.timeoutMillis());
+            return j.scan(cursor, params);
+          }, keys -> j.del(keys.toArray(new byte[0][])));
+          return Boolean.TRUE;
+        });
       }
       return Boolean.TRUE;
     }) != null;
+  }
+
+  private void clusterDel(List<byte[]> keys) {
+    try (AbstractPipeline p = client.pipelined()) {
+      for (byte[] key : keys) {
+        p.del(key);
+      }
+      p.sync();
+    }
   }
 
   private interface Scanner {
     ScanResult<byte[]> scan(byte[] cursor, ScanParams params);
   }
 
-  private void scanAndDelete(byte[] pattern, Scanner scanner) {
+  private static void scanAndDelete(byte[] pattern, Scanner scanner, Consumer<List<byte[]>> deleter) {
     byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
     ScanParams params = new ScanParams().match(pattern).count(500);
     do {
       ScanResult<byte[]> page = scanner.scan(cursor, params);
       List<byte[]> keys = page.getResult();
       if (!keys.isEmpty()) {
-        if (cluster) {
-          try (AbstractPipeline p = client.pipelined()) {
-            for (byte[] key : keys) {
-              p.del(key);
-            }
-            p.sync();
-          }
-        } else {
-          client.del(keys.toArray(new byte[0][]));
-        }
+        deleter.accept(keys);
       }
       cursor = page.getCursorAsBytes();
     } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
@@ -401,6 +405,39 @@ final class RedisTier {
     }
     out[n++] = '*';
     return Arrays.copyOf(out, n);
+  }
+
+  /**
+   * {@code body} on the client (Cluster), or on one of the standalone client's connections under
+   * the L2 deadline.
+   */
+  private <T> T commands(Function<JedisBinaryCommands, T> body) {
+    DeadlineConnections lender = connections;
+    return lender == null ? body.apply(client) : lender.withConnection(c -> body.apply(new Jedis(c)));
+  }
+
+  /**
+   * {@code body} on a pipeline of the client (one round trip per node on a Cluster), or of one of
+   * the standalone client's connections under the L2 deadline (one round trip). The body syncs the
+   * pipeline before it reads a response.
+   */
+  private <T> T pipelined(Function<AbstractPipeline, T> body) {
+    DeadlineConnections lender = connections;
+    if (lender != null) {
+      return lender.withConnection(c -> body.apply(new Pipeline(c)));
+    }
+    try (AbstractPipeline p = client.pipelined()) {
+      return body.apply(p);
+    }
+  }
+
+  /** EVALSHA, and once the source by EVAL if the server does not know the script (NOSCRIPT). */
+  private static Object eval(JedisBinaryCommands j, RedisScript script, List<byte[]> keys, List<byte[]> args) {
+    try {
+      return j.evalsha(script.sha1().getBytes(java.nio.charset.StandardCharsets.UTF_8), keys, args);
+    } catch (JedisNoScriptException e) {
+      return j.eval(script.source().getBytes(java.nio.charset.StandardCharsets.UTF_8), keys, args);
+    }
   }
 
   /** Runs {@code body} under the breaker; {@code null} when refused or failed. */

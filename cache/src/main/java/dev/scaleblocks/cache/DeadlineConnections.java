@@ -1,0 +1,188 @@
+package dev.scaleblocks.cache;
+
+import java.time.Duration;
+import java.util.NoSuchElementException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.commons.pool2.impl.GenericObjectPool;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.exceptions.JedisConnectionException;
+import redis.clients.jedis.exceptions.JedisDataException;
+import redis.clients.jedis.exceptions.JedisException;
+
+/**
+ * Lends the connections of a standalone client's pool, each for one L2 call under one deadline (the
+ * L2 timeout from the call's start), without changing the pool or the client: the borrow waits at
+ * most the time left (an exhausted pool fails like a Redis that does not answer), the connection's
+ * socket timeout is set to the time then left for the call's commands and restored when it goes
+ * back, and a connection that failed mid-reply is invalidated, never returned out of step.
+ *
+ * <p>A borrow that finds no idle connection may make one, and making one (connect, then the
+ * client's handshake) runs under the client's own timeouts, which the cache does not own. Such a
+ * borrow therefore runs on a small shared daemon executor and the caller waits for it only until
+ * its deadline; a connection that arrives later goes back to the pool for the next call.
+ * Invalidation runs there too, because the pool may make a replacement on the invalidating thread.
+ * A borrow that saw an idle connection runs on the caller's thread; if another thread takes that
+ * connection first and the pool then makes one, that call is bounded by the client's timeouts.
+ *
+ * <p>Thread-safe. Cost per call: a pool borrow and return and two socket-option calls; a thread
+ * hand-off only when no connection is idle.
+ */
+final class DeadlineConnections {
+
+  private static final Logger log = LoggerFactory.getLogger(DeadlineConnections.class);
+
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  /** Borrows that may make a connection, and invalidations; threads end after 10 s idle. */
+  private static final ThreadPoolExecutor HELPERS =
+      new ThreadPoolExecutor(0, 64, 10, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+        Thread t = new Thread(r, "scaleblocks-cache-redis-connect-" + THREADS.incrementAndGet());
+        t.setDaemon(true);
+        return t;
+      });
+
+  /** Commands sent on a lent connection. */
+  interface Body<T> {
+    T run(Connection connection);
+  }
+
+  private final GenericObjectPool<Connection> pool;
+  private final long timeoutNanos;
+
+  DeadlineConnections(GenericObjectPool<Connection> pool, Duration timeout) {
+    this.pool = pool;
+    this.timeoutNanos = timeout.toNanos();
+  }
+
+  /** The L2 timeout in whole milliseconds (at least 1), for calls that renew it per round trip. */
+  int timeoutMillis() {
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
+  }
+
+  /**
+   * Runs {@code body} on a pooled connection; the whole call (borrow and commands) ends within the
+   * L2 timeout or throws a {@link JedisConnectionException}. Deadlines are real time (the socket's),
+   * never the cache's ticker.
+   */
+  <T> T withConnection(Body<T> body) {
+    long deadline = System.nanoTime() + timeoutNanos;
+    Connection c = borrow(deadline);
+    int original = c.getSoTimeout();
+    boolean inStep = false;
+    try {
+      c.setSoTimeout(millisLeft(deadline));
+      T result = body.run(c);
+      inStep = true;
+      return result;
+    } catch (JedisDataException e) {
+      inStep = true; // an error reply, read in full
+      throw e;
+    } finally {
+      release(c, original, inStep && !c.isBroken());
+    }
+  }
+
+  private Connection borrow(long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw new JedisConnectionException("no redis connection within the L2 timeout (" + timeoutMillis() + " ms)");
+    }
+    if (pool.getNumIdle() > 0) {
+      return borrowNow(left);
+    }
+    CompletableFuture<Connection> lent = new CompletableFuture<>();
+    try {
+      HELPERS.execute(() -> {
+        try {
+          lent.complete(pool.borrowObject(Duration.ofNanos(left)));
+        } catch (Throwable e) {
+          lent.completeExceptionally(e);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      return borrowNow(left);
+    }
+    try {
+      return lent.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      lent.thenAccept(this::giveBack);
+      throw new JedisConnectionException("no redis connection within the L2 timeout (" + timeoutMillis() + " ms)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      lent.thenAccept(this::giveBack);
+      throw new JedisConnectionException("interrupted while waiting for a redis connection", e);
+    } catch (ExecutionException e) {
+      throw failure(e.getCause());
+    }
+  }
+
+  private Connection borrowNow(long leftNanos) {
+    try {
+      return pool.borrowObject(Duration.ofNanos(Math.max(0, leftNanos)));
+    } catch (Exception e) {
+      throw failure(e);
+    }
+  }
+
+  private JedisException failure(Throwable e) {
+    if (e instanceof JedisException) {
+      return (JedisException) e;
+    }
+    if (e instanceof NoSuchElementException) {
+      return new JedisConnectionException(
+          "no redis connection within the L2 timeout (" + timeoutMillis() + " ms): the client's pool is exhausted", e);
+    }
+    return new JedisConnectionException("could not get a redis connection", e);
+  }
+
+  private static int millisLeft(long deadline) {
+    long left = deadline - System.nanoTime();
+    if (left <= 0) {
+      throw new JedisConnectionException("the L2 timeout elapsed before the command was sent");
+    }
+    // never 0: a socket timeout of 0 waits forever
+    return (int) Math.max(1, Math.min(Integer.MAX_VALUE, (left + 999_999) / 1_000_000));
+  }
+
+  private void release(Connection c, int originalSoTimeout, boolean inStep) {
+    if (inStep) {
+      try {
+        c.setSoTimeout(originalSoTimeout);
+        pool.returnObject(c);
+        return;
+      } catch (RuntimeException e) {
+        log.debug("redis connection could not be returned to the pool, invalidating it: {}", e.toString());
+      }
+    }
+    Runnable invalidate = () -> {
+      try {
+        pool.invalidateObject(c);
+      } catch (Exception e) {
+        log.debug("invalidating a redis connection failed: {}", e.toString());
+      }
+    };
+    try {
+      HELPERS.execute(invalidate);
+    } catch (RejectedExecutionException e) {
+      invalidate.run();
+    }
+  }
+
+  /** A connection borrowed for a caller that stopped waiting: back to the pool, untouched. */
+  private void giveBack(Connection c) {
+    try {
+      pool.returnObject(c);
+    } catch (RuntimeException e) {
+      log.debug("returning a late redis connection failed: {}", e.toString());
+    }
+  }
+}
