@@ -25,16 +25,18 @@ import redis.clients.jedis.exceptions.JedisException;
  * socket timeout is set to the time then left for the call's commands and restored when it goes
  * back, and a connection that failed mid-reply is invalidated, never returned out of step.
  *
- * <p>A borrow that finds no idle connection may make one, and making one (connect, then the
- * client's handshake) runs under the client's own timeouts, which the cache does not own. Such a
- * borrow therefore runs on a small shared daemon executor and the caller waits for it only until
- * its deadline; a connection that arrives later goes back to the pool for the next call.
- * Invalidation runs there too, because the pool may make a replacement on the invalidating thread.
- * A borrow that saw an idle connection runs on the caller's thread; if another thread takes that
- * connection first and the pool then makes one, that call is bounded by the client's timeouts.
+ * <p>A borrow that finds no idle connection while the pool is below its size may make one, and
+ * making one (connect, then the client's handshake) runs under the client's own timeouts, which the
+ * cache does not own. Such a borrow therefore runs on a small shared daemon executor and the caller
+ * waits for it only until its deadline; a connection that arrives later goes back to the pool for
+ * the next call. Invalidation runs there too, because the pool may make a replacement on the
+ * invalidating thread. Other borrows (an idle connection, or a full pool to wait on) run on the
+ * caller's thread; the pool's counts are read without a lock, so if they change between the look
+ * and the borrow and the pool then makes a connection on the caller's thread, that one call is
+ * bounded by the client's connect and socket timeouts instead.
  *
  * <p>Thread-safe. Cost per call: a pool borrow and return and two socket-option calls; a thread
- * hand-off only when no connection is idle.
+ * hand-off only when the pool has room but no idle connection.
  */
 final class DeadlineConnections {
 
@@ -96,14 +98,19 @@ final class DeadlineConnections {
     if (left <= 0) {
       throw new JedisConnectionException("no redis connection within the L2 timeout (" + timeoutMillis() + " ms)");
     }
-    if (pool.getNumIdle() > 0) {
-      return borrowNow(left);
+    int max = pool.getMaxTotal();
+    if (pool.getNumIdle() > 0 || (max >= 0 && pool.getNumActive() >= max)) {
+      return borrowNow(left); // takes an idle connection, or waits for one to come back
     }
     CompletableFuture<Connection> lent = new CompletableFuture<>();
     try {
       HELPERS.execute(() -> {
         try {
-          lent.complete(pool.borrowObject(Duration.ofNanos(left)));
+          long stillLeft = deadline - System.nanoTime();
+          if (stillLeft <= 0) {
+            throw new NoSuchElementException("deadline passed before the borrow started");
+          }
+          lent.complete(pool.borrowObject(Duration.ofNanos(stillLeft)));
         } catch (Throwable e) {
           lent.completeExceptionally(e);
         }
