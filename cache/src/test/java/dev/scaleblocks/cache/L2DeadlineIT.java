@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.codec.Codec;
+import dev.scaleblocks.core.testing.TestServices;
 import dev.scaleblocks.core.testing.ThrowawayRedis;
+import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -13,9 +15,12 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.Test;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPoolConfig;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 
@@ -54,6 +59,8 @@ class L2DeadlineIT {
         boolean[] stop = {false};
         long[] window = {Long.MAX_VALUE, Long.MAX_VALUE};
         AtomicLong maxInWindow = new AtomicLong();
+        String[] opNames = {"get", "getAll", "put", "invalidate"};
+        AtomicLong[] maxPerOp = {new AtomicLong(), new AtomicLong(), new AtomicLong(), new AtomicLong()};
         AtomicLong callsInWindow = new AtomicLong();
         List<Thread> threads = new ArrayList<>();
         for (int t = 0; t < THREADS; t++) {
@@ -65,9 +72,13 @@ class L2DeadlineIT {
               long start = System.nanoTime();
               try {
                 if (op < 6) {
-                  cache.get(key, k -> "v-" + k);
+                  cache.get(key, k -> {
+                    LockSupport.parkNanos(1_000_000); // a 1 ms database read
+                    return "v-" + k;
+                  });
                 } else if (op < 7) {
                   cache.getAll(List.of(key, "d" + r.nextInt(500)), ks -> {
+                    LockSupport.parkNanos(1_000_000);
                     Map<String, String> m = new java.util.HashMap<>();
                     for (String k : ks) {
                       m.put(k, "v-" + k);
@@ -86,6 +97,7 @@ class L2DeadlineIT {
               if (start >= window[0] && start < window[1]) {
                 callsInWindow.incrementAndGet();
                 maxInWindow.accumulateAndGet(end - start, Math::max);
+                maxPerOp[op < 6 ? 0 : op < 7 ? 1 : op < 9 ? 2 : 3].accumulateAndGet(end - start, Math::max);
               }
             }
           }, "deadline-worker-" + t);
@@ -111,6 +123,9 @@ class L2DeadlineIT {
         }
         log.info("paused 4 s, client socket timeout 2 s, pool waits forever, l2Timeout {}: {} calls, longest {} ms",
             L2_TIMEOUT.toMillis(), callsInWindow.get(), String.format("%.1f", maxInWindow.get() / 1e6));
+        for (int i = 0; i < opNames.length; i++) {
+          log.info("paused: longest {} {} ms", opNames[i], String.format("%.1f", maxPerOp[i].get() / 1e6));
+        }
         assertThat(errors).as("exceptions seen by callers").isEmpty();
         assertThat(breaker.state()).as("breaker after resume").isEqualTo(CircuitBreaker.State.CLOSED);
         assertThat(maxInWindow.get()).as("longest call while paused (ns)")
@@ -140,6 +155,37 @@ class L2DeadlineIT {
         assertThat(client.getPool().getBlockWhenExhausted()).as("pool blocks when exhausted").isEqualTo(block);
         assertThat(client.getPool().getMaxTotal()).as("pool size").isEqualTo(maxTotal);
       }
+    }
+  }
+
+  @Test
+  void anExhaustedPoolIsARedisFailureWithinTheL2TimeoutNotAnEndlessWait() {
+    ConnectionPoolConfig pool = new ConnectionPoolConfig();
+    pool.setMaxTotal(1); // and Jedis' default wait: forever
+    InetSocketAddress redis = TestServices.redis();
+    try (RedisClient client = RedisClient.builder().hostAndPort(redis.getHostString(), redis.getPort())
+        .clientConfig(RedisClients.config()).poolConfig(pool).build();
+        TieredCache<String, String> cache = TieredCache.builder()
+            .name("deadline-exhausted-" + UUID.randomUUID())
+            .keyCodec(Codec.utf8())
+            .valueCodec(Codec.utf8())
+            .redis(client)
+            .invalidation(false)
+            .l2Timeout(L2_TIMEOUT)
+            .build()) {
+      Connection held = client.getPool().getResource(); // the rest of the application holds the only one
+      try {
+        long start = System.nanoTime();
+        String v = cache.get("deadline-exhausted-" + UUID.randomUUID(), k -> "loaded");
+        long took = System.nanoTime() - start;
+        log.info("exhausted pool (1 of 1 held elsewhere, pool waits forever): get answered in {} ms",
+            String.format("%.1f", took / 1e6));
+        assertThat(v).isEqualTo("loaded");
+        assertThat(took).as("get with the pool exhausted (ns)").isLessThan(L2_TIMEOUT.plusMillis(250).toNanos());
+      } finally {
+        held.close();
+      }
+      assertThat(client.getPool().getMaxWaitDuration()).as("pool max wait").isEqualTo(pool.getMaxWaitDuration());
     }
   }
 }
