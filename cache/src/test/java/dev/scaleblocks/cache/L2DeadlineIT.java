@@ -128,6 +128,15 @@ class L2DeadlineIT {
         }
         assertThat(errors).as("exceptions seen by callers").isEmpty();
         assertThat(breaker.state()).as("breaker after resume").isEqualTo(CircuitBreaker.State.CLOSED);
+        // connections that timed out mid-reply were closed, not returned out of step: every reply
+        // now answers its own command
+        for (int i = 0; i < 200; i++) {
+          String key = "after-" + i;
+          cache.put(key, "stored-" + i);
+          cache.invalidate(key); // L1 and L2 gone: the next get reads Redis, then loads
+          assertThat(cache.get(key, k -> "loaded-" + k)).isEqualTo("loaded-" + key);
+          assertThat(cache.getAll(List.of(key), ks -> Map.of())).containsExactly(Map.entry(key, "loaded-" + key));
+        }
         assertThat(maxInWindow.get()).as("longest call while paused (ns)")
             .isLessThan(L2_TIMEOUT.plusMillis(250).toNanos());
       }
