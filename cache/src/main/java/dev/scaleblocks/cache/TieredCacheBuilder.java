@@ -165,10 +165,11 @@ public final class TieredCacheBuilder<K, V> {
 
   /**
    * The L2: a Redis client, standalone ({@code RedisClient}) or Cluster ({@code
-   * RedisClusterClient}). Give it socket and connect timeouts no longer than {@link #l2Timeout}
-   * (200-500 ms) so a sick Redis turns into failures the breaker counts; on a Cluster client also
-   * give its pool a maximum wait no longer than that (the cache bounds a standalone client's pool
-   * itself). Without it the cache is L1 only.
+   * RedisClusterClient}). The cache never changes the client or its pool. On a standalone client
+   * each cache call to Redis runs under one deadline, {@link #l2Timeout}, whatever the client's own
+   * timeouts; a Cluster client's calls are bounded by its own settings, so give it socket and
+   * connect timeouts and a pool maximum wait no longer than {@link #l2Timeout}. Without it the
+   * cache is L1 only.
    */
   public TieredCacheBuilder<K, V> redis(UnifiedJedis client) {
     this.redis = requireNonNull(client, "client");
@@ -213,10 +214,12 @@ public final class TieredCacheBuilder<K, V> {
 
   /**
    * The longest a cache call waits for Redis before the attempt counts as a failure for the
-   * breaker; 500 ms by default, in [1 ms, 1 min]. It bounds the wait for a pooled connection (a
-   * standalone {@code RedisClient}'s pool that would wait longer, Jedis' default being forever, is
-   * lowered to it) and the time single-flight waiters give a leader that is talking to Redis. Give
-   * the client socket and connect timeouts no longer than it.
+   * breaker; 500 ms by default, in [1 ms, 1 min]. On a standalone {@code RedisClient} it is one
+   * deadline per call to Redis: the wait for a pooled connection and for the answer together (the
+   * connection is borrowed and its socket timeout set by the cache, the client's pool settings are
+   * left as they are). It also bounds the time single-flight waiters give a leader that is talking
+   * to Redis. A {@code RedisClusterClient}'s calls are bounded by its own pool wait and socket
+   * timeout; give it values no longer than this.
    */
   public TieredCacheBuilder<K, V> l2Timeout(Duration timeout) {
     this.l2Timeout = requireInRange(timeout, Duration.ofMillis(1), Duration.ofMinutes(1), "l2Timeout");
