@@ -79,7 +79,7 @@ final class RedisTier {
   private final Tracer tracer;
   private final String cacheName;
   private final CacheMetrics metrics;
-  /** Lends the standalone client's connections under the L2 deadline; null on a Cluster. */
+  /** Lends a standalone {@code RedisClient}'s connections under the L2 deadline; null for other clients (Cluster). */
   private final @Nullable DeadlineConnections connections;
   private final Timer getTimer;
   private final Timer mgetTimer;
@@ -408,8 +408,8 @@ final class RedisTier {
   }
 
   /**
-   * {@code body} on the client (Cluster), or on one of the standalone client's connections under
-   * the L2 deadline.
+   * {@code body} on one of a standalone client's connections under the L2 deadline, or on the
+   * client itself (Cluster).
    */
   private <T> T commands(Function<JedisBinaryCommands, T> body) {
     DeadlineConnections lender = connections;
