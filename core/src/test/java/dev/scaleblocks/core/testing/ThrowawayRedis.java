@@ -142,8 +142,15 @@ public final class ThrowawayRedis implements AutoCloseable {
 
   private void signal(String signal) {
     try {
-      Process kill = new ProcessBuilder("kill", "-" + signal, Long.toString(process.pid())).start();
-      kill.waitFor(5, TimeUnit.SECONDS);
+      // bash's built-in kill: a minimal Debian has bash but no procps (no /bin/kill)
+      Process kill =
+          new ProcessBuilder("bash", "-c", "kill -" + signal + " " + process.pid())
+              .redirectErrorStream(true)
+              .start();
+      if (!kill.waitFor(5, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        throw new IllegalStateException(
+            "kill -" + signal + " " + process.pid() + " failed: " + new String(kill.getInputStream().readAllBytes(), US_ASCII));
+      }
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     } catch (InterruptedException e) {
