@@ -2,54 +2,69 @@
 # Brings up, checks or stops the real services scaleblocks' integration tests talk to, on loopback:
 #   Redis standalone      127.0.0.1:6379
 #   Redis Cluster         127.0.0.1:7000-7002 (three masters, no replicas)
-#   PostgreSQL primary    127.0.0.1:5432 (trust auth on loopback)
+#   PostgreSQL primary    127.0.0.1:5432 (passwordless loopback connections for the test user)
 #   PostgreSQL standby    127.0.0.1:5433 (streaming replica of the primary, made by pg_basebackup -R)
 #
 # usage: scripts/services.sh up|status|down
 #
-# `up` is idempotent: it starts only what is not answering, installs (apt-get) only what is
-# missing, and changes nothing when everything is healthy. `down` stops only what this script
-# started (it keeps pid files and markers under $SCALEBLOCKS_RUNTIME), never a service that was
-# running before it.
+# It changes only what it created. Everything it creates lives under $SCALEBLOCKS_RUNTIME
+# (default /var/lib/scaleblocks), one directory per server, each holding a marker file
+# (.created-by-scaleblocks-services) and the server's own configuration; a server counts as its own
+# when the directory the server itself reports (Redis `CONFIG GET dir`, PostgreSQL
+# `data_directory`) is that directory.
+#
+# A server it did not create that already answers on one of its ports is used as it is when it is
+# fit for the tests (a Redis, a healthy three-master cluster, a PostgreSQL that accepts the test
+# user without a password, a standby in recovery), and is never flushed, reset, reconfigured or
+# stopped; when it is not fit, `up` stops before changing anything and says which port and what to
+# do. The one change it makes on a primary it did not create is the standby's replication slot
+# (recorded under the runtime directory, dropped again by `down`).
+#
+# `up` is idempotent: it starts only what is not answering, installs (apt-get) only what is missing,
+# and changes nothing when everything is healthy. `down` stops what `up` started and drops the
+# replication slot it created; the data directories stay under the runtime directory for the next
+# `up` (delete the directory to forget them).
+#
+# The ports follow the variables the tests read (host:port, loopback only):
+#   SCALEBLOCKS_REDIS=127.0.0.1:6379
+#   SCALEBLOCKS_REDIS_CLUSTER=127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002
+#   SCALEBLOCKS_PG_PRIMARY=127.0.0.1:5432   SCALEBLOCKS_PG_REPLICA=127.0.0.1:5433
+#   SCALEBLOCKS_PG_USER=postgres
 set -euo pipefail
 
 RUNTIME=${SCALEBLOCKS_RUNTIME:-/var/lib/scaleblocks}
-REDIS_PORT=6379
-CLUSTER_PORTS=(7000 7001 7002)
-PG_PORT=5432
-REPLICA_PORT=5433
+MARKER=.created-by-scaleblocks-services
+
+port_of() { # host:port → port, refusing anything but loopback
+  local host=${1%:*} port=${1##*:}
+  case "$host" in 127.0.0.1|localhost) ;; *) die "$1: the services run on loopback only (127.0.0.1:port)" ;; esac
+  [[ "$port" =~ ^[0-9]+$ ]] || die "$1: not a host:port"
+  echo "$port"
+}
+log() { printf '[services] %s\n' "$*" >&2; }
+warn() { printf '[services] NOTE: %s\n' "$*" >&2; }
+die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
+
+REDIS_PORT=$(port_of "${SCALEBLOCKS_REDIS:-127.0.0.1:6379}")
+CLUSTER_PORTS=()
+IFS=, read -r -a cluster_addresses <<<"${SCALEBLOCKS_REDIS_CLUSTER:-127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002}"
+for a in "${cluster_addresses[@]}"; do CLUSTER_PORTS+=("$(port_of "$a")"); done
+PG_PORT=$(port_of "${SCALEBLOCKS_PG_PRIMARY:-127.0.0.1:5432}")
+REPLICA_PORT=$(port_of "${SCALEBLOCKS_PG_REPLICA:-127.0.0.1:5433}")
+PG_USER=${SCALEBLOCKS_PG_USER:-postgres}
+PRIMARY_DIR="$RUNTIME/pg-primary"
+PRIMARY_SOCK="$RUNTIME/pg-primary-sock"
 REPLICA_DIR="$RUNTIME/pg-replica"
 REPLICA_SOCK="$RUNTIME/pg-replica-sock"
 SLOT=scaleblocks_replica
-
-log() { printf '[services] %s\n' "$*" >&2; }
-die() { printf '[services] error: %s\n' "$*" >&2; exit 1; }
+SLOT_RECORD="$RUNTIME/replication-slot-on-primary"
+# never let a password file or a password in the environment pass for trust
+export PGPASSFILE=/nonexistent/scaleblocks-services-uses-no-password-file PGCONNECT_TIMEOUT=5
+unset PGPASSWORD PGUSER PGHOST PGPORT PGDATABASE
 
 need_root() {
   [ "$(id -u)" -eq 0 ] || die "$1 needs root (run as root, or bring the service up yourself)"
 }
-
-# ---------------------------------------------------------------- packages
-ensure_packages() {
-  local missing=()
-  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
-  command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
-  ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
-  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
-  if [ ${#missing[@]} -gt 0 ]; then
-    need_root "installing ${missing[*]}"
-    log "installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq "${missing[@]}" >/dev/null
-  fi
-}
-
-pg_version() { ls /usr/lib/postgresql | sort -V | tail -n 1; }
-pg_bin() { echo "/usr/lib/postgresql/$(pg_version)/bin"; }
-
-# ---------------------------------------------------------------- redis
-redis_ping() { [ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" = "PONG" ]; }
 
 wait_until() { # seconds description command...
   local seconds=$1 what=$2; shift 2
@@ -60,44 +75,125 @@ wait_until() { # seconds description command...
   done
 }
 
-start_redis_standalone() {
-  if redis_ping $REDIS_PORT; then return; fi
-  local dir="$RUNTIME/redis-$REDIS_PORT"
+mark() { # dir: the marker that says this script created the directory and what runs from it
+  printf 'created by scaleblocks scripts/services.sh on %s; `scripts/services.sh down` stops what runs from here\n' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" > "$1/$MARKER"
+}
+
+# ---------------------------------------------------------------- packages
+ensure_packages() {
+  local missing=()
+  command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+  command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+  ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
+  command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+  command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
+  if [ ${#missing[@]} -gt 0 ]; then
+    need_root "installing ${missing[*]}"
+    log "installing ${missing[*]} (apt-get; about a minute)"
+    local before; before=$(pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}' || true)
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+    # Debian's postgresql package creates (and on a systemd machine starts) a 'main' cluster on
+    # 5432 that refuses passwordless TCP connections. This run made it, empty, as a side effect of
+    # the install above: drop it so that the tests' primary is the one this script configures.
+    local c
+    for c in $(pg_lsclusters -h 2>/dev/null | awk '{print $1"/"$2}'); do
+      if ! grep -qx "$c" <<<"$before"; then
+        log "dropping the empty PostgreSQL cluster $c the package install just created"
+        pg_dropcluster --stop "${c%/*}" "${c#*/}"
+      fi
+    done
+  fi
+  local p
+  for p in redis-server redis-cli psql pg_isready pg_basebackup runuser; do
+    command -v "$p" >/dev/null || die "$p is still missing (install it, or run this script as root on Debian)"
+  done
+}
+
+pg_version() { ls /usr/lib/postgresql | sort -V | tail -n 1; }
+pg_bin() { echo "/usr/lib/postgresql/$(pg_version)/bin"; }
+
+# ---------------------------------------------------------------- redis
+redis_at() { local p=$1; shift; redis-cli -h 127.0.0.1 -p "$p" "$@" 2>/dev/null; }
+redis_ping() { [ "$(redis_at "$1" ping)" = "PONG" ]; }
+# ours when the server itself says it runs from our directory for that port
+redis_ours() { [ "$(redis_at "$1" config get dir | sed -n 2p)" = "$RUNTIME/redis-$1" ]; }
+redis_who() { # one phrase about a server this script did not start
+  local dir; dir=$(redis_at "$1" config get dir | sed -n 2p)
+  echo "a Redis this script did not start (its dir is ${dir:-unknown}, not $RUNTIME/redis-$1)"
+}
+
+start_redis() { # port [extra redis-server arguments]
+  local p=$1; shift
+  local dir="$RUNTIME/redis-$p"
   mkdir -p "$dir"
-  log "starting redis on 127.0.0.1:$REDIS_PORT"
-  redis-server --daemonize yes --bind 127.0.0.1 --port $REDIS_PORT --save "" --appendonly no \
-    --dir "$dir" --logfile "$dir/redis.log" --pidfile "$dir/redis.pid"
-  wait_until 20 "redis on $REDIS_PORT" redis_ping $REDIS_PORT
+  mark "$dir"
+  log "starting redis on 127.0.0.1:$p ($dir)"
+  redis-server --daemonize yes --bind 127.0.0.1 --port "$p" --save "" --appendonly no \
+    --dir "$dir" --logfile "$dir/redis.log" --pidfile "$dir/redis.pid" "$@"
+  wait_until 20 "redis on $p" redis_ping "$p"
+}
+
+ensure_redis_standalone() {
+  if redis_ping "$REDIS_PORT"; then
+    redis_ours "$REDIS_PORT" || warn "127.0.0.1:$REDIS_PORT is $(redis_who "$REDIS_PORT"); the tests use it as it is and this script changes nothing on it"
+    return
+  fi
+  start_redis "$REDIS_PORT"
 }
 
 cluster_ok() {
-  local p
+  local p info
   for p in "${CLUSTER_PORTS[@]}"; do
-    redis-cli -h 127.0.0.1 -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
-    [ "$(redis-cli -h 127.0.0.1 -p "$p" cluster info 2>/dev/null | tr -d '\r' | awk -F: '/^cluster_known_nodes/{print $2}')" = "${#CLUSTER_PORTS[@]}" ] || return 1
+    info=$(redis_at "$p" cluster info | tr -d '\r')
+    grep -q '^cluster_state:ok' <<<"$info" || return 1
+    [ "$(awk -F: '/^cluster_known_nodes/{print $2}' <<<"$info")" = "${#CLUSTER_PORTS[@]}" ] || return 1
   done
 }
 
-start_redis_cluster() {
-  local p dir
+# Before anything is started: a cluster port held by a server this script did not start is used
+# only when the nodes already form a healthy cluster; otherwise stop here, loudly, touching nothing.
+check_cluster_ports() {
+  local p foreign=()
+  for p in "${CLUSTER_PORTS[@]}"; do
+    if redis_ping "$p" && ! redis_ours "$p"; then foreign+=("$p"); fi
+  done
+  [ ${#foreign[@]} -eq 0 ] && return
+  if cluster_ok; then
+    for p in "${foreign[@]}"; do
+      warn "127.0.0.1:$p is $(redis_who "$p"), in a healthy cluster; the tests use it as it is and this script changes nothing on it"
+    done
+    return
+  fi
+  for p in "${foreign[@]}"; do
+    printf '[services] error: 127.0.0.1:%s is %s\n' "$p" "$(redis_who "$p")" >&2
+  done
+  die "the nodes on ports ${CLUSTER_PORTS[*]} do not form a healthy ${#CLUSTER_PORTS[@]}-master cluster, and this
+[services] script flushes and resets only nodes it started itself: it changed nothing. Stop the server(s)
+[services] above, or move the test cluster to free ports with
+[services] SCALEBLOCKS_REDIS_CLUSTER=127.0.0.1:p1,127.0.0.1:p2,127.0.0.1:p3 (the tests read the same variable)."
+}
+
+ensure_redis_cluster() {
+  local p
   for p in "${CLUSTER_PORTS[@]}"; do
     redis_ping "$p" && continue
-    dir="$RUNTIME/redis-$p"
-    mkdir -p "$dir"
-    log "starting redis cluster node on 127.0.0.1:$p"
-    redis-server --daemonize yes --bind 127.0.0.1 --port "$p" --save "" --appendonly no \
-      --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" --cluster-node-timeout 5000 \
-      --dir "$dir" --logfile "$dir/redis.log" --pidfile "$dir/redis.pid"
+    start_redis "$p" --cluster-enabled yes --cluster-config-file "$RUNTIME/redis-$p/nodes.conf" \
+      --cluster-node-timeout 5000
   done
-  for p in "${CLUSTER_PORTS[@]}"; do wait_until 20 "redis cluster node $p" redis_ping "$p"; done
   cluster_ok && return
   # Nodes that restarted with their nodes.conf rejoin on their own: give them a moment first.
   local end=$((SECONDS + 10))
   while [ $SECONDS -lt $end ]; do cluster_ok && return; sleep 0.5; done
-  log "creating the redis cluster on ports ${CLUSTER_PORTS[*]}"
   for p in "${CLUSTER_PORTS[@]}"; do
-    redis-cli -h 127.0.0.1 -p "$p" flushall >/dev/null 2>&1 || true
-    redis-cli -h 127.0.0.1 -p "$p" cluster reset hard >/dev/null
+    redis_ours "$p" || die "127.0.0.1:$p is $(redis_who "$p"); not resetting it"
+  done
+  log "creating the redis cluster on ports ${CLUSTER_PORTS[*]} (every node started by this script)"
+  for p in "${CLUSTER_PORTS[@]}"; do
+    redis_at "$p" flushall >/dev/null || true
+    redis_at "$p" cluster reset hard >/dev/null
   done
   local nodes=()
   for p in "${CLUSTER_PORTS[@]}"; do nodes+=("127.0.0.1:$p"); done
@@ -108,68 +204,115 @@ start_redis_cluster() {
 # ---------------------------------------------------------------- postgresql
 pg_ready() { pg_isready -q -h 127.0.0.1 -p "$1" >/dev/null 2>&1; }
 psql_at() { # port sql
-  PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -h 127.0.0.1 -p "$1" -U postgres -d postgres -v ON_ERROR_STOP=1 -c "$2"
+  PGOPTIONS="-c client_min_messages=warning" psql -X -q -At -h 127.0.0.1 -p "$1" -U "$PG_USER" -d postgres \
+    -v ON_ERROR_STOP=1 -c "$2"
 }
-
-ensure_primary_running() {
-  if pg_ready $PG_PORT; then return; fi
-  need_root "starting PostgreSQL"
-  local v; v=$(pg_version)
-  if ! pg_lsclusters -h 2>/dev/null | awk '{print $1" "$2}' | grep -q "^$v main$"; then
-    log "creating PostgreSQL $v cluster 'main'"
-    pg_createcluster "$v" main -p $PG_PORT >/dev/null
-  fi
-  log "starting PostgreSQL $v main on port $PG_PORT"
-  pg_ctlcluster --skip-systemctl-redirect "$v" main start
-  mkdir -p "$RUNTIME" && touch "$RUNTIME/started-primary"
-  wait_until 60 "PostgreSQL on $PG_PORT" pg_ready $PG_PORT
+pg_trusts() { psql_at "$1" "select 1" >/dev/null 2>&1; }
+pg_trusts_replication() {
+  psql -X -q -h 127.0.0.1 -p "$1" -U "$PG_USER" "dbname=replication replication=true" -c "IDENTIFY_SYSTEM" >/dev/null 2>&1
 }
-
-# Loopback trust for ordinary and replication connections, placed first so it wins.
-ensure_primary_trust() {
-  if psql_at $PG_PORT "select 1" >/dev/null 2>&1 \
-     && psql -X -q -h 127.0.0.1 -p $PG_PORT -U postgres "dbname=replication replication=true" -c "IDENTIFY_SYSTEM" >/dev/null 2>&1; then
-    return
-  fi
-  need_root "configuring PostgreSQL loopback trust"
-  local hba
-  hba=$(runuser -u postgres -- psql -X -At -p $PG_PORT -c 'show hba_file')
-  log "adding loopback trust rules to $hba"
-  local tmp; tmp=$(mktemp)
-  {
-    echo "# scaleblocks services.sh: loopback trust for tests"
-    echo "local   all           all                     trust"
-    echo "host    all           all       127.0.0.1/32  trust"
-    echo "host    all           all       ::1/128       trust"
-    echo "host    replication   all       127.0.0.1/32  trust"
-    echo "host    replication   all       ::1/128       trust"
-    grep -v '^# scaleblocks services.sh' "$hba" || true
-  } > "$tmp"
-  cat "$tmp" > "$hba" && rm -f "$tmp"
-  runuser -u postgres -- psql -X -q -p $PG_PORT -c 'select pg_reload_conf()' >/dev/null
-  sleep 0.5
-  psql_at $PG_PORT "select 1" >/dev/null || die "PostgreSQL on $PG_PORT still refuses trust connections"
-}
-
-replica_in_recovery() { [ "$(psql_at $REPLICA_PORT 'select pg_is_in_recovery()' 2>/dev/null)" = "t" ]; }
-
-replica_ctl() { # start|stop
+pg_data_dir() { psql_at "$1" "show data_directory" 2>/dev/null || true; }
+pg_ours() { [ "$(pg_data_dir "$1")" = "$2" ]; }
+in_recovery() { [ "$(psql_at "$1" 'select pg_is_in_recovery()' 2>/dev/null)" = "t" ]; }
+pg_ctl_as_postgres() { # dir log start|stop
   local extra=()
-  [ "$1" = stop ] && extra=(-m fast)
-  runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$REPLICA_DIR" -l "$RUNTIME/pg-replica.log" -w -t 60 "${extra[@]}" "$1" >/dev/null
+  [ "$3" = stop ] && extra=(-m fast)
+  runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$1" -l "$2" -w -t 60 "${extra[@]}" "$3" >/dev/null
+}
+
+trust_advice() {
+  cat >&2 <<EOF
+[services] error: PostgreSQL on 127.0.0.1:$PG_PORT was not created by this script and does not accept user
+[services] '$PG_USER' from loopback without a password$1. This script does not edit a server it did not
+[services] create. Either let it accept the tests, e.g. put these lines first in its pg_hba.conf and
+[services] reload it (psql -c 'select pg_reload_conf()'):
+[services]     host  all          $PG_USER  127.0.0.1/32  trust
+[services]     host  replication  $PG_USER  127.0.0.1/32  trust
+[services] or stop it, and this script runs a PostgreSQL of its own on that port; or run the tests
+[services] against one on free ports: SCALEBLOCKS_PG_PRIMARY=127.0.0.1:p SCALEBLOCKS_PG_REPLICA=127.0.0.1:q
+EOF
+  exit 1
+}
+
+# Before anything is started: a primary or standby this script did not create must already be fit.
+check_pg_ports() {
+  if pg_ready "$PG_PORT" && ! pg_ours "$PG_PORT" "$PRIMARY_DIR"; then
+    pg_trusts "$PG_PORT" || trust_advice ""
+    if ! { pg_ready "$REPLICA_PORT" && in_recovery "$REPLICA_PORT"; } && ! pg_trusts_replication "$PG_PORT"; then
+      trust_advice " for replication (needed to make the standby on $REPLICA_PORT)"
+    fi
+    warn "PostgreSQL on 127.0.0.1:$PG_PORT was not created by this script (data directory $(pg_data_dir "$PG_PORT")); it accepts '$PG_USER' without a password, so the tests use it as it is and this script changes nothing on it but the standby's replication slot"
+  fi
+  if pg_ready "$REPLICA_PORT" && ! pg_ours "$REPLICA_PORT" "$REPLICA_DIR"; then
+    if pg_trusts "$REPLICA_PORT" && in_recovery "$REPLICA_PORT"; then
+      warn "the standby on 127.0.0.1:$REPLICA_PORT was not created by this script; the tests use it as it is"
+    else
+      die "127.0.0.1:$REPLICA_PORT answers but is not a standby this script created (or refuses '$PG_USER' without a password); it changed nothing. Stop it, or move the test standby with SCALEBLOCKS_PG_REPLICA=127.0.0.1:port"
+    fi
+  fi
+}
+
+prepare_runtime() {
+  mkdir -p "$RUNTIME"
+  chown postgres:postgres "$RUNTIME"
+  chmod 755 "$RUNTIME"
+}
+
+ensure_primary() {
+  if pg_ready "$PG_PORT"; then return; fi # ours and running, or a foreign one check_pg_ports accepted
+  need_root "starting PostgreSQL"
+  prepare_runtime
+  if [ ! -f "$PRIMARY_DIR/PG_VERSION" ]; then
+    log "creating a PostgreSQL $(pg_version) primary in $PRIMARY_DIR (initdb)"
+    rm -rf "$PRIMARY_DIR"
+    mkdir -p "$PRIMARY_DIR"
+    chown postgres:postgres "$PRIMARY_DIR"
+    runuser -u postgres -- "$(pg_bin)/initdb" -D "$PRIMARY_DIR" -U "$PG_USER" --auth=trust -E UTF8 --locale=C >/dev/null
+    cat >> "$PRIMARY_DIR/postgresql.conf" <<CONF
+# scaleblocks scripts/services.sh: a primary for the tests, on loopback only
+port = $PG_PORT
+listen_addresses = '127.0.0.1'
+unix_socket_directories = '$PRIMARY_SOCK'
+max_connections = 200
+shared_buffers = 128MB
+wal_level = replica
+max_wal_senders = 10
+max_replication_slots = 10
+logging_collector = off
+CONF
+    cat > "$PRIMARY_DIR/pg_hba.conf" <<CONF
+# scaleblocks scripts/services.sh: passwordless loopback connections for the tests
+local   all           all                     trust
+host    all           all       127.0.0.1/32  trust
+host    replication   all       127.0.0.1/32  trust
+CONF
+    mark "$PRIMARY_DIR"
+    chown postgres:postgres "$PRIMARY_DIR/postgresql.conf" "$PRIMARY_DIR/pg_hba.conf" "$PRIMARY_DIR/$MARKER"
+  fi
+  mkdir -p "$PRIMARY_SOCK" && chown postgres:postgres "$PRIMARY_SOCK"
+  log "starting the PostgreSQL primary on 127.0.0.1:$PG_PORT ($PRIMARY_DIR)"
+  pg_ctl_as_postgres "$PRIMARY_DIR" "$RUNTIME/pg-primary.log" start \
+    || die "the primary did not start; see $RUNTIME/pg-primary.log"
+  wait_until 60 "PostgreSQL on $PG_PORT" pg_trusts "$PG_PORT"
+}
+
+slot_exists() {
+  [ "$(psql_at "$PG_PORT" "select count(*) from pg_replication_slots where slot_name = '$SLOT'")" = 1 ]
 }
 
 make_replica() {
-  log "creating the streaming replica in $REPLICA_DIR (pg_basebackup -R)"
+  log "creating the streaming standby in $REPLICA_DIR (pg_basebackup -R from 127.0.0.1:$PG_PORT)"
   rm -rf "$REPLICA_DIR"
-  mkdir -p "$RUNTIME" "$REPLICA_SOCK"
-  chown postgres:postgres "$RUNTIME" "$REPLICA_SOCK"
-  chmod 755 "$RUNTIME"
-  psql_at $PG_PORT "select pg_drop_replication_slot('$SLOT') from pg_replication_slots where slot_name = '$SLOT' and not active" >/dev/null
-  runuser -u postgres -- pg_basebackup -h 127.0.0.1 -p $PG_PORT -U postgres -D "$REPLICA_DIR" \
+  mkdir -p "$REPLICA_SOCK"
+  chown postgres:postgres "$REPLICA_SOCK"
+  psql_at "$PG_PORT" "select pg_drop_replication_slot('$SLOT') from pg_replication_slots where slot_name = '$SLOT' and not active" >/dev/null
+  slot_exists && die "replication slot $SLOT on 127.0.0.1:$PG_PORT is in use by another standby"
+  runuser -u postgres -- pg_basebackup -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -D "$REPLICA_DIR" \
     -R -X stream -c fast -C -S $SLOT >/dev/null
-  # Debian keeps postgresql.conf and pg_hba.conf under /etc: give the standby its own.
+  pg_ours "$PG_PORT" "$PRIMARY_DIR" || echo "$SLOT 127.0.0.1:$PG_PORT" > "$SLOT_RECORD"
+  # Debian keeps a system cluster's postgresql.conf and pg_hba.conf under /etc: give the standby its own.
   cat > "$REPLICA_DIR/postgresql.conf" <<CONF
+# scaleblocks scripts/services.sh: a streaming standby for the tests, on loopback only
 port = $REPLICA_PORT
 listen_addresses = '127.0.0.1'
 unix_socket_directories = '$REPLICA_SOCK'
@@ -177,7 +320,7 @@ hba_file = '$REPLICA_DIR/pg_hba.conf'
 ident_file = '$REPLICA_DIR/pg_ident.conf'
 hot_standby = on
 hot_standby_feedback = on
-max_connections = 100
+max_connections = 200
 shared_buffers = 64MB
 wal_receiver_status_interval = 1s
 logging_collector = off
@@ -185,52 +328,75 @@ CONF
   cat > "$REPLICA_DIR/pg_hba.conf" <<CONF
 local   all           all                     trust
 host    all           all       127.0.0.1/32  trust
-host    all           all       ::1/128       trust
 CONF
   : > "$REPLICA_DIR/pg_ident.conf"
-  chown postgres:postgres "$REPLICA_DIR"/postgresql.conf "$REPLICA_DIR"/pg_hba.conf "$REPLICA_DIR"/pg_ident.conf
+  rm -f "$REPLICA_DIR/postmaster.pid" "$REPLICA_DIR/postmaster.opts"
+  mark "$REPLICA_DIR"
+  chown postgres:postgres "$REPLICA_DIR"/postgresql.conf "$REPLICA_DIR"/pg_hba.conf "$REPLICA_DIR"/pg_ident.conf "$REPLICA_DIR/$MARKER"
 }
 
 ensure_replica() {
-  if pg_ready $REPLICA_PORT && replica_in_recovery; then
-    psql_at $REPLICA_PORT "select pg_wal_replay_resume() where pg_is_wal_replay_paused()" >/dev/null
+  if pg_ready "$REPLICA_PORT"; then
+    in_recovery "$REPLICA_PORT" || die "127.0.0.1:$REPLICA_PORT answers but is not in recovery (not a standby)"
+    if pg_ours "$REPLICA_PORT" "$REPLICA_DIR"; then
+      psql_at "$REPLICA_PORT" "select pg_wal_replay_resume() where pg_is_wal_replay_paused()" >/dev/null
+      # a slot an earlier version of this script made on a primary it did not create
+      if [ ! -f "$SLOT_RECORD" ] && ! pg_ours "$PG_PORT" "$PRIMARY_DIR" && slot_exists; then
+        echo "$SLOT 127.0.0.1:$PG_PORT" > "$SLOT_RECORD"
+      fi
+    fi
     return
   fi
-  pg_ready $REPLICA_PORT && die "something that is not a standby answers on $REPLICA_PORT"
   need_root "starting the PostgreSQL standby"
-  if [ ! -f "$REPLICA_DIR/standby.signal" ]; then
+  prepare_runtime
+  # a standby whose slot `down` dropped has lost its place in the primary's WAL: make it anew
+  if [ ! -f "$REPLICA_DIR/standby.signal" ] || ! slot_exists; then
     make_replica
   fi
-  log "starting the standby on 127.0.0.1:$REPLICA_PORT"
+  log "starting the standby on 127.0.0.1:$REPLICA_PORT ($REPLICA_DIR)"
   mkdir -p "$REPLICA_SOCK" && chown postgres:postgres "$REPLICA_SOCK"
-  if ! replica_ctl start; then
+  if ! pg_ctl_as_postgres "$REPLICA_DIR" "$RUNTIME/pg-replica.log" start; then
     log "the standby did not start from its old data; making it anew"
     make_replica
-    replica_ctl start || die "the standby did not start; see $RUNTIME/pg-replica.log"
+    pg_ctl_as_postgres "$REPLICA_DIR" "$RUNTIME/pg-replica.log" start \
+      || die "the standby did not start; see $RUNTIME/pg-replica.log"
   fi
-  wait_until 60 "the standby on $REPLICA_PORT" pg_ready $REPLICA_PORT
-  wait_until 60 "the standby in recovery" replica_in_recovery
+  wait_until 60 "the standby on $REPLICA_PORT" pg_trusts "$REPLICA_PORT"
+  wait_until 60 "the standby in recovery" in_recovery "$REPLICA_PORT"
 }
 
-replica_replays() {
-  [ "$(psql_at $REPLICA_PORT "select coalesce((select token from scaleblocks_heartbeat where id = 1), '')" 2>/dev/null)" = "$1" ]
+replica_replayed() { # lsn
+  [ "$(psql_at "$REPLICA_PORT" "select pg_last_wal_replay_lsn() >= '$1'::pg_lsn" 2>/dev/null)" = t ]
 }
 
+# A WAL record of its own (no table, nothing stored) that the standby must replay.
 check_replay() {
-  local token; token="$(date +%s%N)"
-  psql_at $PG_PORT "create table if not exists scaleblocks_heartbeat (id int primary key, token text not null);
-    insert into scaleblocks_heartbeat values (1, '$token') on conflict (id) do update set token = excluded.token" >/dev/null
-  wait_until 60 "the standby to replay a write" replica_replays "$token"
+  local lsn
+  lsn=$(psql_at "$PG_PORT" "select pg_logical_emit_message(true, 'scaleblocks-services', 'replay check')")
+  wait_until 60 "the standby on $REPLICA_PORT to replay the primary's WAL up to $lsn" replica_replayed "$lsn"
+}
+
+# An earlier version of this script put loopback trust lines, marked, into the system cluster's
+# pg_hba.conf. Say where they are; the server may rely on them by now, so leave them to a person.
+note_legacy_hba() {
+  local f
+  for f in /etc/postgresql/*/*/pg_hba.conf; do
+    [ -r "$f" ] && grep -q '^# scaleblocks services.sh' "$f" || continue
+    warn "$f starts with loopback trust lines an earlier scripts/services.sh added (after '# scaleblocks services.sh');
+[services]   this script no longer edits it. To remove them: sed -i '/^# scaleblocks services.sh/,+5d' $f && pg_ctlcluster <version> <cluster> reload"
+  done
 }
 
 # ---------------------------------------------------------------- verbs
 up() {
   ensure_packages
+  # look at every port first: refuse (changing nothing) rather than take over what is not ours
+  check_cluster_ports
+  check_pg_ports
   mkdir -p "$RUNTIME"
-  start_redis_standalone
-  start_redis_cluster
-  ensure_primary_running
-  ensure_primary_trust
+  ensure_redis_standalone
+  ensure_redis_cluster
+  ensure_primary
   ensure_replica
   check_replay
   status
@@ -238,38 +404,50 @@ up() {
 
 status() {
   local bad=0 p
-  if redis_ping $REDIS_PORT; then echo "redis          127.0.0.1:$REDIS_PORT  ok"; else echo "redis          127.0.0.1:$REDIS_PORT  DOWN"; bad=1; fi
+  if redis_ping "$REDIS_PORT"; then echo "redis          127.0.0.1:$REDIS_PORT  ok"; else echo "redis          127.0.0.1:$REDIS_PORT  DOWN"; bad=1; fi
   for p in "${CLUSTER_PORTS[@]}"; do
-    if redis-cli -h 127.0.0.1 -p "$p" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; then
+    if grep -q '^cluster_state:ok' <<<"$(redis_at "$p" cluster info | tr -d '\r')"; then
       echo "redis-cluster  127.0.0.1:$p  ok"
     else
       echo "redis-cluster  127.0.0.1:$p  DOWN"; bad=1
     fi
   done
-  if pg_ready $PG_PORT && psql_at $PG_PORT "select 1" >/dev/null 2>&1; then echo "pg-primary     127.0.0.1:$PG_PORT  ok"; else echo "pg-primary     127.0.0.1:$PG_PORT  DOWN"; bad=1; fi
-  if pg_ready $REPLICA_PORT && replica_in_recovery; then echo "pg-replica     127.0.0.1:$REPLICA_PORT  ok (in recovery)"; else echo "pg-replica     127.0.0.1:$REPLICA_PORT  DOWN"; bad=1; fi
+  if pg_ready "$PG_PORT" && pg_trusts "$PG_PORT"; then echo "pg-primary     127.0.0.1:$PG_PORT  ok"; else echo "pg-primary     127.0.0.1:$PG_PORT  DOWN"; bad=1; fi
+  if pg_ready "$REPLICA_PORT" && in_recovery "$REPLICA_PORT"; then echo "pg-replica     127.0.0.1:$REPLICA_PORT  ok (in recovery)"; else echo "pg-replica     127.0.0.1:$REPLICA_PORT  DOWN"; bad=1; fi
   return $bad
 }
 
+stop_redis() { # port: only the server that runs from our directory for that port
+  local p=$1 pidfile="$RUNTIME/redis-$1/redis.pid" pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if redis_ping "$p" && redis_ours "$p" \
+     && [ "$(redis_at "$p" info server | tr -d '\r' | awk -F: '/^process_id/{print $2}')" = "$pid" ]; then
+    log "stopping redis on $p"
+    kill "$pid" || true
+    local end=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.1; done
+  fi
+  rm -f "$pidfile"
+}
+
 down() {
-  local p pidfile
+  local p
   if [ -f "$REPLICA_DIR/postmaster.pid" ]; then
-    log "stopping the standby"
-    replica_ctl stop || true
+    log "stopping the standby on $REPLICA_PORT"
+    pg_ctl_as_postgres "$REPLICA_DIR" "$RUNTIME/pg-replica.log" stop || true
   fi
-  for p in "$REDIS_PORT" "${CLUSTER_PORTS[@]}"; do
-    pidfile="$RUNTIME/redis-$p/redis.pid"
-    if [ -f "$pidfile" ] && kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-      log "stopping redis on $p"
-      kill "$(cat "$pidfile")" || true
-    fi
-    rm -f "$pidfile"
-  done
-  if [ -f "$RUNTIME/started-primary" ]; then
-    log "stopping the PostgreSQL primary this script started"
-    pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main stop || true
-    rm -f "$RUNTIME/started-primary"
+  if [ -f "$SLOT_RECORD" ] && pg_ready "$PG_PORT" && ! pg_ours "$PG_PORT" "$PRIMARY_DIR"; then
+    log "dropping replication slot $SLOT this script created on 127.0.0.1:$PG_PORT"
+    psql_at "$PG_PORT" "select pg_drop_replication_slot('$SLOT') from pg_replication_slots where slot_name = '$SLOT' and not active" >/dev/null || true
   fi
+  rm -f "$SLOT_RECORD"
+  for p in "$REDIS_PORT" "${CLUSTER_PORTS[@]}"; do stop_redis "$p"; done
+  if [ -f "$PRIMARY_DIR/postmaster.pid" ]; then
+    log "stopping the PostgreSQL primary on $PG_PORT"
+    pg_ctl_as_postgres "$PRIMARY_DIR" "$RUNTIME/pg-primary.log" stop || true
+  fi
+  note_legacy_hba
 }
 
 case "${1:-}" in
