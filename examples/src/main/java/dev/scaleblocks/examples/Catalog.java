@@ -20,20 +20,27 @@ final class Catalog {
 
   private static final Logger LOG = LoggerFactory.getLogger(Catalog.class);
 
+  /** SQLSTATE of a unique or primary key violation (PostgreSQL and H2 alike). */
+  private static final String UNIQUE_VIOLATION = "23505";
+
+  /** SQLSTATE of PostgreSQL's "relation already exists". */
+  private static final String DUPLICATE_TABLE = "42P07";
+
   private final Shards shards;
 
   Catalog(Shards shards) {
     this.shards = shards;
   }
 
-  /** Creates the table on every shard (in parallel) and seeds products 1..count that are missing. */
+  /**
+   * Creates the table on every shard (in parallel) and seeds products 1..count that are missing.
+   * Safe when several instances start together on the same empty databases (the scale-out start):
+   * a table or a product another instance created a moment earlier is taken as created.
+   */
   void createAndSeed(int count) throws SQLException {
     shards.sharded().fanOut(shard -> {
-      try (Connection c = shard.handle().getConnection();
-          Statement st = c.createStatement()) {
-        st.execute(
-            "CREATE TABLE IF NOT EXISTS products (id BIGINT PRIMARY KEY, name VARCHAR(200) NOT NULL,"
-                + " price_cents BIGINT NOT NULL, version BIGINT NOT NULL)");
+      try (Connection c = shard.handle().getConnection()) {
+        createTable(c);
         return true;
       }
     });
@@ -49,9 +56,38 @@ final class Catalog {
         ps.setLong(3, 100 + (id * 37) % 9900);
         ps.setLong(4, id);
         seeded += ps.executeUpdate();
+      } catch (SQLException e) {
+        // NOT EXISTS does not see a row another instance inserted in a transaction still open
+        if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
+          throw e;
+        }
       }
     }
     LOG.info("catalog: {} products seeded, per shard {}", seeded, counts());
+  }
+
+  /**
+   * CREATE TABLE IF NOT EXISTS is not safe against itself on PostgreSQL: two sessions that both
+   * see no table both create it, and the second fails on the catalog's unique index (23505) or
+   * with "already exists" (42P07). Then the table exists: the statement, run again, does nothing.
+   */
+  private static void createTable(Connection c) throws SQLException {
+    String ddl =
+        "CREATE TABLE IF NOT EXISTS products (id BIGINT PRIMARY KEY, name VARCHAR(200) NOT NULL,"
+            + " price_cents BIGINT NOT NULL, version BIGINT NOT NULL)";
+    try (Statement st = c.createStatement()) {
+      st.execute(ddl);
+    } catch (SQLException e) {
+      if (!UNIQUE_VIOLATION.equals(e.getSQLState()) && !DUPLICATE_TABLE.equals(e.getSQLState())) {
+        throw e;
+      }
+      if (!c.getAutoCommit()) {
+        c.rollback();
+      }
+      try (Statement st = c.createStatement()) {
+        st.execute(ddl);
+      }
+    }
   }
 
   /** Products per shard, counted on every shard in parallel (a fan-out). */
