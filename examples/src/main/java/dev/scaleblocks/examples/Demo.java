@@ -7,7 +7,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Starts the demo: {@code java -jar examples/target/demo.jar [--help=true] [--name=value ...]}.
- * Stops on Ctrl-C.
+ * Stops on Ctrl-C (or SIGTERM) and logs the clean shutdown; a taken port ends it at once with one
+ * line naming the port and the flag that moves it (exit status 1).
  */
 public final class Demo {
 
@@ -29,13 +30,26 @@ public final class Demo {
       System.exit(2);
       return;
     }
-    DemoApp app = DemoApp.start(config);
+    DemoApp app;
+    try {
+      app = DemoApp.start(config);
+    } catch (DemoApp.PortInUseException e) {
+      System.err.println("demo: " + e.getMessage());
+      System.exit(1);
+      return;
+    } catch (Exception e) {
+      LOG.error("the demo did not start", e);
+      System.exit(1);
+      return;
+    }
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime()
         .addShutdownHook(
             new Thread(
                 () -> {
                   try {
+                    LOG.info("demo {} stopping (Ctrl-C or SIGTERM): servers, then cache, limiter, pools, Redis",
+                        config.instance());
                     app.close();
                   } catch (Exception e) {
                     LOG.warn("stopping the demo failed", e);
@@ -47,7 +61,8 @@ public final class Demo {
     String host = config.host();
     LOG.info(
         "demo {} ready: Jetty http://{}:{}/products/1  Netty http://{}:{}/products/1  (/health, /metrics)"
-            + "; {} shards ({}), cache {}, limit {} requests per {} s per client IP{}",
+            + "; {} shards ({}), cache {}, limit {} requests per {} s per client IP{}, shared by both servers."
+            + " Ctrl-C stops it",
         config.instance(), host, app.jettyPort(), host, app.nettyPort(), config.shardCount(),
         config.databaseUrls().isEmpty() ? "in-memory H2" : "PostgreSQL",
         config.redisUrl() == null ? "L1 only" : "L1 + Redis L2",
