@@ -7,15 +7,17 @@
 #                                         redis://127.0.0.1:6379), shows that they enforce one global
 #                                         limit and invalidate each other's L1, then stops them
 #
-# Uses the JDK's HttpClient from examples/target/demo.jar (built if missing); DEMO_SKIP_BUILD=1
-# skips the build, MVN_ARGS passes arguments to Maven.
+# Uses the JDK's HttpClient from examples/target/demo.jar: a jar already built is reused as it is
+# (so the load starts at once), it is built only when missing (DEMO_BUILD=1 forces a build), and
+# it runs from a copy under examples/target/run/, never overwriting the jar of a running demo.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-jar=examples/target/demo.jar
-if [[ "${DEMO_SKIP_BUILD:-}" != 1 || ! -f "$jar" ]]; then
-  # shellcheck disable=SC2086
-  ./mvnw -B -q ${MVN_ARGS:-} -pl examples -am package -DskipTests
+# shellcheck source=scripts/demo-jar.sh
+. scripts/demo-jar.sh
+if [[ "${DEMO_BUILD:-}" == 1 || ! -f "$DEMO_JAR" ]]; then
+  demo_build
 fi
+jar="$(demo_run_copy)"
 load() { java -cp "$jar" dev.scaleblocks.examples.LoadGenerator "$@"; }
 
 if [[ "${1:-}" != two-instances ]]; then
