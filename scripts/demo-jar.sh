@@ -25,6 +25,9 @@ demo_build() {
   else
     echo "demo: building $DEMO_JAR (./mvnw package, tests skipped; usually 20-40 s)"
   fi
+  if [[ ! -d "${HOME}/.m2/wrapper/dists" ]]; then
+    echo "demo: the Maven wrapper downloads Maven itself first (about 9 MB, silent)"
+  fi
   echo "demo: full build log: $log"
   set +e
   # shellcheck disable=SC2086
