@@ -443,6 +443,12 @@ down() {
   fi
   rm -f "$SLOT_RECORD"
   for p in "$REDIS_PORT" "${CLUSTER_PORTS[@]}"; do stop_redis "$p"; done
+  # an earlier version of this script started the system cluster and left this marker
+  if [ -f "$RUNTIME/started-primary" ]; then
+    log "stopping the system PostgreSQL cluster an earlier version of this script started"
+    pg_ctlcluster --skip-systemctl-redirect "$(pg_version)" main stop || true
+    rm -f "$RUNTIME/started-primary"
+  fi
   if [ -f "$PRIMARY_DIR/postmaster.pid" ]; then
     log "stopping the PostgreSQL primary on $PG_PORT"
     pg_ctl_as_postgres "$PRIMARY_DIR" "$RUNTIME/pg-primary.log" stop || true

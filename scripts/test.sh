@@ -4,5 +4,7 @@
 # (failsafe). Extra arguments go to Maven, e.g. `scripts/test.sh -pl cache -am`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+echo "test: bringing up the services (scripts/services.sh up; installs them the first time, as root)"
 scripts/services.sh up
+echo "test: running every unit and integration test (./mvnw -B verify $*; several minutes)"
 ./mvnw -B verify "$@"
