@@ -62,6 +62,10 @@ SLOT_RECORD="$RUNTIME/replication-slot-on-primary"
 export PGPASSFILE=/nonexistent/scaleblocks-services-uses-no-password-file PGCONNECT_TIMEOUT=5
 unset PGPASSWORD PGUSER PGHOST PGPORT PGDATABASE
 
+as_postgres() { # from /, so that the postgres user is not refused the caller's working directory
+  (cd / && runuser -u postgres -- "$@")
+}
+
 need_root() {
   [ "$(id -u)" -eq 0 ] || die "$1 needs root (run as root, or bring the service up yourself)"
 }
@@ -217,7 +221,7 @@ in_recovery() { [ "$(psql_at "$1" 'select pg_is_in_recovery()' 2>/dev/null)" = "
 pg_ctl_as_postgres() { # dir log start|stop
   local extra=()
   [ "$3" = stop ] && extra=(-m fast)
-  runuser -u postgres -- "$(pg_bin)/pg_ctl" -D "$1" -l "$2" -w -t 60 "${extra[@]}" "$3" >/dev/null
+  as_postgres "$(pg_bin)/pg_ctl" -D "$1" -l "$2" -w -t 60 "${extra[@]}" "$3" >/dev/null
 }
 
 trust_advice() {
@@ -267,7 +271,7 @@ ensure_primary() {
     rm -rf "$PRIMARY_DIR"
     mkdir -p "$PRIMARY_DIR"
     chown postgres:postgres "$PRIMARY_DIR"
-    runuser -u postgres -- "$(pg_bin)/initdb" -D "$PRIMARY_DIR" -U "$PG_USER" --auth=trust -E UTF8 --locale=C >/dev/null
+    as_postgres "$(pg_bin)/initdb" -D "$PRIMARY_DIR" -U "$PG_USER" --auth=trust -E UTF8 --locale=C >/dev/null
     cat >> "$PRIMARY_DIR/postgresql.conf" <<CONF
 # scaleblocks scripts/services.sh: a primary for the tests, on loopback only
 port = $PG_PORT
@@ -307,7 +311,7 @@ make_replica() {
   chown postgres:postgres "$REPLICA_SOCK"
   psql_at "$PG_PORT" "select pg_drop_replication_slot('$SLOT') from pg_replication_slots where slot_name = '$SLOT' and not active" >/dev/null
   slot_exists && die "replication slot $SLOT on 127.0.0.1:$PG_PORT is in use by another standby"
-  runuser -u postgres -- pg_basebackup -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -D "$REPLICA_DIR" \
+  as_postgres pg_basebackup -h 127.0.0.1 -p "$PG_PORT" -U "$PG_USER" -D "$REPLICA_DIR" \
     -R -X stream -c fast -C -S $SLOT >/dev/null
   pg_ours "$PG_PORT" "$PRIMARY_DIR" || echo "$SLOT 127.0.0.1:$PG_PORT" > "$SLOT_RECORD"
   # Debian keeps a system cluster's postgresql.conf and pg_hba.conf under /etc: give the standby its own.
