@@ -1,18 +1,14 @@
 package dev.scaleblocks.cache;
 
 import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.internal.OwnedMeters;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
-import java.util.HashSet;
-import java.util.List;
-import java.util.Map;
-import java.util.Set;
-import java.util.WeakHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.ToDoubleFunction;
@@ -27,9 +23,6 @@ import java.util.function.ToDoubleFunction;
  * ({@link Telemetry#none()}) nothing is registered.
  */
 final class CacheMetrics implements AutoCloseable {
-
-  /** Cache names with meters on each registry (registries compared by identity). */
-  private static final Map<MeterRegistry, Set<String>> OPEN = new WeakHashMap<>();
 
   final LongAdder l1Hits = new LongAdder();
   final LongAdder l1Misses = new LongAdder();
@@ -54,25 +47,15 @@ final class CacheMetrics implements AutoCloseable {
   final LongAdder leaseWaits = new LongAdder();
 
   private final Timer loadTimer;
-  private final MeterRegistry registry;
+  private final OwnedMeters owned;
+  /** Where meters go: the user's registry, or (no telemetry) a private one nobody reads. */
+  private final MeterRegistry target;
   private final Tags tags;
-  private final String cache;
-  private final boolean enabled;
-  private final List<Meter> meters = new CopyOnWriteArrayList<>();
 
   CacheMetrics(MeterRegistry registry, String cache) {
-    this.registry = registry;
-    this.cache = cache;
+    this.owned = OwnedMeters.claim(registry, "cache", cache);
+    this.target = owned.enabled() ? registry : new CompositeMeterRegistry();
     this.tags = Tags.of("cache", cache);
-    this.enabled = registry != Telemetry.none().meterRegistry();
-    if (enabled) {
-      synchronized (OPEN) {
-        if (!OPEN.computeIfAbsent(registry, r -> new HashSet<>()).add(cache)) {
-          throw new IllegalStateException("cache named '" + cache + "' is already registered on this meter "
-              + "registry; close it first or choose another name");
-        }
-      }
-    }
     counter("scaleblocks.cache.gets", l1Hits, "tier", "l1", "result", "hit");
     counter("scaleblocks.cache.gets", l1Misses, "tier", "l1", "result", "miss");
     counter("scaleblocks.cache.gets", l2Hits, "tier", "l2", "result", "hit");
@@ -97,16 +80,12 @@ final class CacheMetrics implements AutoCloseable {
     this.loadTimer = track(Timer.builder("scaleblocks.cache.load.duration").tags(tags).register(target()));
   }
 
-  /** Where meters go: the user's registry, or a private one that nobody reads (no telemetry). */
   private MeterRegistry target() {
-    return enabled ? registry : NOWHERE;
+    return target;
   }
 
-  private static final MeterRegistry NOWHERE = new io.micrometer.core.instrument.composite.CompositeMeterRegistry();
-
   private <M extends Meter> M track(M meter) {
-    meters.add(meter);
-    return meter;
+    return owned.add(meter);
   }
 
   <T> void gauge(String name, T obj, ToDoubleFunction<T> f) {
@@ -120,20 +99,7 @@ final class CacheMetrics implements AutoCloseable {
   /** Removes exactly this cache's meters from the registry and frees its name there. Idempotent. */
   @Override
   public void close() {
-    MeterRegistry target = target();
-    for (Meter m : meters) {
-      target.remove(m);
-    }
-    meters.clear();
-    if (!enabled) {
-      return;
-    }
-    synchronized (OPEN) {
-      Set<String> names = OPEN.get(registry);
-      if (names != null) {
-        names.remove(cache);
-      }
-    }
+    owned.close();
   }
 
   void recordLoad(long nanos) {

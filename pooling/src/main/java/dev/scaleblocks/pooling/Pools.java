@@ -14,6 +14,8 @@ import com.zaxxer.hikari.metrics.PoolStats;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.util.Credentials;
 import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.internal.OwnedMeters;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
 import io.micrometer.core.instrument.config.MeterFilter;
@@ -408,7 +410,7 @@ public final class Pools {
         config.setMetricsTrackerFactory(
             new ClaimingTrackerFactory(
                 new MicrometerMetricsTrackerFactory(taggedRegistry(telemetry, role, shard)),
-                MeterClaims.of(telemetry.meterRegistry(), "pool", name)));
+                telemetry.meterRegistry(), name));
       }
       if (customizer != null) {
         customizer.accept(config);
@@ -431,18 +433,16 @@ public final class Pools {
    * the pool closes, or at once when it fails to start).
    */
   static HikariDataSource start(HikariConfig config) {
-    MeterClaims.@Nullable Claim claim =
+    @Nullable ClaimingTrackerFactory claiming =
         config.getMetricsTrackerFactory() instanceof ClaimingTrackerFactory
-            ? ((ClaimingTrackerFactory) config.getMetricsTrackerFactory()).claim
+            ? (ClaimingTrackerFactory) config.getMetricsTrackerFactory()
             : null;
-    if (claim != null) {
-      claim.acquire();
-    }
+    @Nullable OwnedMeters claim = claiming != null ? claiming.claim() : null;
     try {
       return new HikariDataSource(config);
     } catch (RuntimeException | Error e) {
       if (claim != null) {
-        claim.release();
+        claim.close();
       }
       throw e;
     }
@@ -451,11 +451,21 @@ public final class Pools {
   /** HikariCP's Micrometer tracker, giving the pool's name back when the pool closes. */
   private static final class ClaimingTrackerFactory implements MetricsTrackerFactory {
     private final MetricsTrackerFactory delegate;
-    final MeterClaims.Claim claim;
+    private final MeterRegistry registry;
+    private final String name;
+    private volatile @Nullable OwnedMeters claim;
 
-    ClaimingTrackerFactory(MetricsTrackerFactory delegate, MeterClaims.Claim claim) {
+    ClaimingTrackerFactory(MetricsTrackerFactory delegate, MeterRegistry registry, String name) {
       this.delegate = delegate;
-      this.claim = claim;
+      this.registry = registry;
+      this.name = name;
+    }
+
+    /** Takes the pool's name on the registry (HikariCP's meters have no other owner). */
+    OwnedMeters claim() {
+      OwnedMeters c = OwnedMeters.claim(registry, "pool", name);
+      claim = c;
+      return c;
     }
 
     @Override
@@ -487,7 +497,10 @@ public final class Pools {
           try {
             tracker.close();
           } finally {
-            claim.release();
+            OwnedMeters c = claim;
+            if (c != null) {
+              c.close();
+            }
           }
         }
       };

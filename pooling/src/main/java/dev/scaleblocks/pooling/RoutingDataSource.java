@@ -9,6 +9,7 @@ import com.zaxxer.hikari.HikariPoolMXBean;
 import com.zaxxer.hikari.SQLExceptionOverride;
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.internal.OwnedMeters;
 import dev.scaleblocks.pooling.internal.ReplicaDialect;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
@@ -102,13 +103,13 @@ final class RoutingDataSource implements ReadWriteDataSource {
   private volatile long drainStartedNanos;
   /** Completed when the first drain has closed every pool; later drains wait for it. */
   private final CompletableFuture<DrainReport> drained = new CompletableFuture<>();
-  private final MeterClaims.Claim groupClaim;
 
   private final DataSource readWriteView;
   private final DataSource readOnlyView;
 
   private final MeterRegistry registry;
-  private final List<Meter> meters = new ArrayList<>();
+  /** The group's own meters and its claim on its name; the pools' meters belong to the pools. */
+  private final OwnedMeters meters;
   private final Counter fallbackNoReplica;
   private final Counter fallbackToken;
   private final Counter readRetries;
@@ -124,8 +125,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
     this.probeTimeoutMillis = s.probeTimeout().toMillis();
     this.readTimeoutMillis = (int) s.readTimeout().toMillis();
     this.registry = s.telemetry().meterRegistry();
-    this.groupClaim = MeterClaims.of(s.telemetry() == Telemetry.none() ? null : registry, "pool group", name);
-    groupClaim.acquire();
+    this.meters = OwnedMeters.claim(registry, "pool group", name);
     ScheduledExecutorService sched = s.scheduler();
     this.ownsScheduler = sched == null;
     this.scheduler = sched != null ? sched : Pools.newScheduler(name + "-housekeeping", 2);
@@ -159,7 +159,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
       if (ownsScheduler) {
         scheduler.shutdownNow();
       }
-      groupClaim.release();
+      meters.close();
       throw e;
     }
     this.all = new Node[replicas.length + 1];
@@ -205,8 +205,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
   }
 
   private <M extends Meter> M register(M meter) {
-    meters.add(meter);
-    return meter;
+    return meters.add(meter);
   }
 
   /** Installs a {@link LossWatcher} on {@code config}, keeping any override the caller set. */
@@ -769,10 +768,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
       n.pool.close();
       n.probePool.close();
     }
-    for (Meter m : meters) {
-      registry.remove(m);
-    }
-    groupClaim.release();
+    meters.close();
     if (ownsScheduler) {
       scheduler.shutdownNow();
     }

@@ -5,6 +5,7 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNegative;
 import static dev.scaleblocks.core.internal.Checks.requirePositive;
 
 import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.internal.OwnedMeters;
 import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -9,6 +9,7 @@ import static dev.scaleblocks.core.internal.Checks.requireUnset;
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
+import dev.scaleblocks.core.internal.OwnedMeters;
 import dev.scaleblocks.core.redis.ScriptRunner;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;

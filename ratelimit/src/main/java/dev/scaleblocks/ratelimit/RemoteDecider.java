@@ -1,6 +1,7 @@
 package dev.scaleblocks.ratelimit;
 
 import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.internal.OwnedMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import java.util.Locale;

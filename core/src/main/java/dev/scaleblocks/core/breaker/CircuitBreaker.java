@@ -8,20 +8,16 @@ import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.internal.OwnedMeters;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
-import java.util.WeakHashMap;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
@@ -113,9 +109,6 @@ public final class CircuitBreaker implements AutoCloseable {
 
   private static final long LOG_INTERVAL_NANOS = Duration.ofSeconds(LOG_INTERVAL_SECONDS).toNanos();
 
-  /** Breaker names that own meters, per registry (registries compare by identity). */
-  private static final Map<MeterRegistry, Set<String>> NAMES_BY_REGISTRY = new WeakHashMap<>();
-
   private static final byte SUCCESS = 0;
   private static final byte FAILURE = 1;
   private static final byte SLOW_SUCCESS = 2;
@@ -158,9 +151,7 @@ public final class CircuitBreaker implements AutoCloseable {
   private final List<Consumer<Transition>> listeners = new CopyOnWriteArrayList<>();
   private final Map<State, Map<State, Counter>> transitionCounters = new EnumMap<>(State.class);
   private final MeterRegistry registry;
-  private final List<Meter> meters = new ArrayList<>();
-  private final boolean ownsName;
-  private boolean closed; // guarded by NAMES_BY_REGISTRY
+  private final OwnedMeters meters;
   private final Counter successes;
   private final Counter failuresCounter;
   private final Counter slowCounter;
@@ -182,11 +173,7 @@ public final class CircuitBreaker implements AutoCloseable {
     this.ring = new byte[window];
     this.stateSince = ticker.read();
     this.registry = orDefault(b.telemetry, Telemetry.none()).meterRegistry();
-    // Telemetry.none() is one shared, empty registry: names there collide by design and mean nothing
-    this.ownsName = registry != Telemetry.none().meterRegistry();
-    if (ownsName) {
-      claimName(registry, name);
-    }
+    this.meters = OwnedMeters.claim(registry, "circuit breaker", name);
     try {
       for (State s : State.values()) {
         meters.add(Gauge.builder("scaleblocks.breaker.state", this, cb -> cb.state == s ? 1 : 0)
@@ -223,15 +210,6 @@ public final class CircuitBreaker implements AutoCloseable {
 
   private static <T> T orDefault(@Nullable T value, T otherwise) {
     return value != null ? value : otherwise;
-  }
-
-  private static void claimName(MeterRegistry registry, String name) {
-    synchronized (NAMES_BY_REGISTRY) {
-      if (!NAMES_BY_REGISTRY.computeIfAbsent(registry, r -> new HashSet<>()).add(name)) {
-        throw new IllegalStateException("circuit breaker named '" + name
-            + "' is already registered on this meter registry; close it first or choose another name");
-      }
-    }
   }
 
   private Counter callCounter(String outcome) {
@@ -369,25 +347,9 @@ public final class CircuitBreaker implements AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (NAMES_BY_REGISTRY) {
-      if (closed) {
-        return;
-      }
-      closed = true;
-      for (Meter m : meters) {
-        registry.remove(m);
-      }
-      if (ownsName) {
-        Set<String> names = NAMES_BY_REGISTRY.get(registry);
-        if (names != null) {
-          names.remove(name);
-          if (names.isEmpty()) {
-            NAMES_BY_REGISTRY.remove(registry);
-          }
-        }
-      }
-    }
+    meters.close();
   }
+
 
   /** Failure rate in percent over the closed-state window, or -1 below the minimum number of calls. */
   public double failureRate() {
