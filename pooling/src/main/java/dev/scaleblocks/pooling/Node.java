@@ -17,6 +17,11 @@ final class Node {
   final int weight;
   final HikariDataSource pool;
   final HikariDataSource probePool;
+  /**
+   * The pool's connections carry the read timeout from the driver (see {@code
+   * ReplicaDialect.presetReadTimeout}); set once, before the node is published.
+   */
+  boolean readTimeoutPreset;
 
   volatile HealthSnapshot.Status status = HealthSnapshot.Status.UP;
   /** Whether the last probe or borrow failed; an ejected node needs passing probes to serve. */

@@ -148,7 +148,9 @@ final class RoutingDataSource implements ReadWriteDataSource {
         // setReadOnly(true) a reset when the connection goes back to the pool
         rc.setReadOnly(true);
         LossWatcher watcher = watch(rc);
+        boolean preset = dialect.presetReadTimeout(rc, s.readTimeout());
         replicas[i] = startNode(rc, "replica", s.weights().get(i), started);
+        replicas[i].readTimeoutPreset = preset;
         watcher.node = replicas[i];
       }
     } catch (RuntimeException e) {
@@ -363,7 +365,9 @@ final class RoutingDataSource implements ReadWriteDataSource {
           continue;
         }
         try {
-          Connection c = withReadTimeout(node.pool.getConnection());
+          Connection c = node.readTimeoutPreset
+              ? node.pool.getConnection()
+              : withReadTimeout(node.pool.getConnection());
           if (servedBy != null) {
             servedBy.node = node;
           }

@@ -1,9 +1,11 @@
 package dev.scaleblocks.pooling.internal;
 
+import com.zaxxer.hikari.HikariConfig;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Locale;
 import org.jspecify.annotations.Nullable;
 
@@ -16,6 +18,24 @@ final class PostgresDialect implements ReplicaDialect {
   @Override
   public String dialectName() {
     return "postgresql";
+  }
+
+  /**
+   * pgjdbc's {@code socketTimeout} (whole seconds) on a {@code jdbc:postgresql:} URL; HikariCP reads
+   * it back as the pool's network timeout, so its own resets keep it.
+   */
+  @Override
+  public boolean presetReadTimeout(HikariConfig config, Duration readTimeout) {
+    String url = config.getJdbcUrl();
+    if (url == null
+        || !url.startsWith("jdbc:postgresql:")
+        || url.toLowerCase(Locale.ROOT).contains("sockettimeout")
+        || config.getDataSourceProperties().containsKey("socketTimeout")
+        || readTimeout.toMillis() % 1000 != 0) {
+      return false;
+    }
+    config.addDataSourceProperty("socketTimeout", Long.toString(readTimeout.toSeconds()));
+    return true;
   }
 
   @Override

@@ -1,7 +1,9 @@
 package dev.scaleblocks.pooling.internal;
 
+import com.zaxxer.hikari.HikariConfig;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Duration;
 
 /**
  * What the routing layer needs to know from a database about replication: the primary's write
@@ -27,6 +29,17 @@ public interface ReplicaDialect {
 
   /** Whether {@code e} means the connection or the server is gone (not a problem of the query). */
   boolean isConnectionLoss(SQLException e);
+
+  /**
+   * Gives {@code config}'s connections {@code readTimeout} as the driver's own socket timeout, so
+   * that they carry it from the start and no borrow pays a {@code setNetworkTimeout} (a system call
+   * on borrow and another when HikariCP resets it on return). False when the driver has no such
+   * setting, the user set one, or it cannot express the value; the caller then sets the network
+   * timeout on each borrowed connection.
+   */
+  default boolean presetReadTimeout(HikariConfig config, Duration readTimeout) {
+    return false;
+  }
 
   /** The PostgreSQL dialect. */
   static ReplicaDialect postgresql() {
