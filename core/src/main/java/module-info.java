@@ -29,8 +29,10 @@ module dev.scaleblocks.core {
   requires org.slf4j;
 
   // optional, not transitive (a module without them must still resolve): JSpecify annotations;
-  // Jedis for the redis package; the servlet API and Netty for the adapter packages
+  // Error Prone's @FormatMethod on Checks; Jedis for the redis package; the servlet API and Netty
+  // for the adapter packages
   requires static org.jspecify;
+  requires static com.google.errorprone.annotations;
   requires static redis.clients.jedis;
   requires static jakarta.servlet;
   requires static io.netty.codec.http;

@@ -15,7 +15,7 @@ class ModuleBoundariesTest {
         Map.of("dev.scaleblocks.core.internal", Set.of("dev.scaleblocks.cache",
             "dev.scaleblocks.ratelimit", "dev.scaleblocks.sharding", "dev.scaleblocks.pooling")),
         Set.of("org.jspecify", "redis.clients.jedis", "jakarta.servlet", "io.netty.codec.http",
-            "io.netty.transport", "io.netty.common"),
+            "io.netty.transport", "io.netty.common", "com.google.errorprone.annotations"),
         Checks.class);
   }
 }

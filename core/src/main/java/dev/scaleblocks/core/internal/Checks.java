@@ -1,5 +1,7 @@
 package dev.scaleblocks.core.internal;
 
+import com.google.errorprone.annotations.FormatMethod;
+import com.google.errorprone.annotations.FormatString;
 import java.time.Duration;
 import java.util.Collection;
 import org.jspecify.annotations.Nullable;
@@ -16,6 +18,7 @@ public final class Checks {
   private Checks() {}
 
   /** Throws {@link NullPointerException} "{name} must not be null" when {@code value} is null. */
+  @Contract("null, _ -> fail")
   public static <T> T requireNonNull(@Nullable T value, String name) {
     if (value == null) {
       throw new NullPointerException(name + " must not be null");
@@ -24,14 +27,20 @@ public final class Checks {
   }
 
   /** Throws {@link IllegalArgumentException} with the formatted message unless {@code condition}. */
-  public static void requireArgument(boolean condition, String format, @Nullable Object... args) {
+  @Contract("false, _, _ -> fail")
+  @FormatMethod
+  public static void requireArgument(
+      boolean condition, @FormatString String format, @Nullable Object... args) {
     if (!condition) {
       throw new IllegalArgumentException(String.format(format, args));
     }
   }
 
   /** Throws {@link IllegalStateException} with the formatted message unless {@code condition}. */
-  public static void requireState(boolean condition, String format, @Nullable Object... args) {
+  @Contract("false, _, _ -> fail")
+  @FormatMethod
+  public static void requireState(
+      boolean condition, @FormatString String format, @Nullable Object... args) {
     if (!condition) {
       throw new IllegalStateException(String.format(format, args));
     }
@@ -98,31 +107,31 @@ public final class Checks {
 
   /** Requires a non-null duration strictly greater than zero and at most {@link #MAX_DURATION}. */
   public static Duration requirePositive(@Nullable Duration value, String name) {
-    requireNonNull(value, name);
-    if (value.isNegative() || value.isZero()) {
+    Duration checked = requireNonNull(value, name);
+    if (checked.isNegative() || checked.isZero()) {
       throw new IllegalArgumentException(name + " must be positive but was " + value);
     }
-    return requireAtMost(value, MAX_DURATION, name);
+    return requireAtMost(checked, MAX_DURATION, name);
   }
 
   /** Requires a non-null duration that is zero or greater and at most {@link #MAX_DURATION}. */
   public static Duration requireNonNegative(@Nullable Duration value, String name) {
-    requireNonNull(value, name);
-    if (value.isNegative()) {
+    Duration checked = requireNonNull(value, name);
+    if (checked.isNegative()) {
       throw new IllegalArgumentException(name + " must not be negative but was " + value);
     }
-    return requireAtMost(value, MAX_DURATION, name);
+    return requireAtMost(checked, MAX_DURATION, name);
   }
 
   /** Requires a non-null duration in {@code [min, max]} ("storeTimeout must be in [PT0.001S, PT1M] but was PT2M"). */
   public static Duration requireInRange(
       @Nullable Duration value, Duration min, Duration max, String name) {
-    requireNonNull(value, name);
-    if (value.compareTo(min) < 0 || value.compareTo(max) > 0) {
+    Duration checked = requireNonNull(value, name);
+    if (checked.compareTo(min) < 0 || checked.compareTo(max) > 0) {
       throw new IllegalArgumentException(
           name + " must be in [" + min + ", " + max + "] but was " + value);
     }
-    return value;
+    return checked;
   }
 
   private static Duration requireAtMost(Duration value, Duration max, String name) {
@@ -135,32 +144,31 @@ public final class Checks {
 
   /** Requires a non-null, non-empty string. */
   public static String requireNonEmpty(@Nullable String value, String name) {
-    requireNonNull(value, name);
-    if (value.isEmpty()) {
+    String checked = requireNonNull(value, name);
+    if (checked.isEmpty()) {
       throw new IllegalArgumentException(name + " must not be empty");
     }
-    return value;
+    return checked;
   }
 
   /** Requires a non-null, non-empty collection without null elements. */
   public static <C extends Collection<?>> C requireNonEmpty(@Nullable C value, String name) {
-    requireNonNull(value, name);
-    if (value.isEmpty()) {
+    C checked = requireNonNull(value, name);
+    if (checked.isEmpty()) {
       throw new IllegalArgumentException(name + " must not be empty");
     }
-    requireNoNulls(value, name);
-    return value;
+    return requireNoNulls(checked, name);
   }
 
   /** Requires a non-null collection without null elements. */
   public static <C extends Collection<?>> C requireNoNulls(@Nullable C value, String name) {
-    requireNonNull(value, name);
-    for (Object element : value) {
+    C checked = requireNonNull(value, name);
+    for (Object element : checked) {
       if (element == null) {
         throw new NullPointerException(name + " must not contain null");
       }
     }
-    return value;
+    return checked;
   }
 
   /** Requires that a setting has not been set before on a builder ("maximumSize was already set to 10"). */
