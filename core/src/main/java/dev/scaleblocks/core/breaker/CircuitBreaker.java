@@ -455,7 +455,9 @@ public final class CircuitBreaker implements AutoCloseable {
     State from = state;
     stateSince = now;
     state = to;
-    transitionCounters.get(from).get(to).increment();
+    // the constructor registers a counter for every pair of distinct states
+    Map<State, Counter> fromCounters = requireNonNull(transitionCounters.get(from), "from");
+    requireNonNull(fromCounters.get(to), "to").increment();
     if (pending.size() == MAX_PENDING_TRANSITIONS) {
       pending.poll();
       droppedTransitions++;
@@ -526,6 +528,7 @@ public final class CircuitBreaker implements AutoCloseable {
   }
 
   /** At most one line per target state per {@link #LOG_INTERVAL_SECONDS}; the rest go to DEBUG. */
+  @SuppressWarnings("EnumOrdinal") // indexes the per-state arrays, sized by State.values().length
   private void logTransition(Transition t, long at) {
     int i = t.to().ordinal();
     if (everLogged[i] && at - lastLogged[i] < LOG_INTERVAL_NANOS) {

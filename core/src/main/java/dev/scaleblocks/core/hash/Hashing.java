@@ -79,11 +79,11 @@ public final class Hashing {
   public static long xxHash64(CharSequence s) {
     Checks.requireNonNull(s, "s");
     int len = s.length();
-    if (s instanceof String && len <= SCRATCH_CHARS) {
+    if (s instanceof String str && len <= SCRATCH_CHARS) {
       // String.getChars is an intrinsic bulk copy; hashing from a char[] then avoids a bounds- and
       // coder-checked charAt per char. The scratch array is per thread and reused.
       char[] chars = SCRATCH.get();
-      ((String) s).getChars(0, len, chars, 0);
+      str.getChars(0, len, chars, 0);
       long h = xxh64CharArray(chars, len, 0L);
       return h != NON_ASCII ? h : xxh64Utf8(s, 0L);
     }

@@ -173,6 +173,7 @@ public final class RequestCorrelation {
      * Puts the id in the MDC and the span in the OpenTelemetry context of the calling thread until
      * the returned scope is closed, which restores what was there before.
      */
+    @SuppressWarnings("MustBeClosedChecker") // the OpenTelemetry scope is closed by the returned one
     public CorrelationScope makeCurrent() {
       String previous = MDC.get(mdcKey);
       MDC.put(mdcKey, requestId);

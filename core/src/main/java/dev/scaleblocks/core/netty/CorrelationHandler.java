@@ -27,6 +27,7 @@ import org.jspecify.annotations.Nullable;
  * channel (the {@link RequestCorrelation} it is given is shared). Cost per request: see {@link
  * RequestCorrelation#start}.
  */
+@SuppressWarnings("FutureReturnValueIgnored") // write(msg, promise) returns that promise, which carries the outcome
 public final class CorrelationHandler extends ChannelDuplexHandler {
 
   /** The id of the request most recently received on the channel. */

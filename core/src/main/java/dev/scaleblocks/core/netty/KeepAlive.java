@@ -26,6 +26,7 @@ import java.util.ArrayDeque;
  *
  * <p>Not thread-safe: one per channel, used on its event loop.
  */
+@SuppressWarnings("FutureReturnValueIgnored") // write(msg, promise) returns that promise, which carries the outcome
 final class KeepAlive extends ChannelDuplexHandler {
 
   /** Per request in flight, in order: whether it asked for a persistent connection. */

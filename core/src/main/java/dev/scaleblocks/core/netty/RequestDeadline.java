@@ -28,6 +28,7 @@ import org.jspecify.annotations.Nullable;
  *
  * <p>Not thread-safe: one instance per channel, used on its event loop.
  */
+@SuppressWarnings("FutureReturnValueIgnored") // close() futures: the channel's closeFuture carries the outcome
 final class RequestDeadline {
 
   private final long timeoutNanos;

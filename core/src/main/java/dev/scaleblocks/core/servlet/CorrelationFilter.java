@@ -42,13 +42,11 @@ public final class CorrelationFilter implements Filter {
   @Override
   public void doFilter(ServletRequest req, ServletResponse res, FilterChain chain)
       throws IOException, ServletException {
-    if (!(req instanceof HttpServletRequest) || !(res instanceof HttpServletResponse)
+    if (!(req instanceof HttpServletRequest request) || !(res instanceof HttpServletResponse response)
         || req.getAttribute(REQUEST_ID_ATTRIBUTE) != null) {
       chain.doFilter(req, res);
       return;
     }
-    HttpServletRequest request = (HttpServletRequest) req;
-    HttpServletResponse response = (HttpServletResponse) res;
     RequestCorrelation.Exchange exchange = correlation.start(ServletRequestView.of(request));
     request.setAttribute(REQUEST_ID_ATTRIBUTE, exchange.requestId());
     response.setHeader(correlation.requestIdHeader(), exchange.requestId());
