@@ -93,6 +93,7 @@ final class DeadlineConnections {
     }
   }
 
+  @SuppressWarnings("FutureReturnValueIgnored") // a late connection is given back when it comes; nothing waits on that
   private Connection borrow(long deadline) {
     long left = deadline - System.nanoTime();
     if (left <= 0) {
@@ -128,7 +129,8 @@ final class DeadlineConnections {
       lent.thenAccept(this::giveBack);
       throw new JedisConnectionException("interrupted while waiting for a redis connection", e);
     } catch (ExecutionException e) {
-      throw failure(e.getCause());
+      Throwable cause = e.getCause();
+      throw failure(cause != null ? cause : e);
     }
   }
 
@@ -141,8 +143,8 @@ final class DeadlineConnections {
   }
 
   private JedisException failure(Throwable e) {
-    if (e instanceof JedisException) {
-      return (JedisException) e;
+    if (e instanceof JedisException je) {
+      return je;
     }
     if (e instanceof NoSuchElementException) {
       return new JedisConnectionException(

@@ -136,7 +136,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
             .executor(MAINTENANCE)
             .ticker(ticker::read)
             .expireAfter(new HardDeadline<K, V>())
-            .evictionListener((K k, L1Entry<V> v, com.github.benmanes.caffeine.cache.RemovalCause c) ->
+            .evictionListener((@Nullable K k, @Nullable L1Entry<V> v, com.github.benmanes.caffeine.cache.RemovalCause c) ->
                 metrics.evictions.increment());
     if (config.maximumWeight >= 0) {
       ToIntBiFunction2<K, V> w = new ToIntBiFunction2<>(config.weigher);
@@ -318,13 +318,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       flight.leaveLoader(); // marks the end of the L2 read; waiters' clock restarts for the load
     }
     byte[] raw = read.value();
-    byte[] expected = read == RedisTier.READ_UNAVAILABLE ? null : Envelope.versionBytes(raw);
+    byte[] expected = unavailable(read) ? null : Envelope.versionBytes(raw);
     L1Entry<V> staleL2 = null;
-    if (read == RedisTier.READ_UNAVAILABLE) {
+    if (unavailable(read)) {
       metrics.l2GetErrors.increment();
     } else if (raw != null) {
       long now = ticker.read();
-      L1Entry<V> fromL2 = fromEnvelope(key, read, now);
+      L1Entry<V> fromL2 = fromEnvelope(read, now);
       if (fromL2 != null && now < fromL2.freshUntil) {
         metrics.l2Hits.increment();
         installL1(key, fromL2, stamp);
@@ -365,14 +365,14 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
           break;
         }
         RedisTier.Read read = t.get(rkey);
-        if (read == RedisTier.READ_UNAVAILABLE) {
+        if (unavailable(read)) {
           break;
         }
         byte[] raw = read.value();
         expected = Envelope.versionBytes(raw);
         if (raw != null) {
           long now = ticker.read();
-          L1Entry<V> fromL2 = fromEnvelope(key, read, now);
+          L1Entry<V> fromL2 = fromEnvelope(read, now);
           if (fromL2 != null && now < fromL2.freshUntil) {
             metrics.l2Hits.increment();
             installL1(key, fromL2, stamp);
@@ -479,6 +479,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
    * its PX. Not cacheable: a null value without negative caching, or a value over {@code
    * maxValueBytes} (returned to the caller, cached nowhere).
    */
+  @SuppressWarnings("ArrayRecordComponent") // never compared or hashed: a return value only
   private record Prepared<V>(L1Entry<V> entry, byte @Nullable [] envelope, long px, boolean cacheable) {}
 
   /** TTLs (jittered; L1 never outlives L2), version and envelope of one loaded or put value. */
@@ -527,11 +528,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     return r;
   }
 
+  /** Whether Redis could not be asked: {@link RedisTier#READ_UNAVAILABLE} is a sentinel. */
+  @SuppressWarnings("ReferenceEquality") // by value the sentinel equals Read.ABSENT; identity tells them apart
+  private static boolean unavailable(RedisTier.Read read) {
+    return read == RedisTier.READ_UNAVAILABLE;
+  }
+
   /**
    * An L1 holder from what an L2 read returned, {@code null} when it cannot be read. Its freshness
    * comes from the key's PTTL (Redis' clock); past it (only the stale window left) → freshUntil = now.
    */
-  private @Nullable L1Entry<V> fromEnvelope(K key, RedisTier.Read read, long now) {
+  private @Nullable L1Entry<V> fromEnvelope(RedisTier.Read read, long now) {
     byte[] raw = java.util.Objects.requireNonNull(read.value());
     Envelope env = Envelope.parse(raw);
     if (env == null) {
@@ -604,7 +611,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     byte[] rkey = redisKey(encodeKey(key));
     RedisTier.Read read = t.get(rkey);
     flight.leaveLoader();
-    if (read == RedisTier.READ_UNAVAILABLE) {
+    if (unavailable(read)) {
       // L2's state is unknown: refresh L1 only
       return loadAndStore(key, loader, old, null, stamp, null, null, L2Write.SKIP, flight);
     }
@@ -616,7 +623,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         // another instance refreshed it already if less than the refresh fraction of its lifetime is gone (Redis' clock)
         long remaining = env.remainingFreshMillis(read.pttl());
         boolean young = remaining > 0 && env.freshMillis - remaining < (long) (env.freshMillis * config.refreshAhead);
-        L1Entry<V> fromL2 = fromEnvelope(key, read, now);
+        L1Entry<V> fromL2 = fromEnvelope(read, now);
         if (fromL2 != null && young && now < fromL2.freshUntil) {
           installL1(key, fromL2, stamp);
           return fromL2;
@@ -652,7 +659,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
     long stamp = stamp(key);
     RedisTier.Read read = t.get(redisKey(encodeKey(key)));
-    if (read == RedisTier.READ_UNAVAILABLE) {
+    if (unavailable(read)) {
       metrics.l2GetErrors.increment();
       return null;
     }
@@ -661,7 +668,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       return null;
     }
     long now = ticker.read();
-    L1Entry<V> fromL2 = fromEnvelope(key, read, now);
+    L1Entry<V> fromL2 = fromEnvelope(read, now);
     if (fromL2 == null || now >= fromL2.freshUntil) {
       metrics.l2Misses.increment();
       return null;
@@ -733,7 +740,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
           RedisTier.Read read = values.get(i);
           byte[] raw = read.value();
           expected[i] = Envelope.versionBytes(raw);
-          L1Entry<V> fromL2 = raw == null ? null : fromEnvelope(key, read, after);
+          L1Entry<V> fromL2 = raw == null ? null : fromEnvelope(read, after);
           if (fromL2 != null && after < fromL2.freshUntil) {
             metrics.l2Hits.increment();
             installL1(key, fromL2, stamps[i], false);
@@ -1313,9 +1320,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
    */
   private void checkKey(@Nullable K key) {
     requireNonNull(key, "key");
-    if (key instanceof String && ((String) key).length() > config.maxKeyLength) {
+    if (key instanceof String s && s.length() > config.maxKeyLength) {
       throw new IllegalArgumentException(
-          "key length must be at most " + config.maxKeyLength + " but was " + ((String) key).length());
+          "key length must be at most " + config.maxKeyLength + " but was " + s.length());
     }
   }
 

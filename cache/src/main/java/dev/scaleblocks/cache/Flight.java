@@ -51,11 +51,11 @@ final class Flight<V> extends CompletableFuture<L1Entry<V>> {
         return null;
       } catch (ExecutionException e) {
         Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException) {
-          throw (RuntimeException) cause;
+        if (cause instanceof RuntimeException re) {
+          throw re;
         }
-        if (cause instanceof Error) {
-          throw (Error) cause;
+        if (cause instanceof Error err) {
+          throw err;
         }
         throw new IllegalStateException(cause);
       }

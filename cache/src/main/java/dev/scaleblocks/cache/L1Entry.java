@@ -34,7 +34,12 @@ final class L1Entry<V> implements CacheEntry<V> {
 
   @Override
   public V value() {
-    return value;
+    V v = value;
+    if (v == null) {
+      // negative entries are never handed out as a CacheEntry (getEntry returns null for them)
+      throw new IllegalStateException("a negative cache entry has no value");
+    }
+    return v;
   }
 
   @Override

@@ -26,5 +26,6 @@ sealed interface L2Write {
   record Skip() implements L2Write {}
 
   /** See {@link #ifUnchanged}. */
+  @SuppressWarnings("ArrayRecordComponent") // an intent, matched by type; never compared or hashed
   record IfUnchanged(byte[] expectedVersion) implements L2Write {}
 }

@@ -40,7 +40,7 @@ import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * Every Redis call the cache makes, each guarded by the circuit breaker, timed and traced. A failed
- * or refused call never throws: reads answer {@link #UNAVAILABLE} (or {@code null} lists), writes
+ * or refused call never throws: reads answer {@link #READ_UNAVAILABLE} (or {@code null} lists), writes
  * answer {@code false}.
  *
  * <p>Reads return the key's remaining time to live beside its bytes (GET and PTTL pipelined, one
@@ -92,8 +92,8 @@ final class RedisTier {
   RedisTier(UnifiedJedis client, CircuitBreaker breaker, Ticker ticker, Tracer tracer,
       String cacheName, CacheMetrics metrics, java.time.Duration timeout) {
     this.client = client;
-    this.connections = client instanceof RedisClient
-        ? new DeadlineConnections(((RedisClient) client).getPool(), timeout)
+    this.connections = client instanceof RedisClient rc
+        ? new DeadlineConnections(rc.getPool(), timeout)
         : null;
     this.cluster = client instanceof RedisClusterClient;
     this.breaker = breaker;
@@ -125,8 +125,7 @@ final class RedisTier {
    * callers keep every pooled connection. On a Cluster, to the node that owns {@code slot}.
    */
   Connection dedicatedConnection(int slot) {
-    if (client instanceof RedisClusterClient) {
-      RedisClusterClient c = (RedisClusterClient) client;
+    if (client instanceof RedisClusterClient c) {
       HostAndPort node;
       try (Connection probe = c.getConnectionFromSlot(slot)) {
         node = probe.getHostAndPort();
@@ -137,8 +136,8 @@ final class RedisTier {
       }
       return make(pool);
     }
-    if (client instanceof RedisClient) {
-      return make(((RedisClient) client).getPool());
+    if (client instanceof RedisClient rc) {
+      return make(rc.getPool());
     }
     throw new IllegalStateException("unsupported redis client " + client.getClass().getName());
   }
@@ -158,6 +157,7 @@ final class RedisTier {
   }
 
   /** What one key held: its bytes and its remaining time to live in Redis (millis; -1 none). */
+  @SuppressWarnings("ArrayRecordComponent") // never compared by value; see READ_UNAVAILABLE
   record Read(byte @Nullable [] value, long pttl) {
     static final Read ABSENT = new Read(null, -2);
   }

@@ -132,14 +132,14 @@ public final class CacheControl {
       StringBuilder sb = new StringBuilder();
       append(sb, visibility);
       append(sb, noCache ? "no-cache" : null);
-      append(sb, maxAge == null ? null : "max-age=" + maxAge.getSeconds());
-      append(sb, sMaxAge == null ? null : "s-maxage=" + sMaxAge.getSeconds());
+      append(sb, maxAge == null ? null : "max-age=" + maxAge.toSeconds());
+      append(sb, sMaxAge == null ? null : "s-maxage=" + sMaxAge.toSeconds());
       append(sb, mustRevalidate ? "must-revalidate" : null);
       append(sb, proxyRevalidate ? "proxy-revalidate" : null);
       append(sb, noTransform ? "no-transform" : null);
       append(sb, immutable ? "immutable" : null);
-      append(sb, staleWhileRevalidate == null ? null : "stale-while-revalidate=" + staleWhileRevalidate.getSeconds());
-      append(sb, staleIfError == null ? null : "stale-if-error=" + staleIfError.getSeconds());
+      append(sb, staleWhileRevalidate == null ? null : "stale-while-revalidate=" + staleWhileRevalidate.toSeconds());
+      append(sb, staleIfError == null ? null : "stale-if-error=" + staleIfError.toSeconds());
       requireState(sb.length() > 0, "cache control needs at least one directive");
       return new CacheControl(sb.toString());
     }

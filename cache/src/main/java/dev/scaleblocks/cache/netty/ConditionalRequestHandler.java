@@ -35,6 +35,7 @@ import java.util.Map;
  * <p>The validator source runs on the event loop: it must not block (an L1 lookup is fine). Not
  * sharable: one instance per channel.
  */
+@SuppressWarnings("FutureReturnValueIgnored") // write(msg, promise) returns that promise, which carries the outcome
 public final class ConditionalRequestHandler extends ChannelDuplexHandler {
 
   private final HttpCaching caching;

@@ -42,6 +42,7 @@ import org.jspecify.annotations.Nullable;
  * ConditionalRequestHandler}, so that a version tag set there wins. Not sharable: one instance per
  * channel.
  */
+@SuppressWarnings("FutureReturnValueIgnored") // write(msg, promise) returns that promise, which carries the outcome
 public final class EtagBodyHandler extends ChannelDuplexHandler {
 
   private record Req(boolean getOrHead, @Nullable String ifNoneMatch) {}
