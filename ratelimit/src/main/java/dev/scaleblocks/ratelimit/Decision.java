@@ -68,7 +68,7 @@ public final class Decision {
 
   /** Durations are kept in whole milliseconds, rounded up (HTTP headers count seconds anyway). */
   private static long millisCeil(Duration d) {
-    if (d.getSeconds() >= Long.MAX_VALUE / 1000 - 1) {
+    if (d.toSeconds() >= Long.MAX_VALUE / 1000 - 1) {
       return Long.MAX_VALUE / 1000 * 1000; // far future; still a valid Duration in millis
     }
     long millis = d.toMillis();

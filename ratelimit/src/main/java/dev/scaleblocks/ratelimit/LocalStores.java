@@ -88,7 +88,7 @@ final class LocalStores {
       long now = clock.tick();
       Cell cell = cells.get(key, newCell);
       while (true) {
-        long[] current = cell.get();
+        long[] current = cell.counters();
         long[] next = current.clone();
         Outcome o = CounterMath.decide(algorithm, limits, next, now, permits, maxPermits);
         if (!o.allowed() || cell.compareAndSet(current, next)) {
@@ -109,7 +109,7 @@ final class LocalStores {
       long now = clock.tick();
       Cell cell = cells.get(key, newCell);
       while (true) {
-        long[] current = cell.get();
+        long[] current = cell.counters();
         long[] next = current.clone();
         CounterMath.advance(alg, l, next, 0, now);
         long avail = CounterMath.avail(alg, l, next, 0, now);
@@ -133,6 +133,12 @@ final class LocalStores {
 
     Cell(long[] initial) {
       super(initial);
+    }
+
+    /** The counters; never null: a cell starts with an array and is only set to another. */
+    @SuppressWarnings("NullAway") // AtomicReference.get() is modelled as nullable; see above
+    long[] counters() {
+      return get();
     }
   }
 }

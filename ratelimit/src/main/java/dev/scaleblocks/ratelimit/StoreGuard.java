@@ -2,6 +2,7 @@ package dev.scaleblocks.ratelimit;
 
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
+import dev.scaleblocks.core.internal.Checks;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -76,8 +77,12 @@ final class StoreGuard implements AutoCloseable {
   static final class LocalWaitTimeout extends Exception {
     private static final long serialVersionUID = 1L;
 
+    /** The message, non-null (unlike {@link #getMessage()} in general). */
+    final String reason;
+
     LocalWaitTimeout(String message) {
       super(message, null, false, false);
+      this.reason = message;
     }
   }
 
@@ -259,7 +264,7 @@ final class StoreGuard implements AutoCloseable {
         outcome = body.run(this);
       } catch (LocalWaitTimeout e) {
         if (state.compareAndSet(STARTED, DONE)) {
-          result.complete(new Overloaded(e.getMessage()));
+          result.complete(new Overloaded(e.reason));
         }
         return;
       } catch (Exception e) {
@@ -272,7 +277,9 @@ final class StoreGuard implements AutoCloseable {
       }
       if (state.compareAndSet(STARTED, DONE)) {
         // answered from memory, or failed before reaching Redis: nothing for the breaker
-        result.complete(error == null ? new Answered(outcome) : new Failed(error.toString(), false));
+        result.complete(error == null
+            ? new Answered(Checks.requireNonNull(outcome, "outcome"))
+            : new Failed(error.toString(), false));
         return;
       }
       long took = clock.read() - redisAt;
@@ -281,7 +288,7 @@ final class StoreGuard implements AutoCloseable {
       }
       if (error == null) {
         breaker.onSuccess(took);
-        result.complete(new Answered(outcome));
+        result.complete(new Answered(Checks.requireNonNull(outcome, "outcome")));
       } else {
         breaker.onError(took, error);
         result.complete(new Failed(error.toString(), false));

@@ -50,6 +50,9 @@ import org.slf4j.LoggerFactory;
  * instance per channel; the {@link HttpRateLimit} is shared. Pipelined requests are decided in
  * order.
  */
+// write(msg, promise) returns that promise, which carries the outcome; the decision future's
+// callback only hands the request back to the event loop
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class RateLimitHandler extends ChannelDuplexHandler {
 
   private static final Logger log = LoggerFactory.getLogger(RateLimitHandler.class);
