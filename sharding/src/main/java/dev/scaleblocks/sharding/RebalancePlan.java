@@ -203,22 +203,19 @@ public final class RebalancePlan {
   private static RebalancePlan sampled(
       ShardRouter<?> b, ShardRouter<?> a, int sampleSize, double ideal) {
     SplittableRandom random = new SplittableRandom(0x5CA1EB10C5L);
-    Map<String, long[]> counts = new LinkedHashMap<>();
-    Map<String, String[]> names = new HashMap<>();
+    Map<List<String>, long[]> counts = new LinkedHashMap<>();
     for (int i = 0; i < sampleSize; i++) {
       long key = random.nextLong();
       String from = b.shardFor(key).name();
       String to = a.shardFor(key).name();
       if (!from.equals(to)) {
-        String id = from + "\u0000" + to;
-        counts.computeIfAbsent(id, x -> new long[1])[0]++;
-        names.putIfAbsent(id, new String[] {from, to});
+        counts.computeIfAbsent(List.of(from, to), x -> new long[1])[0]++;
       }
     }
     List<Move> moves = new ArrayList<>();
-    for (Map.Entry<String, long[]> e : counts.entrySet()) {
-      String[] ft = names.get(e.getKey());
-      moves.add(new Move(ft[0], ft[1], e.getValue()[0] / (double) sampleSize, List.of()));
+    for (Map.Entry<List<String>, long[]> e : counts.entrySet()) {
+      List<String> fromTo = e.getKey();
+      moves.add(new Move(fromTo.get(0), fromTo.get(1), e.getValue()[0] / (double) sampleSize, List.of()));
     }
     return new RebalancePlan(b, a, Method.SAMPLED_KEYS, moves, ideal);
   }

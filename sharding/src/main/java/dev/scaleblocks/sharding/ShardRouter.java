@@ -276,23 +276,16 @@ public interface ShardRouter<S> {
       Checks.requireState(
           !shards.isEmpty(), "no shards: add at least one with shard(name, handle)");
       List<Shard<S>> list = List.copyOf(shards.values());
-      switch (algorithm) {
-        case KETAMA:
-          return new KetamaRouter<>(
-              list,
-              keyHash == null ? KeyHash.KETAMA_MD5 : keyHash,
-              pointsPerWeight == 0 ? KetamaRouter.DEFAULT_POINTS : pointsPerWeight);
-        case JUMP:
-          return new JumpRouter<>(list);
-        case RENDEZVOUS:
-          return new RendezvousRouter<>(list);
-        case MAGLEV:
-          return new MaglevRouter<>(list, tableSize == 0 ? MaglevRouter.DEFAULT_TABLE : tableSize);
-        case HASH_SLOTS:
-          return HashSlotRouter.create(list, slotOwners, slotRanges);
-        default:
-          throw new AssertionError(algorithm);
-      }
+      return switch (algorithm) {
+        case KETAMA -> new KetamaRouter<>(
+            list,
+            keyHash == null ? KeyHash.KETAMA_MD5 : keyHash,
+            pointsPerWeight == 0 ? KetamaRouter.DEFAULT_POINTS : pointsPerWeight);
+        case JUMP -> new JumpRouter<>(list);
+        case RENDEZVOUS -> new RendezvousRouter<>(list);
+        case MAGLEV -> new MaglevRouter<>(list, tableSize == 0 ? MaglevRouter.DEFAULT_TABLE : tableSize);
+        case HASH_SLOTS -> HashSlotRouter.create(list, slotOwners, slotRanges);
+      };
     }
 
     private void onlyFor(Algorithm expected, String option) {

@@ -34,6 +34,7 @@ public final class ShardRouterHolder<S> {
   }
 
   /** The router now in force. */
+  @SuppressWarnings("NullAway") // the reference only ever holds non-null routers (checked on entry)
   public ShardRouter<S> current() {
     return current.get();
   }
@@ -51,16 +52,16 @@ public final class ShardRouterHolder<S> {
 
   /** {@code current().route(key)}. */
   public S route(String key) {
-    return current.get().route(key);
+    return current().route(key);
   }
 
   /** {@code current().route(key)}. */
   public S route(long key) {
-    return current.get().route(key);
+    return current().route(key);
   }
 
   /** {@code current().route(key)}. */
   public S route(byte[] key) {
-    return current.get().route(key);
+    return current().route(key);
   }
 }

@@ -8,6 +8,7 @@ import java.sql.SQLException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -173,17 +174,14 @@ public final class ShardedDataSource implements AutoCloseable {
     Checks.requireNoNulls(keys, "keys");
     Checks.requireNonNull(callback, "callback");
     ShardRouter<DataSource> router = routers.current();
-    Map<String, List<String>> byShard = new LinkedHashMap<>();
-    for (Shard<DataSource> shard : router.shards()) {
-      byShard.put(shard.name(), new ArrayList<>());
-    }
+    Map<String, List<String>> byShard = new HashMap<>();
     for (String key : keys) {
-      byShard.get(router.shardFor(key).name()).add(key);
+      byShard.computeIfAbsent(router.shardFor(key).name(), shard -> new ArrayList<>()).add(key);
     }
     List<Task<T>> tasks = new ArrayList<>();
     for (Shard<DataSource> shard : router.shards()) {
       List<String> owned = byShard.get(shard.name());
-      if (!owned.isEmpty()) {
+      if (owned != null) {
         List<String> frozen = List.copyOf(owned);
         tasks.add(new Task<>(shard, () -> callback.apply(shard, frozen)));
       }
@@ -193,6 +191,9 @@ public final class ShardedDataSource implements AutoCloseable {
 
   private record Task<T>(Shard<DataSource> shard, java.util.concurrent.Callable<T> work) {}
 
+  // Futures are keys by identity (FutureTask does not override equals), which is what is meant;
+  // the linked map names the shards still running in task order.
+  @SuppressWarnings("CollectionUndefinedEquality")
   private <T> Map<String, T> run(List<Task<T>> tasks) {
     long start = System.nanoTime();
     ExecutorCompletionService<T> completion = new ExecutorCompletionService<>(executor);
