@@ -464,7 +464,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
     readRetries.increment();
     // A timeout with a cause means the pool could not open connections: the replica is down.
     // A timeout without one means it is merely saturated: go elsewhere but keep it.
-    if (e.getCause() != null || dialect.isConnectionLoss(e) && !(e instanceof java.sql.SQLTransientConnectionException)) {
+    if (e.getCause() != null || (dialect.isConnectionLoss(e) && !(e instanceof java.sql.SQLTransientConnectionException))) {
       eject(node, "borrow failed: " + e.getMessage());
     } else {
       LOG.debug("{}: replica {} saturated, reading elsewhere: {}", name, node.name, e.getMessage());
@@ -579,7 +579,7 @@ final class RoutingDataSource implements ReadWriteDataSource {
         }
       }
       long now = ticker.read();
-      if (!node.replica) {
+      if (status == null) { // the primary: only replicas are asked for their status
         lag.record(now, position);
         probePassed(node, 0);
         return;

@@ -46,7 +46,7 @@ public final class WriteToken implements Comparable<WriteToken> {
 
   @Override
   public boolean equals(Object o) {
-    return o instanceof WriteToken && ((WriteToken) o).position == position;
+    return o instanceof WriteToken other && other.position == position;
   }
 
   @Override
