@@ -3,6 +3,7 @@ package dev.scaleblocks.cache;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.redis.RedisScript;
+import dev.scaleblocks.core.redis.ScriptRunner;
 import io.micrometer.core.instrument.Timer;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanKind;
@@ -32,7 +33,6 @@ import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.commands.JedisBinaryCommands;
-import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -254,7 +254,7 @@ final class RedisTier {
    * nothing when empty): a put or an invalidation in between wins. One EVALSHA.
    */
   boolean setIfVersion(byte[] key, byte[] value, long pxMillis, byte[] expectedVersion) {
-    return call("EVALSHA", setTimer, () -> commands(j -> eval(j, SET_IF_VERSION, List.of(key),
+    return call("EVALSHA", setTimer, () -> commands(j -> ScriptRunner.evalBinary(j, SET_IF_VERSION, List.of(key),
         List.of(value, expectedVersion, Long.toString(pxMillis).getBytes(java.nio.charset.StandardCharsets.US_ASCII))))) != null;
   }
 
@@ -334,7 +334,7 @@ final class RedisTier {
 
   /** Deletes the lease key if this instance still holds it. */
   void releaseLease(byte[] leaseKey, byte[] owner) {
-    call("EVALSHA", leaseTimer, () -> commands(j -> eval(j, RELEASE_LEASE, List.of(leaseKey), List.of(owner))));
+    call("EVALSHA", leaseTimer, () -> commands(j -> ScriptRunner.evalBinary(j, RELEASE_LEASE, List.of(leaseKey), List.of(owner))));
   }
 
   /**
@@ -428,15 +428,6 @@ final class RedisTier {
     }
     try (AbstractPipeline p = client.pipelined()) {
       return body.apply(p);
-    }
-  }
-
-  /** EVALSHA, and once the source by EVAL if the server does not know the script (NOSCRIPT). */
-  private static Object eval(JedisBinaryCommands j, RedisScript script, List<byte[]> keys, List<byte[]> args) {
-    try {
-      return j.evalsha(script.sha1().getBytes(java.nio.charset.StandardCharsets.UTF_8), keys, args);
-    } catch (JedisNoScriptException e) {
-      return j.eval(script.source().getBytes(java.nio.charset.StandardCharsets.UTF_8), keys, args);
     }
   }
 

@@ -8,6 +8,7 @@ import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.commands.JedisBinaryCommands;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
@@ -54,14 +55,25 @@ public final class ScriptRunner {
 
   /** Runs {@code script} with binary keys and arguments; bulk replies come back as {@code byte[]}. */
   public Object evalBinary(RedisScript script, List<byte[]> keys, List<byte[]> args) {
+    return evalBinary(jedis, script, keys, args);
+  }
+
+  /**
+   * Runs {@code script} as {@link #evalBinary(RedisScript, List, List)} does, on {@code commands}:
+   * for a caller that holds a connection of its own (a {@link redis.clients.jedis.Jedis} over a
+   * borrowed connection, say) rather than a pooled client.
+   */
+  public static Object evalBinary(
+      JedisBinaryCommands commands, RedisScript script, List<byte[]> keys, List<byte[]> args) {
+    requireNonNull(commands, "commands");
     requireNonNull(script, "script");
     requireNoNulls(keys, "keys");
     requireNoNulls(args, "args");
     try {
-      return jedis.evalsha(script.sha1().getBytes(UTF_8), keys, args);
+      return commands.evalsha(script.sha1().getBytes(UTF_8), keys, args);
     } catch (JedisNoScriptException e) {
       log.debug("script {} not cached on the server, sending its source", script.name());
-      return jedis.eval(script.source().getBytes(UTF_8), keys, args);
+      return commands.eval(script.source().getBytes(UTF_8), keys, args);
     }
   }
 }
