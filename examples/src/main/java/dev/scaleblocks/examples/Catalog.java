@@ -25,6 +25,8 @@ final class Catalog {
 
   /** SQLSTATE of PostgreSQL's "relation already exists". */
   private static final String DUPLICATE_TABLE = "42P07";
+  /** The table's row type created by another session a moment earlier ("type ... already exists"). */
+  private static final String DUPLICATE_OBJECT = "42710";
 
   private final Shards shards;
 
@@ -68,8 +70,9 @@ final class Catalog {
 
   /**
    * CREATE TABLE IF NOT EXISTS is not safe against itself on PostgreSQL: two sessions that both
-   * see no table both create it, and the second fails on the catalog's unique index (23505) or
-   * with "already exists" (42P07). Then the table exists: the statement, run again, does nothing.
+   * see no table both create it, and the second fails on the catalog's unique index (23505), with
+   * "relation already exists" (42P07) or with "type already exists" (42710, the table's row type).
+   * Then the table exists: the statement, run again, does nothing.
    */
   private static void createTable(Connection c) throws SQLException {
     String ddl =
@@ -78,7 +81,9 @@ final class Catalog {
     try (Statement st = c.createStatement()) {
       st.execute(ddl);
     } catch (SQLException e) {
-      if (!UNIQUE_VIOLATION.equals(e.getSQLState()) && !DUPLICATE_TABLE.equals(e.getSQLState())) {
+      String state = e.getSQLState();
+      if (!UNIQUE_VIOLATION.equals(state) && !DUPLICATE_TABLE.equals(state)
+          && !DUPLICATE_OBJECT.equals(state)) {
         throw e;
       }
       if (!c.getAutoCommit()) {
