@@ -66,6 +66,16 @@ class OutageIT {
     LockSupport.parkNanos(1_000_000); // a 1 ms database read
   }
 
+  /**
+   * The rest of a request's work between two cache calls (parsing, rendering, the response's
+   * write): 500 µs off the CPU, as a request thread spends it. Without it the 16 workers of each
+   * group would only spin on L1 hits, and the figure would compare the two groups' shares of two
+   * cores rather than the time the outage takes from callers.
+   */
+  private static void requestWork() {
+    LockSupport.parkNanos(500_000);
+  }
+
   private final List<Throwable> errors = new CopyOnWriteArrayList<>();
 
   private List<Thread> run(TieredCache<String, String> cache, CircuitBreaker breaker, Log calls, boolean[] stop) {
@@ -111,6 +121,7 @@ class OutageIT {
             errors.add(e);
           }
           calls.add(start, System.nanoTime() - start, s);
+          requestWork();
         }
       }, "outage-worker-" + t);
       th.setDaemon(true);
@@ -253,10 +264,9 @@ class OutageIT {
       long bound = L2_TIMEOUT.toNanos() + Duration.ofMillis(250).toNanos();
       assertThat(max(all)).as("longest call during the outage (ns)").isLessThan(bound);
       assertThat(pct(open, 0.99)).as("p99 of calls with the breaker open (ns)").isLessThan(Duration.ofMillis(20).toNanos());
-      // the target is 50% (measured 37-57% paused, 62-70% killed on a 2-core machine at load average
-      // 13); asserted with a margin for that noise
-      assertThat(pausedRate).as("throughput while paused vs baseline").isGreaterThan(0.3 * basePaused);
-      assertThat(killedRate).as("throughput while killed vs baseline").isGreaterThan(0.3 * baseKilled);
+      // the bar: at least half of what L1 + the loader alone serve meanwhile
+      assertThat(pausedRate).as("throughput while paused vs baseline").isGreaterThan(0.5 * basePaused);
+      assertThat(killedRate).as("throughput while killed vs baseline").isGreaterThan(0.5 * baseKilled);
     }
   }
 }
