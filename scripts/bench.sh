@@ -49,6 +49,8 @@ if [[ -z "$regex" ]]; then
     regex='dev\.scaleblocks\.benchmarks\.'
   fi
 fi
+# the addresses scripts/services.sh up recorded, for the variables not set here
+eval "$(scripts/services.sh env)"
 # the forked benchmark JVMs read service addresses as system properties (scaleblocks.redis, ...)
 jvm_props=()
 for var in SCALEBLOCKS_REDIS SCALEBLOCKS_REDIS_CLUSTER SCALEBLOCKS_PG_PRIMARY SCALEBLOCKS_PG_REPLICA SCALEBLOCKS_PG_USER; do

@@ -5,7 +5,7 @@
 #   PostgreSQL primary    127.0.0.1:5432 (passwordless loopback connections for the test user)
 #   PostgreSQL standby    127.0.0.1:5433 (streaming replica of the primary, made by pg_basebackup -R)
 #
-# usage: scripts/services.sh up|status|down
+# usage: scripts/services.sh up|status|down|env
 #
 # It changes only what it created. Everything it creates lives under $SCALEBLOCKS_RUNTIME
 # (default /var/lib/scaleblocks), one directory per server, each holding a marker file
@@ -30,7 +30,17 @@
 #   SCALEBLOCKS_REDIS_CLUSTER=127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002
 #   SCALEBLOCKS_PG_PRIMARY=127.0.0.1:5432   SCALEBLOCKS_PG_REPLICA=127.0.0.1:5433
 #   SCALEBLOCKS_PG_USER=postgres
+# When neither PostgreSQL variable is set and a PostgreSQL this script did not create holds 5432
+# without accepting the test user's passwordless (replication) connections, `up` leaves it alone
+# and runs its own primary and standby on 127.0.0.1:55432 and 55433 instead. `up` records the
+# addresses in effect in $SCALEBLOCKS_RUNTIME/services.env; `env` prints them as shell exports
+# (`eval "$(scripts/services.sh env)"`), and the tests read that file when a variable is not set.
 set -euo pipefail
+# the variables the caller set itself (`env` prints only the others)
+CALLER_SET=" "
+for v in SCALEBLOCKS_REDIS SCALEBLOCKS_REDIS_CLUSTER SCALEBLOCKS_PG_PRIMARY SCALEBLOCKS_PG_REPLICA SCALEBLOCKS_PG_USER; do
+  if [ -n "${!v:-}" ]; then CALLER_SET+="$v "; fi
+done
 
 RUNTIME=${SCALEBLOCKS_RUNTIME:-/var/lib/scaleblocks}
 MARKER=.created-by-scaleblocks-services
@@ -49,9 +59,21 @@ REDIS_PORT=$(port_of "${SCALEBLOCKS_REDIS:-127.0.0.1:6379}")
 CLUSTER_PORTS=()
 IFS=, read -r -a cluster_addresses <<<"${SCALEBLOCKS_REDIS_CLUSTER:-127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002}"
 for a in "${cluster_addresses[@]}"; do CLUSTER_PORTS+=("$(port_of "$a")"); done
+ENV_FILE="$RUNTIME/services.env"
+PG_PORTS_CHOSEN=${SCALEBLOCKS_PG_PRIMARY:+yes}${SCALEBLOCKS_PG_REPLICA:+yes}
+recorded() { # VAR: its value in the file an earlier `up` wrote, if any
+  [ -f "$ENV_FILE" ] && sed -n "s/^$1=//p" "$ENV_FILE" | tail -n 1
+}
+if [ -z "$PG_PORTS_CHOSEN" ] && [ -n "$(recorded SCALEBLOCKS_PG_PRIMARY)" ]; then
+  # an earlier `up` moved the test PostgreSQL off a foreign 5432: keep using (and stopping) that one
+  SCALEBLOCKS_PG_PRIMARY=$(recorded SCALEBLOCKS_PG_PRIMARY)
+  SCALEBLOCKS_PG_REPLICA=$(recorded SCALEBLOCKS_PG_REPLICA)
+fi
 PG_PORT=$(port_of "${SCALEBLOCKS_PG_PRIMARY:-127.0.0.1:5432}")
 REPLICA_PORT=$(port_of "${SCALEBLOCKS_PG_REPLICA:-127.0.0.1:5433}")
 PG_USER=${SCALEBLOCKS_PG_USER:-postgres}
+ALT_PG_PORT=55432
+ALT_REPLICA_PORT=55433
 PRIMARY_DIR="$RUNTIME/pg-primary"
 PRIMARY_SOCK="$RUNTIME/pg-primary-sock"
 REPLICA_DIR="$RUNTIME/pg-replica"
@@ -238,12 +260,25 @@ EOF
   exit 1
 }
 
+# A foreign PostgreSQL on the default port that the tests cannot use: when the ports are this
+# script's defaults, leave it alone and run the test primary and standby on ALT_* ports instead.
+move_pg_or_advise() { # what the foreign server refuses
+  if [ -n "$PG_PORTS_CHOSEN" ] || [ "$PG_PORT" = "$ALT_PG_PORT" ]; then
+    trust_advice "$1"
+  fi
+  warn "PostgreSQL on 127.0.0.1:$PG_PORT was not created by this script and does not accept user '$PG_USER' from loopback without a password$1; it is left as it is, and the tests get a primary and standby of this script's own on 127.0.0.1:$ALT_PG_PORT and $ALT_REPLICA_PORT (recorded in $ENV_FILE)"
+  PG_PORT=$ALT_PG_PORT
+  REPLICA_PORT=$ALT_REPLICA_PORT
+  check_pg_ports
+}
+
 # Before anything is started: a primary or standby this script did not create must already be fit.
 check_pg_ports() {
   if pg_ready "$PG_PORT" && ! pg_ours "$PG_PORT" "$PRIMARY_DIR"; then
-    pg_trusts "$PG_PORT" || trust_advice ""
+    pg_trusts "$PG_PORT" || { move_pg_or_advise ""; return; }
     if ! { pg_ready "$REPLICA_PORT" && in_recovery "$REPLICA_PORT"; } && ! pg_trusts_replication "$PG_PORT"; then
-      trust_advice " for replication (needed to make the standby on $REPLICA_PORT)"
+      move_pg_or_advise " for replication (needed to make the standby on $REPLICA_PORT)"
+      return
     fi
     warn "PostgreSQL on 127.0.0.1:$PG_PORT was not created by this script (data directory $(pg_data_dir "$PG_PORT")); it accepts '$PG_USER' without a password, so the tests use it as it is and this script changes nothing on it but the standby's replication slot"
   fi
@@ -403,7 +438,33 @@ up() {
   ensure_primary
   ensure_replica
   check_replay
+  record_addresses
   status
+}
+
+# The addresses in effect, for the tests and `env`; rewritten by every `up`.
+record_addresses() {
+  local cluster=() p
+  for p in "${CLUSTER_PORTS[@]}"; do cluster+=("127.0.0.1:$p"); done
+  {
+    echo "SCALEBLOCKS_REDIS=127.0.0.1:$REDIS_PORT"
+    echo "SCALEBLOCKS_REDIS_CLUSTER=$(IFS=,; echo "${cluster[*]}")"
+    echo "SCALEBLOCKS_PG_PRIMARY=127.0.0.1:$PG_PORT"
+    echo "SCALEBLOCKS_PG_REPLICA=127.0.0.1:$REPLICA_PORT"
+    echo "SCALEBLOCKS_PG_USER=$PG_USER"
+  } > "$ENV_FILE.tmp"
+  mv "$ENV_FILE.tmp" "$ENV_FILE"
+  chmod 644 "$ENV_FILE"
+}
+
+# What `up` recorded, as exports, for variables the caller has not set itself.
+print_env() {
+  [ -f "$ENV_FILE" ] || return 0
+  local line var
+  while IFS= read -r line; do
+    var=${line%%=*}
+    [[ "$CALLER_SET" == *" $var "* ]] || printf 'export %s=%q\n' "$var" "${line#*=}"
+  done < "$ENV_FILE"
 }
 
 status() {
@@ -464,5 +525,6 @@ case "${1:-}" in
   up) up ;;
   status) status ;;
   down) down ;;
-  *) echo "usage: $0 up|status|down" >&2; exit 2 ;;
+  env) print_env ;;
+  *) echo "usage: $0 up|status|down|env" >&2; exit 2 ;;
 esac

@@ -76,10 +76,34 @@ public final class TestServices {
 
   private static String setting(String property, String fallback) {
     String value = System.getProperty(property);
+    String variable = property.toUpperCase(java.util.Locale.ROOT).replace('.', '_');
     if (value == null || value.isBlank()) {
-      value = System.getenv(property.toUpperCase(java.util.Locale.ROOT).replace('.', '_'));
+      value = System.getenv(variable);
+    }
+    if (value == null || value.isBlank()) {
+      value = recorded(variable);
     }
     return value == null || value.isBlank() ? fallback : value.trim();
+  }
+
+  /**
+   * What {@code scripts/services.sh up} recorded for {@code variable} in its runtime directory's
+   * {@code services.env} (it may have moved a server off its default port), or null.
+   */
+  private static @org.jspecify.annotations.Nullable String recorded(String variable) {
+    String runtime = System.getenv("SCALEBLOCKS_RUNTIME");
+    java.nio.file.Path file = java.nio.file.Path.of(
+        runtime == null || runtime.isBlank() ? "/var/lib/scaleblocks" : runtime, "services.env");
+    try {
+      for (String line : java.nio.file.Files.readAllLines(file)) {
+        if (line.startsWith(variable + "=")) {
+          return line.substring(variable.length() + 1);
+        }
+      }
+    } catch (java.io.IOException e) {
+      return null; // not brought up by the script: the defaults
+    }
+    return null;
   }
 
   private static InetSocketAddress parse(String hostPort) {
