@@ -65,6 +65,16 @@ final class DeadlineConnections {
     this.timeoutNanos = timeout.toNanos();
   }
 
+  /** Whether the pool lent from is still open (a Cluster client closes a node's pool when the node leaves). */
+  boolean isOpen() {
+    return !pool.isClosed();
+  }
+
+  /** The pool lent from, for a connection of its own made by the same factory. */
+  GenericObjectPool<Connection> pool() {
+    return pool;
+  }
+
   /** The L2 timeout in whole milliseconds (at least 1), for calls that renew it per round trip. */
   int timeoutMillis() {
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, TimeUnit.NANOSECONDS.toMillis(timeoutNanos)));
@@ -76,7 +86,15 @@ final class DeadlineConnections {
    * never the cache's ticker.
    */
   <T> T withConnection(Body<T> body) {
-    long deadline = System.nanoTime() + timeoutNanos;
+    return withConnection(System.nanoTime() + timeoutNanos, body);
+  }
+
+  /**
+   * Runs {@code body} as {@link #withConnection(Body)} does, under a deadline the caller already
+   * set ({@link System#nanoTime()} based): for a call that visits several pools (Cluster nodes)
+   * under one deadline.
+   */
+  <T> T withConnection(long deadline, Body<T> body) {
     Connection c = borrow(deadline);
     int original = c.getSoTimeout();
     boolean inStep = false;

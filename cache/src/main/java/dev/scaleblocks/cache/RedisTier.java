@@ -11,9 +11,7 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -24,8 +22,6 @@ import org.slf4j.LoggerFactory;
 import org.apache.commons.pool2.impl.GenericObjectPool;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
-import redis.clients.jedis.ConnectionPool;
-import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
@@ -36,7 +32,6 @@ import redis.clients.jedis.commands.JedisBinaryCommands;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
-import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * Every Redis call the cache makes, each guarded by the circuit breaker, timed and traced. A failed
@@ -50,10 +45,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * timeout, whatever the client's own timeouts and pool settings: the tier borrows a connection
  * from the client's pool itself for at most the time left, runs the call's commands on it with the
  * socket timeout set to the time then left, and gives it back (see {@link DeadlineConnections}).
- * The client and its pool configuration are never changed. On a {@code RedisClusterClient}, whose
- * node pools and routing Jedis keeps to itself, a call is bounded by the client's settings: its
- * pool's maximum wait for a connection plus its socket timeout for each reply (and its redirect
- * retries).
+ * The client and its pool configuration are never changed. On a {@code RedisClusterClient} the
+ * same holds node by node: {@link ClusterRouting} sends each call's commands to the nodes that own
+ * its keys, on connections lent from the client's node pools, all under the one deadline.
  */
 final class RedisTier {
 
@@ -79,8 +73,10 @@ final class RedisTier {
   private final Tracer tracer;
   private final String cacheName;
   private final CacheMetrics metrics;
-  /** Lends a standalone {@code RedisClient}'s connections under the L2 deadline; null for other clients (Cluster). */
+  /** Lends a standalone {@code RedisClient}'s connections under the L2 deadline; null for a Cluster. */
   private final @Nullable DeadlineConnections connections;
+  /** Routes a {@code RedisClusterClient}'s calls to its nodes under the L2 deadline; null for standalone. */
+  private final @Nullable ClusterRouting routing;
   private final Timer getTimer;
   private final Timer mgetTimer;
   private final Timer setTimer;
@@ -95,7 +91,8 @@ final class RedisTier {
     this.connections = client instanceof RedisClient rc
         ? new DeadlineConnections(rc.getPool(), timeout)
         : null;
-    this.cluster = client instanceof RedisClusterClient;
+    this.routing = client instanceof RedisClusterClient rcc ? new ClusterRouting(rcc, timeout) : null;
+    this.cluster = routing != null;
     this.breaker = breaker;
     this.ticker = ticker;
     this.tracer = tracer;
@@ -125,16 +122,9 @@ final class RedisTier {
    * callers keep every pooled connection. On a Cluster, to the node that owns {@code slot}.
    */
   Connection dedicatedConnection(int slot) {
-    if (client instanceof RedisClusterClient c) {
-      HostAndPort node;
-      try (Connection probe = c.getConnectionFromSlot(slot)) {
-        node = probe.getHostAndPort();
-      }
-      ConnectionPool pool = c.getClusterNodes().get(node.toString());
-      if (pool == null) {
-        throw new IllegalStateException("no pool for cluster node " + node);
-      }
-      return make(pool);
+    ClusterRouting r = routing;
+    if (r != null) {
+      return make(r.poolFor(slot));
     }
     if (client instanceof RedisClient rc) {
       return make(rc.getPool());
@@ -170,7 +160,7 @@ final class RedisTier {
    * #READ_UNAVAILABLE} on failure.
    */
   Read get(byte[] key) {
-    Read r = call("GET", getTimer, () -> pipelined(p -> {
+    Read r = call("GET", getTimer, () -> pipelined(key, p -> {
       Response<byte[]> v = p.get(key);
       Response<Long> ttl = p.pttl(key);
       p.sync();
@@ -189,10 +179,11 @@ final class RedisTier {
     return call("MGET", mgetTimer, () -> {
       List<byte @Nullable []> values;
       List<Response<Long>> ttls = new ArrayList<>(keys.size());
-      if (cluster) {
-        values = clusterMget(keys, ttls);
+      ClusterRouting routed = routing;
+      if (routed != null) {
+        values = clusterMget(routed, keys, ttls);
       } else {
-        values = pipelined(p -> {
+        values = pipelined(keys.get(0), p -> {
           Response<List<byte[]>> r = p.mget(keys.toArray(new byte[0][]));
           for (byte[] key : keys) {
             ttls.add(p.pttl(key));
@@ -210,43 +201,35 @@ final class RedisTier {
     });
   }
 
-  private List<byte @Nullable []> clusterMget(List<byte[]> keys, List<Response<Long>> ttls) {
-    Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
-    for (int i = 0; i < keys.size(); i++) {
-      bySlot.computeIfAbsent(JedisClusterCRC16.getSlot(keys.get(i)), s -> new ArrayList<>()).add(i);
-    }
+  /** GET and PTTL of every key, one pipeline (one round trip) per node; fills {@code ttls} in key order. */
+  private List<byte @Nullable []> clusterMget(ClusterRouting r, List<byte[]> keys, List<Response<Long>> ttls) {
     List<byte @Nullable []> out = new ArrayList<>(keys.size());
+    List<@Nullable Response<Long>> ttlSlots = new ArrayList<>(keys.size());
     for (int i = 0; i < keys.size(); i++) {
       out.add(null);
+      ttlSlots.add(null);
     }
-    List<List<Integer>> groups = new ArrayList<>(bySlot.values());
-    List<Response<List<byte[]>>> responses = new ArrayList<>(groups.size());
-    try (AbstractPipeline p = client.pipelined()) {
-      for (List<Integer> group : groups) {
-        byte[][] slotKeys = new byte[group.size()][];
-        for (int j = 0; j < slotKeys.length; j++) {
-          slotKeys[j] = keys.get(group.get(j));
-        }
-        responses.add(p.mget(slotKeys));
-      }
-      for (byte[] key : keys) {
-        ttls.add(p.pttl(key));
+    r.eachNode(keys, r.deadline(), (c, indexes) -> {
+      Pipeline p = new Pipeline(c);
+      List<Response<byte[]>> values = new ArrayList<>(indexes.size());
+      for (int i : indexes) {
+        values.add(p.get(keys.get(i)));
+        ttlSlots.set(i, p.pttl(keys.get(i)));
       }
       p.sync();
-    }
-    for (int g = 0; g < groups.size(); g++) {
-      List<byte[]> values = responses.get(g).get();
-      List<Integer> group = groups.get(g);
-      for (int j = 0; j < group.size(); j++) {
-        out.set(group.get(j), values.get(j));
+      for (int j = 0; j < indexes.size(); j++) {
+        out.set(indexes.get(j), values.get(j).get());
       }
+    });
+    for (Response<Long> ttl : ttlSlots) {
+      ttls.add(java.util.Objects.requireNonNull(ttl));
     }
     return out;
   }
 
   /** SET key value PX millis. */
   boolean set(byte[] key, byte[] value, long pxMillis) {
-    return call("SET", setTimer, () -> commands(j -> j.set(key, value, SetParams.setParams().px(pxMillis)))) != null;
+    return call("SET", setTimer, () -> commands(key, j -> j.set(key, value, SetParams.setParams().px(pxMillis)))) != null;
   }
 
   /**
@@ -254,7 +237,7 @@ final class RedisTier {
    * nothing when empty): a put or an invalidation in between wins. One EVALSHA.
    */
   boolean setIfVersion(byte[] key, byte[] value, long pxMillis, byte[] expectedVersion) {
-    return call("EVALSHA", setTimer, () -> commands(j -> ScriptRunner.evalBinary(j, SET_IF_VERSION, List.of(key),
+    return call("EVALSHA", setTimer, () -> commands(key, j -> ScriptRunner.evalBinary(j, SET_IF_VERSION, List.of(key),
         List.of(value, expectedVersion, Long.toString(pxMillis).getBytes(java.nio.charset.StandardCharsets.US_ASCII))))) != null;
   }
 
@@ -264,14 +247,9 @@ final class RedisTier {
       return setIfVersion(keys.get(0), values.get(0), pxMillis[0], expected.get(0));
     }
     byte[] source = SET_IF_VERSION.source().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-    return call("EVAL", setTimer, () -> pipelined(p -> {
-      for (int i = 0; i < keys.size(); i++) {
+    return call("EVAL", setTimer, () -> eachKey(keys, (p, i) ->
         p.eval(source, List.of(keys.get(i)), List.of(values.get(i), expected.get(i),
-            Long.toString(pxMillis[i]).getBytes(java.nio.charset.StandardCharsets.US_ASCII)));
-      }
-      p.sync();
-      return Boolean.TRUE;
-    })) != null;
+            Long.toString(pxMillis[i]).getBytes(java.nio.charset.StandardCharsets.US_ASCII))))) != null;
   }
 
   /** Several SETs in one pipeline (one round trip per node). */
@@ -279,13 +257,8 @@ final class RedisTier {
     if (keys.size() == 1) {
       return set(keys.get(0), values.get(0), pxMillis[0]);
     }
-    return call("SET", setTimer, () -> pipelined(p -> {
-      for (int i = 0; i < keys.size(); i++) {
-        p.set(keys.get(i), values.get(i), SetParams.setParams().px(pxMillis[i]));
-      }
-      p.sync();
-      return Boolean.TRUE;
-    })) != null;
+    return call("SET", setTimer, () -> eachKey(keys, (p, i) ->
+        p.set(keys.get(i), values.get(i), SetParams.setParams().px(pxMillis[i])))) != null;
   }
 
   /** Deletes keys: one DEL on a standalone Redis, pipelined DELs (one round trip per node) on a Cluster. */
@@ -295,23 +268,19 @@ final class RedisTier {
     }
     return call("DEL", delTimer, () -> {
       if (!cluster || keys.size() == 1) {
-        return commands(j -> j.del(keys.toArray(new byte[0][])));
+        return commands(keys.get(0), j -> j.del(keys.toArray(new byte[0][])));
       }
-      return pipelined(p -> {
-        for (byte[] key : keys) {
-          p.del(key);
-        }
-        p.sync();
-        return 0L;
-      });
+      return eachKey(keys, (p, i) -> p.del(keys.get(i)));
     }) != null;
   }
 
   /** PUBLISH, or SPUBLISH on a Cluster. */
   boolean publish(byte[] channel, byte[] message) {
     return call("PUBLISH", publishTimer, () -> {
-      if (cluster) {
-        return ((RedisClusterClient) client).spublish(channel, message);
+      ClusterRouting r = routing;
+      if (r != null) {
+        return r.onKey(channel, r.deadline(),
+            c -> new Jedis(c).sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, channel, message));
       }
       DeadlineConnections lender = connections;
       return lender == null
@@ -323,7 +292,7 @@ final class RedisTier {
   /** SET NX PX on the lease key: 1 taken, 0 held by another, -1 Redis unavailable. */
   int tryLease(byte[] leaseKey, byte[] owner, long pxMillis) {
     String r = call("SET", leaseTimer, () -> {
-      String s = commands(j -> j.set(leaseKey, owner, SetParams.setParams().nx().px(pxMillis)));
+      String s = commands(leaseKey, j -> j.set(leaseKey, owner, SetParams.setParams().nx().px(pxMillis)));
       return s == null ? "" : s;
     });
     if (r == null) {
@@ -334,7 +303,7 @@ final class RedisTier {
 
   /** Deletes the lease key if this instance still holds it. */
   void releaseLease(byte[] leaseKey, byte[] owner) {
-    call("EVALSHA", leaseTimer, () -> commands(j -> ScriptRunner.evalBinary(j, RELEASE_LEASE, List.of(leaseKey), List.of(owner))));
+    call("EVALSHA", leaseTimer, () -> commands(leaseKey, j -> ScriptRunner.evalBinary(j, RELEASE_LEASE, List.of(leaseKey), List.of(owner))));
   }
 
   /**
@@ -346,11 +315,24 @@ final class RedisTier {
     return call("SCAN", scanTimer, () -> {
       byte[] pattern = globPrefix(prefix);
       DeadlineConnections lender = connections;
-      if (cluster) {
-        for (ConnectionPool pool : ((RedisClusterClient) client).getClusterNodes().values()) {
-          try (Jedis node = new Jedis(pool.getResource())) {
-            scanAndDelete(pattern, (cursor, params) -> node.scan(cursor, params), this::clusterDel);
-          }
+      ClusterRouting r = routing;
+      if (r != null) {
+        for (DeadlineConnections master : r.masters(r.deadline())) {
+          // a master's keys are its own slots' keys: deleted on the same connection, one pipeline a page
+          master.withConnection(c -> {
+            Jedis j = new Jedis(c);
+            scanAndDelete(pattern, (cursor, params) -> {
+              c.setSoTimeout(master.timeoutMillis());
+              return j.scan(cursor, params);
+            }, keys -> {
+              Pipeline p = new Pipeline(c);
+              for (byte[] key : keys) {
+                p.del(key);
+              }
+              p.sync();
+            });
+            return Boolean.TRUE;
+          });
         }
       } else if (lender == null) {
         scanAndDelete(pattern, client::scan, keys -> client.del(keys.toArray(new byte[0][])));
@@ -366,15 +348,6 @@ final class RedisTier {
       }
       return Boolean.TRUE;
     }) != null;
-  }
-
-  private void clusterDel(List<byte[]> keys) {
-    try (AbstractPipeline p = client.pipelined()) {
-      for (byte[] key : keys) {
-        p.del(key);
-      }
-      p.sync();
-    }
   }
 
   private interface Scanner {
@@ -408,20 +381,27 @@ final class RedisTier {
   }
 
   /**
-   * {@code body} on one of a standalone client's connections under the L2 deadline, or on the
-   * client itself (Cluster).
+   * {@code body} under the L2 deadline on a connection of the standalone client or of the Cluster
+   * node that owns {@code key} (the client itself for any other kind of client).
    */
-  private <T> T commands(Function<JedisBinaryCommands, T> body) {
+  private <T> T commands(byte[] key, Function<JedisBinaryCommands, T> body) {
+    ClusterRouting r = routing;
+    if (r != null) {
+      return r.onKey(key, r.deadline(), c -> body.apply(new Jedis(c)));
+    }
     DeadlineConnections lender = connections;
     return lender == null ? body.apply(client) : lender.withConnection(c -> body.apply(new Jedis(c)));
   }
 
   /**
-   * {@code body} on a pipeline of the client (one round trip per node on a Cluster), or of one of
-   * the standalone client's connections under the L2 deadline (one round trip). The body syncs the
-   * pipeline before it reads a response.
+   * {@code body} on a pipeline over the connection {@link #commands} would use for {@code key}
+   * (one round trip). The body syncs the pipeline before it reads a response.
    */
-  private <T> T pipelined(Function<AbstractPipeline, T> body) {
+  private <T> T pipelined(byte[] key, Function<AbstractPipeline, T> body) {
+    ClusterRouting r = routing;
+    if (r != null) {
+      return r.onKey(key, r.deadline(), c -> body.apply(new Pipeline(c)));
+    }
     DeadlineConnections lender = connections;
     if (lender != null) {
       return lender.withConnection(c -> body.apply(new Pipeline(c)));
@@ -429,6 +409,32 @@ final class RedisTier {
     try (AbstractPipeline p = client.pipelined()) {
       return body.apply(p);
     }
+  }
+
+  /** One command per key: one pipeline on a standalone Redis, one per node (one round trip each) on a Cluster. */
+  private Boolean eachKey(List<byte[]> keys, PerKey command) {
+    ClusterRouting r = routing;
+    if (r != null) {
+      r.eachNode(keys, r.deadline(), (c, indexes) -> {
+        Pipeline p = new Pipeline(c);
+        for (int i : indexes) {
+          command.send(p, i);
+        }
+        p.sync();
+      });
+      return Boolean.TRUE;
+    }
+    return pipelined(keys.get(0), p -> {
+      for (int i = 0; i < keys.size(); i++) {
+        command.send(p, i);
+      }
+      p.sync();
+      return Boolean.TRUE;
+    });
+  }
+
+  private interface PerKey {
+    void send(AbstractPipeline pipeline, int index);
   }
 
   /** Runs {@code body} under the breaker; {@code null} when refused or failed. */

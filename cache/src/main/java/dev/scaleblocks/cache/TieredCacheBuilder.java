@@ -214,12 +214,12 @@ public final class TieredCacheBuilder<K, V> {
 
   /**
    * The longest a cache call waits for Redis before the attempt counts as a failure for the
-   * breaker; 500 ms by default, in [1 ms, 1 min]. On a standalone {@code RedisClient} it is one
-   * deadline per call to Redis: the wait for a pooled connection and for the answer together (the
-   * connection is borrowed and its socket timeout set by the cache, the client's pool settings are
-   * left as they are). It also bounds the time single-flight waiters give a leader that is talking
-   * to Redis. A {@code RedisClusterClient}'s calls are bounded by its own pool wait and socket
-   * timeout; give it values no longer than this.
+   * breaker; 500 ms by default, in [1 ms, 1 min]. On a {@code RedisClient} or a {@code
+   * RedisClusterClient} it is one deadline per call to Redis: the wait for a pooled connection and
+   * for the answer together, on every node the call visits (the connection is borrowed from the
+   * client's pool and its socket timeout set by the cache; the client's pool settings are left as
+   * they are). It also bounds the time single-flight waiters give a leader that is talking to
+   * Redis. Other clients' calls are bounded by their own pool wait and socket timeout.
    */
   public TieredCacheBuilder<K, V> l2Timeout(Duration timeout) {
     this.l2Timeout = requireInRange(timeout, Duration.ofMillis(1), Duration.ofMinutes(1), "l2Timeout");

@@ -23,18 +23,28 @@ public final class ThrowawayRedis implements AutoCloseable {
 
   private final int port;
   private final Path dir;
+  private final List<String> extraArguments;
   private Process process;
   private boolean paused;
 
-  private ThrowawayRedis(int port, Path dir) {
+  private ThrowawayRedis(int port, Path dir, List<String> extraArguments) {
     this.port = port;
     this.dir = dir;
+    this.extraArguments = extraArguments;
   }
 
   /** Starts a fresh server on a free port and waits until it answers PING. */
   public static ThrowawayRedis start() {
+    return start(new String[0]);
+  }
+
+  /**
+   * Starts a fresh server on a free port with {@code extraArguments} added to its command line
+   * ({@code "--cluster-enabled", "yes"}, say) and waits until it answers PING.
+   */
+  public static ThrowawayRedis start(String... extraArguments) {
     try {
-      ThrowawayRedis redis = new ThrowawayRedis(freePort(), Files.createTempDirectory("scaleblocks-redis"));
+      ThrowawayRedis redis = new ThrowawayRedis(freePort(), Files.createTempDirectory("scaleblocks-redis"), List.of(extraArguments));
       redis.launch();
       return redis;
     } catch (IOException e) {
@@ -96,12 +106,13 @@ public final class ThrowawayRedis implements AutoCloseable {
 
   private void launch() {
     try {
+      List<String> command = new java.util.ArrayList<>(List.of(
+          "redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
+          "--save", "", "--appendonly", "no", "--dir", dir.toString(),
+          "--protected-mode", "no"));
+      command.addAll(extraArguments);
       process =
-          new ProcessBuilder(
-                  List.of(
-                      "redis-server", "--port", Integer.toString(port), "--bind", "127.0.0.1",
-                      "--save", "", "--appendonly", "no", "--dir", dir.toString(),
-                      "--protected-mode", "no"))
+          new ProcessBuilder(command)
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("redis.log").toFile())
               .start();
