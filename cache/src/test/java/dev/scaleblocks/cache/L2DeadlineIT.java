@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.codec.Codec;
+import dev.scaleblocks.core.testing.StallMeter;
 import dev.scaleblocks.core.testing.TestServices;
 import dev.scaleblocks.core.testing.ThrowawayClusters;
 import dev.scaleblocks.core.testing.ThrowawayRedis;
@@ -68,7 +69,8 @@ class L2DeadlineIT {
     CircuitBreaker breaker = CircuitBreaker.builder("cache.deadline-" + UUID.randomUUID())
         .waitDurationInOpenState(Duration.ofSeconds(1)).build();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
-    try (TieredCache<String, String> cache = TieredCache.builder()
+    try (StallMeter stalls = StallMeter.start();
+        TieredCache<String, String> cache = TieredCache.builder()
         .name("deadline-" + UUID.randomUUID())
         .keyCodec(Codec.utf8())
         .valueCodec(Codec.utf8())
@@ -128,6 +130,7 @@ class L2DeadlineIT {
       }
       Thread.sleep(1_000);
       window[1] = Long.MAX_VALUE;
+      stalls.reset();
       window[0] = System.nanoTime();
       redis.pause();
       Thread.sleep(4_000);
@@ -158,8 +161,12 @@ class L2DeadlineIT {
         assertThat(cache.get(key, k -> "loaded-" + k)).isEqualTo("loaded-" + key);
         assertThat(cache.getAll(List.of(key), ks -> Map.of())).containsExactly(Map.entry(key, "loaded-" + key));
       }
+      // generous margin, widened by whatever stalled every thread of this JVM meanwhile
+      long stalled = stalls.longestNanos();
+      log.info("{}: longest stall of a thread that only parks for 1 ms, meanwhile: {} ms", kind,
+          String.format("%.1f", stalled / 1e6));
       assertThat(maxInWindow.get()).as("longest call while paused (ns)")
-          .isLessThan(L2_TIMEOUT.plusMillis(250).toNanos());
+          .isLessThan(L2_TIMEOUT.plusMillis(250).toNanos() + stalled);
     }
   }
 

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.codec.Codec;
+import dev.scaleblocks.core.testing.StallMeter;
 import dev.scaleblocks.core.testing.ThrowawayRedis;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -191,7 +192,8 @@ class OutageIT {
     // core defaults, except 2 s open instead of 5 s so that the test sees several half-open trials
     CircuitBreaker breaker = CircuitBreaker.builder("cache.outage-" + UUID.randomUUID())
         .waitDurationInOpenState(Duration.ofSeconds(2)).build();
-    try (ThrowawayRedis redis = ThrowawayRedis.start();
+    try (StallMeter stalls = StallMeter.start();
+        ThrowawayRedis redis = ThrowawayRedis.start();
         RedisClient client = RedisClients.standalone(redis.host(), redis.port());
         TieredCache<String, String> cache = TieredCache.builder()
             .name("outage-" + UUID.randomUUID())
@@ -207,6 +209,7 @@ class OutageIT {
       boolean[] stop = {false};
       List<Thread> threads = run(cache, breaker, calls, stop);
       Thread.sleep(2_000);
+      stalls.reset();
       long pauseAt = System.nanoTime();
       redis.pause();
       Thread.sleep(5_000);
@@ -261,7 +264,10 @@ class OutageIT {
       assertThat(errors).as("exceptions seen by callers").isEmpty();
       // one deadline per L2 call: the wait for a pooled connection and for the answer together take at
       // most l2Timeout; generous margin for a noisy machine
-      long bound = L2_TIMEOUT.toNanos() + Duration.ofMillis(250).toNanos();
+      // widened by whatever stalled every thread of this JVM meanwhile (a shared, busy machine)
+      long stalled = stalls.longestNanos();
+      log.info("longest stall of a thread that only parks for 1 ms, meanwhile: {}", ms(stalled));
+      long bound = L2_TIMEOUT.toNanos() + Duration.ofMillis(250).toNanos() + stalled;
       assertThat(max(all)).as("longest call during the outage (ns)").isLessThan(bound);
       assertThat(pct(open, 0.99)).as("p99 of calls with the breaker open (ns)").isLessThan(Duration.ofMillis(20).toNanos());
       // the bar: at least half of what L1 + the loader alone serve meanwhile

@@ -77,7 +77,8 @@ public final class ThrowawayClusters {
   }
 
   private static Jedis jedis(ThrowawayRedis node) {
-    return new Jedis(node.host(), node.port(), 2_000);
+    return new Jedis(new HostAndPort(node.host(), node.port()),
+        redis.clients.jedis.DefaultJedisClientConfig.builder().timeoutMillis(2_000).autoNegotiateProtocol(false).build());
   }
 
   private interface Check {
