@@ -16,8 +16,11 @@ import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
@@ -48,7 +51,9 @@ import org.slf4j.LoggerFactory;
  * <p>Place it after the {@code HttpServerCodec} (an aggregator before it is optional), or let
  * {@link dev.scaleblocks.core.netty.SafeHttpServerPipeline} place it. Not sharable: add a new
  * instance per channel; the {@link HttpRateLimit} is shared. Pipelined requests are decided in
- * order.
+ * order, and answered in order (RFC 9112 §9.3.2): a refusal decided while the application still
+ * owes the response to an earlier request on the connection waits until that response's last
+ * content is written, and the requests behind it wait with it.
  */
 // write(msg, promise) returns that promise, which carries the outcome; the decision future's
 // callback only hands the request back to the event loop
@@ -63,6 +68,10 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
   private boolean waiting;
   private boolean discarding;
   private boolean closed;
+  /** Requests passed to the application whose response has not been written in full yet. */
+  private int unanswered;
+  /** A refusal held back until the application's earlier responses are out; then sent. */
+  private @Nullable Runnable deferredRefusal;
 
   public RateLimitHandler(HttpRateLimit rateLimit) {
     this.rateLimit = requireNonNull(rateLimit, "rateLimit");
@@ -92,7 +101,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
       HttpRateLimit.Pending pending = rateLimit.prepare(NettyRequestView.of(request, ctx.channel()));
       if (pending == null) {
         responseHeaders.add(List.of());
-        ctx.fireChannelRead(msg);
+        forward(ctx, request);
         return;
       }
       CompletableFuture<HttpRateLimit.Outcome> future = pending.decideAsync();
@@ -157,6 +166,10 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
     if (closed) {
       return;
     }
+    if (unanswered > 0) {
+      deferUntilAnswered(ctx, () -> answerRefused(ctx, status, outcome));
+      return;
+    }
     if (outcome == null) {
       MalformedRequests.answer(ctx, status, List.of());
     } else {
@@ -172,13 +185,22 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
     }
     boolean keepAlive = HttpUtil.isKeepAlive(request);
     discarding = !(request instanceof LastHttpContent);
+    HttpVersion version = request.protocolVersion();
     ReferenceCountUtil.release(request);
+    reject(ctx, version, keepAlive, outcome);
+  }
+
+  private void reject(ChannelHandlerContext ctx, HttpVersion version, boolean keepAlive, HttpRateLimit.Outcome outcome) {
     if (closed) {
+      return;
+    }
+    if (unanswered > 0) {
+      deferUntilAnswered(ctx, () -> reject(ctx, version, keepAlive, outcome));
       return;
     }
     ByteBuf body = Unpooled.copiedBuffer(outcome.problemBody(), StandardCharsets.UTF_8);
     FullHttpResponse response =
-        new DefaultFullHttpResponse(request.protocolVersion(), HttpResponseStatus.valueOf(outcome.status()), body);
+        new DefaultFullHttpResponse(version, HttpResponseStatus.valueOf(outcome.status()), body);
     for (Map.Entry<String, String> h : outcome.headers()) {
       response.headers().set(h.getKey(), h.getValue());
     }
@@ -197,7 +219,18 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
       ReferenceCountUtil.release(request);
       return;
     }
+    unanswered++;
     ctx.fireChannelRead(request);
+  }
+
+  /**
+   * Holds {@code refusal} (and, by waiting, every message behind it) until the application has
+   * written the responses it owes; {@link #write} sends it after the last of them.
+   */
+  private void deferUntilAnswered(ChannelHandlerContext ctx, Runnable refusal) {
+    deferredRefusal = refusal;
+    waiting = true;
+    ctx.channel().config().setAutoRead(false);
   }
 
   private void drain(ChannelHandlerContext ctx) {
@@ -218,12 +251,29 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     responseHeaders.applyTo(msg);
+    boolean ends = msg instanceof LastHttpContent
+        && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL);
     ctx.write(msg, promise);
+    if (ends && unanswered > 0 && --unanswered == 0) {
+      Runnable refusal = deferredRefusal;
+      if (refusal != null) {
+        deferredRefusal = null;
+        refusal.run(); // right behind the response it waited for
+        // the held requests go on from the event loop, not from inside the application's write
+        ctx.executor().execute(() -> {
+          if (!closed && deferredRefusal == null) {
+            waiting = false;
+            drain(ctx);
+          }
+        });
+      }
+    }
   }
 
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     closed = true;
+    deferredRefusal = null;
     releaseHeld();
     ctx.fireChannelInactive();
   }
@@ -231,6 +281,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
   @Override
   public void handlerRemoved(ChannelHandlerContext ctx) {
     closed = true;
+    deferredRefusal = null;
     releaseHeld();
   }
 

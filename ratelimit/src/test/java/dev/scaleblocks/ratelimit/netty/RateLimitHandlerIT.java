@@ -60,6 +60,75 @@ class RateLimitHandlerIT {
     }
   }
 
+  /**
+   * HTTP/1.1 pipelining (RFC 9112 §9.3.2): responses go out in the order of the requests. A
+   * rejection decided at once must not overtake the response the application is still preparing
+   * for an earlier request on the same connection.
+   */
+  @org.junit.jupiter.params.ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.ValueSource(strings = {"local", "redis"})
+  void aRejectionWaitsForTheResponsesOfEarlierPipelinedRequests(String store) throws Exception {
+    try (RealLimiters limiters = store.equals("local") ? RealLimiters.local() : RealLimiters.redis()) {
+      HttpRateLimit rateLimit = HttpRateLimit.builder()
+          .route(dev.scaleblocks.core.http.RequestMatcher.path("/**"),
+              limiters.create("pipelined", 1, java.time.Duration.ofMinutes(1)))
+          .build();
+      try (TestHttpServers.Running s = TestHttpServers.netty(1, p -> {
+            p.addLast(new RateLimitHandler(rateLimit));
+            p.addLast(new SlowOkHandler());
+          });
+          java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+        socket.setSoTimeout(10_000);
+        String request = "GET /a HTTP/1.1\r\nHost: x\r\n\r\n";
+        socket.getOutputStream().write((request + request.replace("/a", "/b") + request.replace("/a", "/c"))
+            .getBytes(StandardCharsets.US_ASCII));
+        java.io.InputStream in = socket.getInputStream();
+        java.util.List<String> statusLines = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+          statusLines.add(readResponse(in));
+        }
+        org.assertj.core.api.Assertions.assertThat(statusLines).as("status lines in the order received")
+            .containsExactly("HTTP/1.1 200 OK", "HTTP/1.1 429 Too Many Requests", "HTTP/1.1 429 Too Many Requests");
+      }
+    }
+  }
+
+  /** Reads one response with a Content-Length body; answers its status line. */
+  private static String readResponse(java.io.InputStream in) throws java.io.IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        throw new java.io.EOFException("connection closed after " + head);
+      }
+      head.append((char) b);
+    }
+    String[] lines = head.toString().split("\r\n");
+    int length = 0;
+    for (String line : lines) {
+      if (line.toLowerCase(java.util.Locale.ROOT).startsWith("content-length:")) {
+        length = Integer.parseInt(line.substring(15).trim());
+      }
+    }
+    in.readNBytes(length);
+    return lines[0];
+  }
+
+  /** Answers 200 "ok" 300 ms after the whole request arrived, as an application waiting on its database. */
+  static final class SlowOkHandler extends SimpleChannelInboundHandler<HttpObject> {
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+      if (msg instanceof LastHttpContent) {
+        ctx.executor().schedule(() -> {
+          FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+              HttpResponseStatus.OK, Unpooled.copiedBuffer("ok", StandardCharsets.UTF_8));
+          response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 2);
+          ctx.writeAndFlush(response);
+        }, 300, java.util.concurrent.TimeUnit.MILLISECONDS);
+      }
+    }
+  }
+
   /** Answers 200 "ok" once the whole request has arrived (works with or without an aggregator). */
   static final class OkHandler extends SimpleChannelInboundHandler<HttpObject> {
     private boolean keepAlive = true;
