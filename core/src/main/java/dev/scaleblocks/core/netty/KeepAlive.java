@@ -24,6 +24,14 @@ import java.util.ArrayDeque;
  * close} and the channel closes once its last content is written. Requests pipelined behind one
  * that closes are released unanswered.
  *
+ * <p>Pipelined requests (RFC 9112 §9.3.2) are passed on one at a time: a request that arrives
+ * while the response to the one before is not written in full is held, with everything read
+ * behind it, and reading stops until that response's last content is written. So every handler
+ * behind this one, and the application, answer in request order by construction: a refusal decided
+ * at once (a malformed request, a rate limit) cannot overtake, or cut off by closing, a response
+ * still being prepared, and a fast response cannot overtake a slow one. Held messages are at most
+ * what one read decoded (reading is off meanwhile) and are released if the channel closes.
+ *
  * <p>Not thread-safe: one per channel, used on its event loop.
  */
 @SuppressWarnings("FutureReturnValueIgnored") // write(msg, promise) returns that promise, which carries the outcome
@@ -36,6 +44,11 @@ final class KeepAlive extends ChannelDuplexHandler {
   private boolean closing;
   private boolean lastRequest;
   private boolean closeAfterLast;
+  /** Requests passed on whose response has not been written in full yet (0 or 1). */
+  private int unanswered;
+  /** Messages read behind a request still waiting for its response, in order. */
+  private final ArrayDeque<Object> held = new ArrayDeque<>(2);
+  private boolean releaseScheduled;
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -43,7 +56,17 @@ final class KeepAlive extends ChannelDuplexHandler {
       io.netty.util.ReferenceCountUtil.release(msg);
       return;
     }
+    if (!held.isEmpty() || (msg instanceof HttpRequest && unanswered > 0)) {
+      held.add(msg);
+      ctx.channel().config().setAutoRead(false);
+      return;
+    }
+    pass(ctx, msg);
+  }
+
+  private void pass(ChannelHandlerContext ctx, Object msg) {
     if (msg instanceof HttpRequest request) {
+      unanswered++;
       boolean old = request.protocolVersion().equals(HttpVersion.HTTP_1_0);
       requests.add(HttpUtil.isKeepAlive(request));
       http10.add(old);
@@ -73,12 +96,59 @@ final class KeepAlive extends ChannelDuplexHandler {
         closeAfterLast = true;
       }
     }
+    boolean ends = msg instanceof LastHttpContent
+        && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL);
     if (closeAfterLast && msg instanceof LastHttpContent) {
       closeAfterLast = false;
       promise = promise.unvoid();
       promise.addListener(ChannelFutureListener.CLOSE);
     }
     ctx.write(msg, promise);
+    if (ends && unanswered > 0 && --unanswered == 0 && !held.isEmpty() && !releaseScheduled) {
+      // the next request goes on from the event loop, not from inside the application's write
+      releaseScheduled = true;
+      ctx.executor().execute(() -> releaseHeld(ctx));
+    }
+  }
+
+  /** Passes held messages on until the next request is passed (and awaits its response). */
+  private void releaseHeld(ChannelHandlerContext ctx) {
+    releaseScheduled = false;
+    Object next;
+    while (unanswered == 0 && (next = held.peek()) != null) {
+      held.poll();
+      if (closing) {
+        io.netty.util.ReferenceCountUtil.release(next);
+      } else {
+        pass(ctx, next);
+      }
+    }
+    while (unanswered > 0 && (next = held.peek()) != null && !(next instanceof HttpRequest)) {
+      held.poll(); // the rest of the request just passed on: its content
+      pass(ctx, next);
+    }
+    if (held.isEmpty() && !closing && ctx.channel().isActive()) {
+      ctx.channel().config().setAutoRead(true);
+      ctx.read();
+    }
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+    dropHeld();
+    super.channelInactive(ctx);
+  }
+
+  @Override
+  public void handlerRemoved(ChannelHandlerContext ctx) {
+    dropHeld();
+  }
+
+  private void dropHeld() {
+    Object m;
+    while ((m = held.poll()) != null) {
+      io.netty.util.ReferenceCountUtil.release(m);
+    }
   }
 
   private static boolean closesConnection(HttpResponse response) {

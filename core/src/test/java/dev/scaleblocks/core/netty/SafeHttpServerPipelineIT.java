@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.util.concurrent.TimeUnit;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -216,6 +217,83 @@ class SafeHttpServerPipelineIT {
     assertThat(a.status()).isEqualTo(400);
     assertThat(a.closed()).isTrue();
     assertThat(runs(kind).get()).isEqualTo(before);
+  }
+
+  /**
+   * HTTP/1.1 pipelining (RFC 9112 §9.3.2): responses go out in request order, so a refusal the
+   * pipeline decides at once (a malformed request behind a slow one) must not overtake, or cut off,
+   * the response the application still owes; a slow response followed by a fast one stays in order.
+   */
+  @Test
+  void pipelinedRequestsAreAnsweredInOrder() throws Exception {
+    SafeHttpServerPipeline slow = SafeHttpServerPipeline.builder()
+        .application(SlowFirstApp::new)
+        .build();
+    try (TestHttpServers.Running server = TestHttpServers.nettyPipeline(slow::configure)) {
+      String first = "GET /slow HTTP/1.1\r\nHost: test\r\n\r\n";
+      String fast = "GET /fast HTTP/1.1\r\nHost: test\r\n\r\n";
+      String twoHosts = "GET /two-hosts HTTP/1.1\r\nHost: test\r\nHost: other\r\n\r\n";
+      try (Socket s = new Socket("127.0.0.1", server.port())) {
+        s.setSoTimeout(5_000);
+        s.getOutputStream().write((first + fast + twoHosts).getBytes(StandardCharsets.US_ASCII));
+        java.io.InputStream in = s.getInputStream();
+        List<String> answers = List.of(readOne(in), readOne(in), readOne(in));
+        assertThat(answers).as("answers in the order received")
+            .containsExactly("200 /slow", "200 /fast", "400");
+        assertThat(in.read()).as("closed after the refusal").isEqualTo(-1);
+      }
+    }
+  }
+
+  /** One response with a Content-Length body as "status body" ("status" when the body is not plain text). */
+  private static String readOne(java.io.InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    while (!head.toString().endsWith("\r\n\r\n")) {
+      int b = in.read();
+      if (b < 0) {
+        return "closed after [" + head + "]";
+      }
+      head.append((char) b);
+    }
+    String[] lines = head.toString().split("\r\n");
+    int length = 0;
+    boolean text = false;
+    for (String line : lines) {
+      String l = line.toLowerCase(java.util.Locale.ROOT);
+      if (l.startsWith("content-length:")) {
+        length = Integer.parseInt(l.substring(15).trim());
+      }
+    }
+    String body = new String(in.readNBytes(length), StandardCharsets.US_ASCII);
+    String status = lines[0].split(" ")[1];
+    return body.startsWith("/") ? status + " " + body : status;
+  }
+
+  /** Answers with the request's path: /slow after 300 ms (a database call), others at once. */
+  private static final class SlowFirstApp extends io.netty.channel.SimpleChannelInboundHandler<io.netty.handler.codec.http.HttpObject> {
+    private String path = "";
+
+    @Override
+    protected void channelRead0(io.netty.channel.ChannelHandlerContext ctx, io.netty.handler.codec.http.HttpObject msg) {
+      if (msg instanceof io.netty.handler.codec.http.HttpRequest r) {
+        path = r.uri();
+      }
+      if (msg instanceof io.netty.handler.codec.http.LastHttpContent) {
+        String p = path;
+        Runnable answer = () -> {
+          var response = new io.netty.handler.codec.http.DefaultFullHttpResponse(
+              io.netty.handler.codec.http.HttpVersion.HTTP_1_1, io.netty.handler.codec.http.HttpResponseStatus.OK,
+              io.netty.buffer.Unpooled.copiedBuffer(p, StandardCharsets.US_ASCII));
+          response.headers().setInt(io.netty.handler.codec.http.HttpHeaderNames.CONTENT_LENGTH, p.length());
+          ctx.writeAndFlush(response);
+        };
+        if (p.equals("/slow")) {
+          ctx.executor().schedule(answer, 300, TimeUnit.MILLISECONDS);
+        } else {
+          answer.run();
+        }
+      }
+    }
   }
 
   @Test
