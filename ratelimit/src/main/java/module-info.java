@@ -7,6 +7,7 @@
  */
 module dev.scaleblocks.ratelimit {
   exports dev.scaleblocks.ratelimit;
+  exports dev.scaleblocks.ratelimit.concurrency;
   exports dev.scaleblocks.ratelimit.http;
   exports dev.scaleblocks.ratelimit.netty;
   exports dev.scaleblocks.ratelimit.servlet;
