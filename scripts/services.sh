@@ -2,6 +2,9 @@
 # Brings up, checks or stops the real services scaleblocks' integration tests talk to, on loopback:
 #   Redis standalone      127.0.0.1:6379
 #   Redis Cluster         127.0.0.1:7000-7002 (three masters, no replicas)
+#   Redis Sentinel        127.0.0.1:26379 (quorum 1) watching the master named 'scaleblocks':
+#                         127.0.0.1:6390 and a streaming replica 127.0.0.1:6391 (after a failover
+#                         the two swap roles; `up` keeps whichever master the sentinel names)
 #   PostgreSQL primary    127.0.0.1:5432 (passwordless loopback connections for the test user)
 #   PostgreSQL standby    127.0.0.1:5433 (streaming replica of the primary, made by pg_basebackup -R)
 #
@@ -11,14 +14,18 @@
 # (default /var/lib/scaleblocks), one directory per server, each holding a marker file
 # (.created-by-scaleblocks-services) and the server's own configuration; a server counts as its own
 # when the directory the server itself reports (Redis `CONFIG GET dir`, PostgreSQL
-# `data_directory`) is that directory.
+# `data_directory`) is that directory, or for the sentinel when the configuration file it reports
+# (`INFO server`, config_file) is the one in that directory.
 #
 # A server it did not create that already answers on one of its ports is used as it is when it is
-# fit for the tests (a Redis, a healthy three-master cluster, a PostgreSQL that accepts the test
-# user without a password, a standby in recovery), and is never flushed, reset, reconfigured or
+# fit for the tests (a Redis, a healthy three-master cluster, a sentinel watching 'scaleblocks' at
+# one of the two sentinel ports with the other as its replica in sync, a PostgreSQL that accepts the
+# test user without a password, a standby in recovery), and is never flushed, reset, reconfigured or
 # stopped; when it is not fit, `up` stops before changing anything and says which port and what to
 # do. The one change it makes on a primary it did not create is the standby's replication slot
-# (recorded under the runtime directory, dropped again by `down`).
+# (recorded under the runtime directory, dropped again by `down`). When a package it installs starts
+# a server of Debian's own (postgresql's 'main' cluster, redis-sentinel's service on 26379 watching
+# 6379), it undoes that side effect of its own run.
 #
 # `up` is idempotent: it starts only what is not answering, installs (apt-get) only what is missing,
 # and changes nothing when everything is healthy. `down` stops what `up` started and drops the
@@ -28,6 +35,8 @@
 # The ports follow the variables the tests read (host:port, loopback only):
 #   SCALEBLOCKS_REDIS=127.0.0.1:6379
 #   SCALEBLOCKS_REDIS_CLUSTER=127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002
+#   SCALEBLOCKS_REDIS_SENTINEL=127.0.0.1:26379
+#   SCALEBLOCKS_REDIS_SENTINEL_MASTER=127.0.0.1:6390   SCALEBLOCKS_REDIS_SENTINEL_REPLICA=127.0.0.1:6391
 #   SCALEBLOCKS_PG_PRIMARY=127.0.0.1:5432   SCALEBLOCKS_PG_REPLICA=127.0.0.1:5433
 #   SCALEBLOCKS_PG_USER=postgres
 # When neither PostgreSQL variable is set and a PostgreSQL this script did not create holds 5432
@@ -38,7 +47,8 @@
 set -euo pipefail
 # the variables the caller set itself (`env` prints only the others)
 CALLER_SET=" "
-for v in SCALEBLOCKS_REDIS SCALEBLOCKS_REDIS_CLUSTER SCALEBLOCKS_PG_PRIMARY SCALEBLOCKS_PG_REPLICA SCALEBLOCKS_PG_USER; do
+for v in SCALEBLOCKS_REDIS SCALEBLOCKS_REDIS_CLUSTER SCALEBLOCKS_REDIS_SENTINEL SCALEBLOCKS_REDIS_SENTINEL_MASTER \
+    SCALEBLOCKS_REDIS_SENTINEL_REPLICA SCALEBLOCKS_PG_PRIMARY SCALEBLOCKS_PG_REPLICA SCALEBLOCKS_PG_USER; do
   if [ -n "${!v:-}" ]; then CALLER_SET+="$v "; fi
 done
 
@@ -69,6 +79,11 @@ if [ -z "$PG_PORTS_CHOSEN" ] && [ -n "$(recorded SCALEBLOCKS_PG_PRIMARY)" ]; the
   SCALEBLOCKS_PG_PRIMARY=$(recorded SCALEBLOCKS_PG_PRIMARY)
   SCALEBLOCKS_PG_REPLICA=$(recorded SCALEBLOCKS_PG_REPLICA)
 fi
+SENTINEL_PORT=$(port_of "${SCALEBLOCKS_REDIS_SENTINEL:-127.0.0.1:26379}")
+SENTINEL_MASTER_PORT=$(port_of "${SCALEBLOCKS_REDIS_SENTINEL_MASTER:-127.0.0.1:6390}")
+SENTINEL_REPLICA_PORT=$(port_of "${SCALEBLOCKS_REDIS_SENTINEL_REPLICA:-127.0.0.1:6391}")
+SENTINEL_NAME=scaleblocks
+SENTINEL_DIR="$RUNTIME/sentinel-$SENTINEL_PORT"
 PG_PORT=$(port_of "${SCALEBLOCKS_PG_PRIMARY:-127.0.0.1:5432}")
 REPLICA_PORT=$(port_of "${SCALEBLOCKS_PG_REPLICA:-127.0.0.1:5433}")
 PG_USER=${SCALEBLOCKS_PG_USER:-postgres}
@@ -111,6 +126,7 @@ ensure_packages() {
   local missing=()
   command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
   command -v redis-cli >/dev/null 2>&1 || missing+=(redis-tools)
+  command -v redis-sentinel >/dev/null 2>&1 || missing+=(redis-sentinel)
   ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
   command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
   command -v runuser >/dev/null 2>&1 || missing+=(util-linux)
@@ -131,9 +147,25 @@ ensure_packages() {
         pg_dropcluster --stop "${c%/*}" "${c#*/}"
       fi
     done
+    # Debian's redis-sentinel package starts (where the init system lets it) a sentinel of its own
+    # from /etc/redis/sentinel.conf, on 26379 watching 'mymaster' on 6379. This run started it as a
+    # side effect of the install above: stop it and keep it from starting at boot, so that the
+    # sentinel the tests use is the one this script configures.
+    if [[ " ${missing[*]} " == *" redis-sentinel "* ]]; then
+      if [ -d /run/systemd/system ]; then
+        if systemctl is-active --quiet redis-sentinel 2>/dev/null; then
+          log "stopping and disabling the redis-sentinel service the package install just started"
+          systemctl disable --now redis-sentinel >/dev/null 2>&1 || true
+        fi
+      elif [ -x /etc/init.d/redis-sentinel ] && /etc/init.d/redis-sentinel status >/dev/null 2>&1; then
+        log "stopping and disabling the redis-sentinel service the package install just started"
+        /etc/init.d/redis-sentinel stop >/dev/null 2>&1 || true
+        update-rc.d redis-sentinel disable >/dev/null 2>&1 || true
+      fi
+    fi
   fi
   local p
-  for p in redis-server redis-cli psql pg_isready pg_basebackup runuser; do
+  for p in redis-server redis-cli redis-sentinel psql pg_isready pg_basebackup runuser; do
     command -v "$p" >/dev/null || die "$p is still missing (install it, or run this script as root on Debian)"
   done
 }
@@ -225,6 +257,129 @@ ensure_redis_cluster() {
   for p in "${CLUSTER_PORTS[@]}"; do nodes+=("127.0.0.1:$p"); done
   redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >/dev/null
   wait_until 60 "cluster_state:ok on every node" cluster_ok
+}
+
+# ---------------------------------------------------------------- redis sentinel
+role_of() { redis_at "$1" info replication | tr -d '\r' | awk -F: '/^role:/{print $2}' || true; }
+replica_in_sync() { # port master-port: a replica of that master with its link up
+  local info; info=$(redis_at "$1" info replication | tr -d '\r')
+  grep -qx 'role:slave' <<<"$info" && grep -qx "master_port:$2" <<<"$info" && grep -qx 'master_link_status:up' <<<"$info"
+}
+sentinel_conf_in_use() { redis_at "$SENTINEL_PORT" info server | tr -d '\r' | awk -F: '/^config_file:/{print $2}' || true; }
+# ours when the sentinel itself says it runs from our configuration file
+sentinel_ours() { [ "$(sentinel_conf_in_use)" = "$SENTINEL_DIR/sentinel.conf" ]; }
+sentinel_who() {
+  local conf; conf=$(sentinel_conf_in_use)
+  echo "a server this script did not start (its configuration file is ${conf:-unknown}, not $SENTINEL_DIR/sentinel.conf)"
+}
+sentinel_master_port() { # the port of the master the sentinel names (empty when it names none)
+  redis_at "$SENTINEL_PORT" sentinel get-master-addr-by-name "$SENTINEL_NAME" | tr -d '\r' | sed -n 2p || true
+}
+sentinel_failed_over_from() { [ "$(sentinel_master_port)" != "$1" ]; }
+other_sentinel_node() { # port: the other of the group's two data nodes
+  if [ "$1" = "$SENTINEL_MASTER_PORT" ]; then echo "$SENTINEL_REPLICA_PORT"; else echo "$SENTINEL_MASTER_PORT"; fi
+}
+
+# Healthy: the sentinel names one of the two data nodes as master and counts a replica, that node
+# says it is a master, and the other streams from it.
+sentinel_group_ok() {
+  local m
+  m=$(sentinel_master_port)
+  [ "$m" = "$SENTINEL_MASTER_PORT" ] || [ "$m" = "$SENTINEL_REPLICA_PORT" ] || return 1
+  grep -Eq "^master0:name=$SENTINEL_NAME,status=ok,address=127.0.0.1:$m,slaves=[1-9][0-9]*," \
+    <<<"$(redis_at "$SENTINEL_PORT" info sentinel | tr -d '\r')" || return 1
+  [ "$(role_of "$m")" = master ] && replica_in_sync "$(other_sentinel_node "$m")" "$m"
+}
+
+# Before anything is started: a sentinel-group port held by a server this script did not start is
+# used only when the group is already healthy; otherwise stop here, loudly, touching nothing.
+check_sentinel_ports() {
+  local p foreign=()
+  if redis_ping "$SENTINEL_PORT" && ! sentinel_ours; then foreign+=("$SENTINEL_PORT"); fi
+  for p in "$SENTINEL_MASTER_PORT" "$SENTINEL_REPLICA_PORT"; do
+    if redis_ping "$p" && ! redis_ours "$p"; then foreign+=("$p"); fi
+  done
+  [ ${#foreign[@]} -eq 0 ] && return
+  if sentinel_group_ok; then
+    for p in "${foreign[@]}"; do
+      if [ "$p" = "$SENTINEL_PORT" ]; then
+        warn "127.0.0.1:$p is $(sentinel_who), a sentinel watching a healthy '$SENTINEL_NAME'; the tests use it as it is and this script changes nothing on it"
+      else
+        warn "127.0.0.1:$p is $(redis_who "$p"), in a healthy sentinel group; the tests use it as it is and this script changes nothing on it"
+      fi
+    done
+    return
+  fi
+  for p in "${foreign[@]}"; do
+    if [ "$p" = "$SENTINEL_PORT" ]; then
+      printf '[services] error: 127.0.0.1:%s is %s\n' "$p" "$(sentinel_who)" >&2
+    else
+      printf '[services] error: 127.0.0.1:%s is %s\n' "$p" "$(redis_who "$p")" >&2
+    fi
+  done
+  die "ports $SENTINEL_PORT, $SENTINEL_MASTER_PORT and $SENTINEL_REPLICA_PORT do not hold a healthy sentinel group (a sentinel
+[services] watching '$SENTINEL_NAME' at one of the two data ports, the other its replica in sync), and this script
+[services] reconfigures only servers it started itself: it changed nothing. Stop the server(s) above, or move
+[services] the group to free ports with SCALEBLOCKS_REDIS_SENTINEL=127.0.0.1:p SCALEBLOCKS_REDIS_SENTINEL_MASTER=127.0.0.1:q
+[services] SCALEBLOCKS_REDIS_SENTINEL_REPLICA=127.0.0.1:r (the tests read the same variables)."
+}
+
+ensure_redis_sentinel() {
+  sentinel_group_ok && return
+  # Past check_sentinel_ports, whatever answers on the three ports was started by this script.
+  # The master is the node a running sentinel names, else a node that says it is a master, else
+  # the configured master: so a group that failed over keeps its new master.
+  local m="" p other
+  if redis_ping "$SENTINEL_PORT"; then
+    m=$(sentinel_master_port)
+    [ "$m" = "$SENTINEL_MASTER_PORT" ] || [ "$m" = "$SENTINEL_REPLICA_PORT" ] || m=""
+    if [ -n "$m" ] && ! redis_ping "$m" && redis_ping "$(other_sentinel_node "$m")"; then
+      log "the master 127.0.0.1:$m is down and its replica answers: waiting for the sentinel to fail over"
+      wait_until 60 "the sentinel to fail over from 127.0.0.1:$m" sentinel_failed_over_from "$m"
+      m=$(sentinel_master_port)
+    fi
+  fi
+  if [ -z "$m" ]; then
+    for p in "$SENTINEL_MASTER_PORT" "$SENTINEL_REPLICA_PORT"; do
+      if redis_ping "$p" && [ "$(role_of "$p")" = master ]; then m=$p; break; fi
+    done
+  fi
+  m=${m:-$SENTINEL_MASTER_PORT}
+  other=$(other_sentinel_node "$m")
+  if ! redis_ping "$m"; then
+    start_redis "$m"
+  elif [ "$(role_of "$m")" != master ]; then
+    log "making 127.0.0.1:$m a master again (the master it followed is gone)"
+    redis_at "$m" replicaof no one >/dev/null
+  fi
+  if ! redis_ping "$other"; then
+    start_redis "$other" --replicaof 127.0.0.1 "$m"
+  elif ! redis_at "$other" info replication | tr -d '\r' | grep -qx "master_port:$m"; then
+    log "making 127.0.0.1:$other a replica of 127.0.0.1:$m"
+    redis_at "$other" replicaof 127.0.0.1 "$m" >/dev/null
+  fi
+  if ! redis_ping "$SENTINEL_PORT"; then
+    mkdir -p "$SENTINEL_DIR"
+    mark "$SENTINEL_DIR"
+    # the sentinel rewrites this file with what it learns; a stopped one starts afresh from the master above
+    cat > "$SENTINEL_DIR/sentinel.conf" <<CONF
+# scaleblocks scripts/services.sh: a sentinel for the tests, on loopback only
+port $SENTINEL_PORT
+bind 127.0.0.1
+daemonize yes
+pidfile $SENTINEL_DIR/sentinel.pid
+logfile $SENTINEL_DIR/sentinel.log
+dir $SENTINEL_DIR
+sentinel monitor $SENTINEL_NAME 127.0.0.1 $m 1
+sentinel down-after-milliseconds $SENTINEL_NAME 5000
+sentinel failover-timeout $SENTINEL_NAME 10000
+sentinel parallel-syncs $SENTINEL_NAME 1
+CONF
+    log "starting redis-sentinel on 127.0.0.1:$SENTINEL_PORT watching '$SENTINEL_NAME' at 127.0.0.1:$m ($SENTINEL_DIR)"
+    redis-sentinel "$SENTINEL_DIR/sentinel.conf"
+    wait_until 20 "redis-sentinel on $SENTINEL_PORT" redis_ping "$SENTINEL_PORT"
+  fi
+  wait_until 60 "the sentinel group ('$SENTINEL_NAME' named by the sentinel, its replica in sync)" sentinel_group_ok
 }
 
 # ---------------------------------------------------------------- postgresql
@@ -431,10 +586,12 @@ up() {
   ensure_packages
   # look at every port first: refuse (changing nothing) rather than take over what is not ours
   check_cluster_ports
+  check_sentinel_ports
   check_pg_ports
   mkdir -p "$RUNTIME"
   ensure_redis_standalone
   ensure_redis_cluster
+  ensure_redis_sentinel
   ensure_primary
   ensure_replica
   check_replay
@@ -449,6 +606,9 @@ record_addresses() {
   {
     echo "SCALEBLOCKS_REDIS=127.0.0.1:$REDIS_PORT"
     echo "SCALEBLOCKS_REDIS_CLUSTER=$(IFS=,; echo "${cluster[*]}")"
+    echo "SCALEBLOCKS_REDIS_SENTINEL=127.0.0.1:$SENTINEL_PORT"
+    echo "SCALEBLOCKS_REDIS_SENTINEL_MASTER=127.0.0.1:$SENTINEL_MASTER_PORT"
+    echo "SCALEBLOCKS_REDIS_SENTINEL_REPLICA=127.0.0.1:$SENTINEL_REPLICA_PORT"
     echo "SCALEBLOCKS_PG_PRIMARY=127.0.0.1:$PG_PORT"
     echo "SCALEBLOCKS_PG_REPLICA=127.0.0.1:$REPLICA_PORT"
     echo "SCALEBLOCKS_PG_USER=$PG_USER"
@@ -477,6 +637,23 @@ status() {
       echo "redis-cluster  127.0.0.1:$p  DOWN"; bad=1
     fi
   done
+  local m
+  m=$(sentinel_master_port)
+  if sentinel_group_ok; then
+    echo "sentinel       127.0.0.1:$SENTINEL_PORT  ok ('$SENTINEL_NAME' at 127.0.0.1:$m)"
+    echo "sentinel-node  127.0.0.1:$m  ok (master)"
+    echo "sentinel-node  127.0.0.1:$(other_sentinel_node "$m")  ok (replica in sync)"
+  else
+    if [ -n "$m" ]; then
+      echo "sentinel       127.0.0.1:$SENTINEL_PORT  DOWN (names 127.0.0.1:$m; the group is not healthy)"
+    else
+      echo "sentinel       127.0.0.1:$SENTINEL_PORT  DOWN"
+    fi
+    for p in "$SENTINEL_MASTER_PORT" "$SENTINEL_REPLICA_PORT"; do
+      if redis_ping "$p"; then echo "sentinel-node  127.0.0.1:$p  DOWN (answers as $(role_of "$p"))"; else echo "sentinel-node  127.0.0.1:$p  DOWN"; fi
+    done
+    bad=1
+  fi
   if pg_ready "$PG_PORT" && pg_trusts "$PG_PORT"; then echo "pg-primary     127.0.0.1:$PG_PORT  ok"; else echo "pg-primary     127.0.0.1:$PG_PORT  DOWN"; bad=1; fi
   if pg_ready "$REPLICA_PORT" && in_recovery "$REPLICA_PORT"; then echo "pg-replica     127.0.0.1:$REPLICA_PORT  ok (in recovery)"; else echo "pg-replica     127.0.0.1:$REPLICA_PORT  DOWN"; bad=1; fi
   return $bad
@@ -496,6 +673,20 @@ stop_redis() { # port: only the server that runs from our directory for that por
   rm -f "$pidfile"
 }
 
+stop_sentinel() { # only the sentinel that runs from our configuration file
+  local pidfile="$SENTINEL_DIR/sentinel.pid" pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if redis_ping "$SENTINEL_PORT" && sentinel_ours \
+     && [ "$(redis_at "$SENTINEL_PORT" info server | tr -d '\r' | awk -F: '/^process_id/{print $2}')" = "$pid" ]; then
+    log "stopping redis-sentinel on $SENTINEL_PORT"
+    kill "$pid" || true
+    local end=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null && [ $SECONDS -lt $end ]; do sleep 0.1; done
+  fi
+  rm -f "$pidfile"
+}
+
 down() {
   local p
   if [ -f "$REPLICA_DIR/postmaster.pid" ]; then
@@ -507,7 +698,8 @@ down() {
     psql_at "$PG_PORT" "select pg_drop_replication_slot('$SLOT') from pg_replication_slots where slot_name = '$SLOT' and not active" >/dev/null || true
   fi
   rm -f "$SLOT_RECORD"
-  for p in "$REDIS_PORT" "${CLUSTER_PORTS[@]}"; do stop_redis "$p"; done
+  stop_sentinel # first, so that it does not fail the master over while the group stops
+  for p in "$REDIS_PORT" "${CLUSTER_PORTS[@]}" "$SENTINEL_MASTER_PORT" "$SENTINEL_REPLICA_PORT"; do stop_redis "$p"; done
   # an earlier version of this script started the system cluster and left this marker
   if [ -f "$RUNTIME/started-primary" ]; then
     log "stopping the system PostgreSQL cluster an earlier version of this script started"

@@ -50,10 +50,11 @@ class ServicesScriptIT {
     Result status = run(Map.of(), "status");
     assertThat(status.exit).as(status.output).isZero();
     assertThat(status.output.lines().filter(l -> l.endsWith(" ok") || l.contains(" ok (")))
-        .hasSize(6); // redis, three cluster masters, primary, replica
+        .hasSize(9); // redis, three cluster masters, sentinel and its two nodes, primary, replica
     // and the addresses the tests use answer
     TestServices.redis();
     assertThat(TestServices.redisCluster()).hasSize(3);
+    TestServices.redisSentinel();
     TestServices.postgresPrimary();
     TestServices.postgresReplica();
   }
@@ -70,11 +71,12 @@ class ServicesScriptIT {
     Map<Path, String> systemFiles = systemPostgresConfigDigests();
     Path runtime = Path.of("/tmp", "scaleblocks-services-it-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
     List<Integer> cluster = clusterPorts();
+    List<Integer> sentinel = List.of(freePort(), freePort(), freePort());
     int primary = freePort();
     int replica = freePort();
     try (ThrowawayRedis foreign = ThrowawayRedis.start()) {
       redisCommand(foreign.port(), "SET", "services-it:kept", "yes");
-      Map<String, String> env = env(runtime, foreign.port(), cluster, primary, replica);
+      Map<String, String> env = env(runtime, foreign.port(), cluster, sentinel, primary, replica);
       try {
         long started = System.nanoTime();
         Result first = run(env, "up");
@@ -83,11 +85,18 @@ class ServicesScriptIT {
         assertThat(first.output)
             .contains("127.0.0.1:" + foreign.port() + " is a Redis this script did not start")
             .doesNotContain("starting redis on 127.0.0.1:" + foreign.port())
-            .contains("creating the redis cluster", "creating a PostgreSQL", "creating the streaming standby");
-        assertThat(first.output.lines().filter(l -> l.endsWith(" ok") || l.contains(" ok ("))).hasSize(6);
+            .contains("creating the redis cluster", "creating a PostgreSQL", "creating the streaming standby")
+            .contains("starting redis-sentinel on 127.0.0.1:" + sentinel.get(0));
+        assertThat(first.output.lines().filter(l -> l.endsWith(" ok") || l.contains(" ok ("))).hasSize(9);
+        assertThat(first.output)
+            .contains("sentinel-node  127.0.0.1:" + sentinel.get(1) + "  ok (master)")
+            .contains("sentinel-node  127.0.0.1:" + sentinel.get(2) + "  ok (replica in sync)");
         for (int port : cluster) {
           assertThat(runtime.resolve("redis-" + port).resolve(".created-by-scaleblocks-services")).exists();
         }
+        assertThat(runtime.resolve("sentinel-" + sentinel.get(0)).resolve(".created-by-scaleblocks-services")).exists();
+        assertThat(runtime.resolve("redis-" + sentinel.get(1)).resolve(".created-by-scaleblocks-services")).exists();
+        assertThat(runtime.resolve("redis-" + sentinel.get(2)).resolve(".created-by-scaleblocks-services")).exists();
         assertThat(runtime.resolve("pg-primary").resolve(".created-by-scaleblocks-services")).exists();
         assertThat(runtime.resolve("pg-replica").resolve(".created-by-scaleblocks-services")).exists();
 
@@ -100,6 +109,9 @@ class ServicesScriptIT {
       }
       for (int port : cluster) {
         assertThat(listening(port)).as("cluster node %d stopped", port).isFalse();
+      }
+      for (int port : sentinel) {
+        assertThat(listening(port)).as("sentinel group port %d stopped", port).isFalse();
       }
       assertThat(listening(primary)).as("primary stopped").isFalse();
       assertThat(listening(replica)).as("standby stopped").isFalse();
@@ -119,7 +131,8 @@ class ServicesScriptIT {
     try (ThrowawayRedis foreign = ThrowawayRedis.start()) {
       redisCommand(foreign.port(), "SET", "services-it:kept", "yes");
       List<Integer> ports = List.of(cluster.get(0), foreign.port(), cluster.get(2));
-      Map<String, String> env = env(runtime, freePort(), ports, freePort(), freePort());
+      Map<String, String> env = env(runtime, freePort(), ports, List.of(freePort(), freePort(), freePort()),
+          freePort(), freePort());
       Result up = run(env, "up");
       assertThat(up.exit).as(up.output).isNotZero();
       assertThat(up.output)
@@ -129,6 +142,38 @@ class ServicesScriptIT {
       assertThat(up.output).doesNotContain("starting").doesNotContain("creating");
       assertThat(redisCommand(foreign.port(), "GET", "services-it:kept")).contains("yes");
       assertThat(listening(cluster.get(0))).isFalse();
+      Result down = run(env, "down");
+      assertThat(down.exit).as(down.output).isZero();
+      assertThat(foreign.isAlive()).isTrue();
+    } finally {
+      deleteTree(runtime);
+    }
+  }
+
+  /**
+   * A Redis the script did not start on the sentinel group's master port: refused loudly, nothing
+   * reconfigured or started, and the foreign server is not made anyone's master or replica.
+   */
+  @Test
+  void aForeignServerOnASentinelPortIsNamedAndNotReconfigured() throws Exception {
+    Path runtime = Path.of("/tmp", "scaleblocks-services-it-" + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+    try (ThrowawayRedis foreign = ThrowawayRedis.start()) {
+      redisCommand(foreign.port(), "SET", "services-it:kept", "yes");
+      int sentinelPort = freePort();
+      int replicaPort = freePort();
+      Map<String, String> env = env(runtime, freePort(), clusterPorts(),
+          List.of(sentinelPort, foreign.port(), replicaPort), freePort(), freePort());
+      Result up = run(env, "up");
+      assertThat(up.exit).as(up.output).isNotZero();
+      assertThat(up.output)
+          .contains("error: 127.0.0.1:" + foreign.port() + " is a Redis this script did not start")
+          .contains("it changed nothing")
+          .contains("SCALEBLOCKS_REDIS_SENTINEL_MASTER");
+      assertThat(up.output).doesNotContain("starting").doesNotContain("creating");
+      assertThat(redisCommand(foreign.port(), "GET", "services-it:kept")).contains("yes");
+      assertThat(redisCommand(foreign.port(), "ROLE")).as("still a master of nothing").contains("master");
+      assertThat(listening(sentinelPort)).isFalse();
+      assertThat(listening(replicaPort)).isFalse();
       Result down = run(env, "down");
       assertThat(down.exit).as(down.output).isZero();
       assertThat(foreign.isAlive()).isTrue();
@@ -153,12 +198,17 @@ class ServicesScriptIT {
     return new Result(process.exitValue(), output);
   }
 
-  private static Map<String, String> env(Path runtime, int redis, List<Integer> cluster, int primary, int replica) {
+  /** {@code sentinel}: the sentinel's port, then the group's master and replica ports. */
+  private static Map<String, String> env(Path runtime, int redis, List<Integer> cluster, List<Integer> sentinel,
+      int primary, int replica) {
     Map<String, String> env = new LinkedHashMap<>();
     env.put("SCALEBLOCKS_RUNTIME", runtime.toString());
     env.put("SCALEBLOCKS_REDIS", "127.0.0.1:" + redis);
     env.put("SCALEBLOCKS_REDIS_CLUSTER",
         String.join(",", cluster.stream().map(p -> "127.0.0.1:" + p).toList()));
+    env.put("SCALEBLOCKS_REDIS_SENTINEL", "127.0.0.1:" + sentinel.get(0));
+    env.put("SCALEBLOCKS_REDIS_SENTINEL_MASTER", "127.0.0.1:" + sentinel.get(1));
+    env.put("SCALEBLOCKS_REDIS_SENTINEL_REPLICA", "127.0.0.1:" + sentinel.get(2));
     env.put("SCALEBLOCKS_PG_PRIMARY", "127.0.0.1:" + primary);
     env.put("SCALEBLOCKS_PG_REPLICA", "127.0.0.1:" + replica);
     return env;

@@ -18,6 +18,7 @@ import java.util.List;
  *   <tr><td>scaleblocks.redis</td><td>SCALEBLOCKS_REDIS</td><td>127.0.0.1:6379</td></tr>
  *   <tr><td>scaleblocks.redis.cluster</td><td>SCALEBLOCKS_REDIS_CLUSTER</td>
  *       <td>127.0.0.1:7000,127.0.0.1:7001,127.0.0.1:7002</td></tr>
+ *   <tr><td>scaleblocks.redis.sentinel</td><td>SCALEBLOCKS_REDIS_SENTINEL</td><td>127.0.0.1:26379</td></tr>
  *   <tr><td>scaleblocks.pg.primary</td><td>SCALEBLOCKS_PG_PRIMARY</td><td>127.0.0.1:5432</td></tr>
  *   <tr><td>scaleblocks.pg.replica</td><td>SCALEBLOCKS_PG_REPLICA</td><td>127.0.0.1:5433</td></tr>
  *   <tr><td>scaleblocks.pg.user</td><td>SCALEBLOCKS_PG_USER</td><td>postgres</td></tr>
@@ -43,6 +44,19 @@ public final class TestServices {
       nodes.add(reachable("Redis Cluster node", parse(node.trim())));
     }
     return List.copyOf(nodes);
+  }
+
+  /**
+   * The Redis Sentinel that watches the master named {@link #redisSentinelMasterName()} (a master
+   * and one replica, on 127.0.0.1:6390 and 6391 by default), checked reachable.
+   */
+  public static InetSocketAddress redisSentinel() {
+    return reachable("Redis Sentinel", parse(setting("scaleblocks.redis.sentinel", "127.0.0.1:26379")));
+  }
+
+  /** The name the sentinel of {@link #redisSentinel()} monitors its master under. */
+  public static String redisSentinelMasterName() {
+    return "scaleblocks";
   }
 
   /** The PostgreSQL primary, checked reachable. */
