@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.BinaryJedisShardedPubSub;
 import redis.clients.jedis.Connection;
-import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.util.JedisClusterCRC16;
@@ -38,6 +38,12 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * messages may have been missed while it was down. An instance that publishes but stops hearing
  * its own heartbeats declares its subscription dead and reconnects. So a lost invalidation is
  * noticed within about two heartbeats of the publisher reaching Redis again.
+ *
+ * <p>Through a sentinel client the subscription follows the master: once per heartbeat the
+ * publisher compares the node the subscription is on with the master the client now names, and
+ * when they differ (a failover; a demoted master may keep the old subscription open for seconds
+ * while everyone publishes on the new one) it drops the subscription, which clears L1 and
+ * subscribes again on the new master.
  *
  * <h2>Threads</h2>
  *
@@ -88,6 +94,8 @@ final class InvalidationBus implements AutoCloseable {
   private volatile boolean closed;
   private volatile boolean connected;
   private volatile @Nullable Connection connection;
+  /** The node the current subscription is on. */
+  private volatile @Nullable HostAndPort subscribedTo;
   private volatile long lastOwnConfirmed;
   private volatile boolean subscribedThisAttempt;
   private long sequence;
@@ -196,6 +204,7 @@ final class InvalidationBus implements AutoCloseable {
           listener.onTick();
           sendHeartbeat();
           checkOwnMessages(now);
+          checkMasterMoved();
         }
       } catch (InterruptedException e) {
         if (closed) {
@@ -237,6 +246,19 @@ final class InvalidationBus implements AutoCloseable {
     }
   }
 
+  /** Through a sentinel client: a subscription left on a node that is no longer the master is dropped. */
+  private void checkMasterMoved() {
+    HostAndPort on = subscribedTo;
+    HostAndPort master = tier.sentinelMaster();
+    if (connected && on != null && master != null && !master.equals(on)) {
+      log.warn("cache {}: redis master moved from {} to {}, clearing L1 and subscribing there",
+          cacheName, on, master);
+      connected = false;
+      listener.onClearAll("master moved", 0);
+      dropSubscription();
+    }
+  }
+
   private byte[] encode(byte type, long seq, List<byte[]> keys) {
     int size = 2 + 1 + instanceId.length + 8 + 8 + 4;
     for (byte[] k : keys) {
@@ -259,9 +281,10 @@ final class InvalidationBus implements AutoCloseable {
       UnifiedJedis client = tier.client();
       subscribedThisAttempt = false;
       try {
-        if (client instanceof RedisClusterClient || client instanceof RedisClient) {
+        if (tier.ownsConnections()) {
           try (Connection conn = tier.dedicatedConnection(JedisClusterCRC16.getSlot(channel))) {
             connection = conn;
+            subscribedTo = conn.getHostAndPort();
             if (!closed) {
               if (client instanceof RedisClusterClient) {
                 new ShardedPubSub().proceed(conn, channel);
@@ -279,6 +302,7 @@ final class InvalidationBus implements AutoCloseable {
         }
       } finally {
         connection = null;
+        subscribedTo = null;
         if (connected) {
           connected = false;
           if (!closed) {

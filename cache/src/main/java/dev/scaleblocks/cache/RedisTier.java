@@ -22,16 +22,19 @@ import org.slf4j.LoggerFactory;
 import org.apache.commons.pool2.impl.GenericObjectPool;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
+import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.commands.JedisBinaryCommands;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
+import redis.clients.jedis.util.Pool;
 
 /**
  * Every Redis call the cache makes, each guarded by the circuit breaker, timed and traced. A failed
@@ -45,7 +48,9 @@ import redis.clients.jedis.resps.ScanResult;
  * timeout, whatever the client's own timeouts and pool settings: the tier borrows a connection
  * from the client's pool itself for at most the time left, runs the call's commands on it with the
  * socket timeout set to the time then left, and gives it back (see {@link DeadlineConnections}).
- * The client and its pool configuration are never changed. On a {@code RedisClusterClient} the
+ * The client and its pool configuration are never changed. A {@code RedisSentinelClient} is
+ * treated the same way, on the pool the client keeps for the master the sentinels currently name
+ * (looked up per call: the client replaces that pool on a failover). On a {@code RedisClusterClient} the
  * same holds node by node: {@link ClusterRouting} sends each call's commands to the nodes that own
  * its keys, on connections lent from the client's node pools, all under the one deadline.
  */
@@ -73,8 +78,13 @@ final class RedisTier {
   private final Tracer tracer;
   private final String cacheName;
   private final CacheMetrics metrics;
-  /** Lends a standalone {@code RedisClient}'s connections under the L2 deadline; null for a Cluster. */
+  /** Lends a standalone {@code RedisClient}'s connections under the L2 deadline; null otherwise. */
   private final @Nullable DeadlineConnections connections;
+  /** A sentinel client, whose current master's pool changes on a failover; null otherwise. */
+  private final @Nullable RedisSentinelClient sentinel;
+  /** Lends the current master pool of {@link #sentinel}; replaced when that pool changes. */
+  private volatile @Nullable DeadlineConnections sentinelLender;
+  private final java.time.Duration timeout;
   /** Routes a {@code RedisClusterClient}'s calls to its nodes under the L2 deadline; null for standalone. */
   private final @Nullable ClusterRouting routing;
   private final Timer getTimer;
@@ -91,6 +101,8 @@ final class RedisTier {
     this.connections = client instanceof RedisClient rc
         ? new DeadlineConnections(rc.getPool(), timeout)
         : null;
+    this.sentinel = client instanceof RedisSentinelClient sc ? sc : null;
+    this.timeout = timeout;
     this.routing = client instanceof RedisClusterClient rcc ? new ClusterRouting(rcc, timeout) : null;
     this.cluster = routing != null;
     this.breaker = breaker;
@@ -111,6 +123,43 @@ final class RedisTier {
     return client;
   }
 
+  /**
+   * The lender for a standalone client, or for a sentinel client's current master (a new one when
+   * the client has moved to a new master's pool); null for a Cluster.
+   */
+  private @Nullable DeadlineConnections lender() {
+    RedisSentinelClient s = sentinel;
+    if (s == null) {
+      return connections;
+    }
+    Pool<Connection> pool = masterPool(s);
+    DeadlineConnections lender = sentinelLender;
+    if (lender == null || lender.pool() != pool) {
+      lender = new DeadlineConnections(pool, timeout); // two racing threads make equal lenders
+      sentinelLender = lender;
+    }
+    return lender;
+  }
+
+  /** The pool a sentinel client keeps for the master the sentinels currently name. */
+  private static Pool<Connection> masterPool(RedisSentinelClient client) {
+    return client.getPrimaryNodesConnectionMap().values().iterator().next();
+  }
+
+  /** Whether {@link #dedicatedConnection} works for this client (standalone, sentinel, Cluster). */
+  boolean ownsConnections() {
+    return connections != null || sentinel != null || routing != null;
+  }
+
+  /**
+   * For a sentinel client, the master it currently sends commands to (it changes when the
+   * sentinels announce a failover); null for other clients.
+   */
+  @Nullable HostAndPort sentinelMaster() {
+    RedisSentinelClient s = sentinel;
+    return s == null ? null : s.getCurrentMaster();
+  }
+
   /** Whether the breaker is open: calls are refused without I/O for now (a hint; it may change at once). */
   boolean refusing() {
     return breaker.state() == CircuitBreaker.State.OPEN;
@@ -119,7 +168,8 @@ final class RedisTier {
   /**
    * A connection of its own for a long-lived subscription: made by the same factory (address,
    * credentials, timeouts) as the client's pooled connections but never taken from the pool, so the
-   * callers keep every pooled connection. On a Cluster, to the node that owns {@code slot}.
+   * callers keep every pooled connection. On a Cluster, to the node that owns {@code slot}; through
+   * a sentinel client, to the current master.
    */
   Connection dedicatedConnection(int slot) {
     ClusterRouting r = routing;
@@ -128,6 +178,10 @@ final class RedisTier {
     }
     if (client instanceof RedisClient rc) {
       return make(rc.getPool());
+    }
+    RedisSentinelClient s = sentinel;
+    if (s != null) {
+      return make(masterPool(s));
     }
     throw new IllegalStateException("unsupported redis client " + client.getClass().getName());
   }
@@ -282,7 +336,7 @@ final class RedisTier {
         return r.onKey(channel, r.deadline(),
             c -> new Jedis(c).sendCommand(redis.clients.jedis.Protocol.Command.SPUBLISH, channel, message));
       }
-      DeadlineConnections lender = connections;
+      DeadlineConnections lender = lender();
       return lender == null
           ? client.publish(channel, message)
           : lender.withConnection(c -> new Jedis(c).publish(channel, message));
@@ -314,7 +368,7 @@ final class RedisTier {
   boolean deleteByPrefix(byte[] prefix) {
     return call("SCAN", scanTimer, () -> {
       byte[] pattern = globPrefix(prefix);
-      DeadlineConnections lender = connections;
+      DeadlineConnections lender = lender();
       ClusterRouting r = routing;
       if (r != null) {
         for (DeadlineConnections master : r.masters(r.deadline())) {
@@ -389,7 +443,7 @@ final class RedisTier {
     if (r != null) {
       return r.onKey(key, r.deadline(), c -> body.apply(new Jedis(c)));
     }
-    DeadlineConnections lender = connections;
+    DeadlineConnections lender = lender();
     return lender == null ? body.apply(client) : lender.withConnection(c -> body.apply(new Jedis(c)));
   }
 
@@ -402,7 +456,7 @@ final class RedisTier {
     if (r != null) {
       return r.onKey(key, r.deadline(), c -> body.apply(new Pipeline(c)));
     }
-    DeadlineConnections lender = connections;
+    DeadlineConnections lender = lender();
     if (lender != null) {
       return lender.withConnection(c -> body.apply(new Pipeline(c)));
     }

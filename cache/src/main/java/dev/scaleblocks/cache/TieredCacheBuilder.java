@@ -164,12 +164,11 @@ public final class TieredCacheBuilder<K, V> {
   }
 
   /**
-   * The L2: a Redis client, standalone ({@code RedisClient}) or Cluster ({@code
-   * RedisClusterClient}). The cache never changes the client or its pool. On a standalone client
-   * each cache call to Redis runs under one deadline, {@link #l2Timeout}, whatever the client's own
-   * timeouts; a Cluster client's calls are bounded by its own settings, so give it socket and
-   * connect timeouts and a pool maximum wait no longer than {@link #l2Timeout}. Without it the
-   * cache is L1 only.
+   * The L2: a Redis client, standalone ({@code RedisClient}), Sentinel ({@code
+   * RedisSentinelClient}: the master the sentinels name, followed across failovers) or Cluster
+   * ({@code RedisClusterClient}). The cache never changes the client or its pool. Each cache call
+   * to Redis runs under one deadline, {@link #l2Timeout}, whatever the client's own timeouts.
+   * Without it the cache is L1 only.
    */
   public TieredCacheBuilder<K, V> redis(UnifiedJedis client) {
     this.redis = requireNonNull(client, "client");
@@ -214,8 +213,9 @@ public final class TieredCacheBuilder<K, V> {
 
   /**
    * The longest a cache call waits for Redis before the attempt counts as a failure for the
-   * breaker; 500 ms by default, in [1 ms, 1 min]. On a {@code RedisClient} or a {@code
-   * RedisClusterClient} it is one deadline per call to Redis: the wait for a pooled connection and
+   * breaker; 500 ms by default, in [1 ms, 1 min]. On a {@code RedisClient}, a {@code
+   * RedisSentinelClient} (on its current master's pool) or a {@code RedisClusterClient} it is one
+   * deadline per call to Redis: the wait for a pooled connection and
    * for the answer together, on every node the call visits (the connection is borrowed from the
    * client's pool and its socket timeout set by the cache; the client's pool settings are left as
    * they are). It also bounds the time single-flight waiters give a leader that is talking to
