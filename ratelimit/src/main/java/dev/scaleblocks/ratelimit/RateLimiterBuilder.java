@@ -89,9 +89,11 @@ public final class RateLimiterBuilder {
   }
 
   /**
-   * Keeps per-key state in Redis (standalone {@code RedisClient}/{@code JedisPooled} or Cluster
-   * {@code RedisClusterClient}/{@code JedisCluster}); every instance sharing the Redis and the key
-   * prefix shares the limit. Give the client a socket timeout close to {@link #storeTimeout}.
+   * Keeps per-key state in Redis (standalone {@code RedisClient}/{@code JedisPooled}, Sentinel
+   * {@code RedisSentinelClient} or Cluster {@code RedisClusterClient}/{@code JedisCluster}); every
+   * instance sharing the Redis and the key prefix shares the limit. Give the client a socket
+   * timeout close to {@link #storeTimeout}. Redis replicates asynchronously, so a failover may lose
+   * the last counts the old master took: see the failure section of the docs for what that costs.
    */
   public RateLimiterBuilder redis(UnifiedJedis jedis) {
     requireUnset(kind != null, "store", kind);
