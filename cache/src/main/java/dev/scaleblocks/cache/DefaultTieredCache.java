@@ -865,7 +865,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private void writeOne(K key, V value, byte @Nullable [] keyBytes, byte @Nullable [] rkey, @Nullable RedisTier t) {
     bump(key);
-    store(key, value, stamp(key), rkey, t, L2Write.OVERWRITE, null);
+    L1Entry<V> mine = store(key, value, stamp(key), rkey, t, L2Write.OVERWRITE, null);
+    afterL2Write(key, mine);
     InvalidationBus b = bus;
     if (b != null && keyBytes != null) {
       b.publishKeys(List.of(keyBytes));
@@ -894,6 +895,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       }
     }
     List<byte[]> envelopes = new ArrayList<>();
+    List<L1Entry<V>> installed = new ArrayList<>(values.size());
     long[] px = new long[values.size()];
     int i = 0;
     for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
@@ -907,6 +909,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       }
       L1Entry<V> entry = newEntry(e.getValue(), now, l1Nanos, nextVersion());
       installL1(key, entry, stamp(key));
+      installed.add(entry);
       if (t != null) {
         envelopes.add(Envelope.encode(valueBytes.get(i), entry.version, entry.writeMillis, l2Millis, staleMillis));
         px[i] = l2Millis + staleMillis;
@@ -915,6 +918,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
     if (t != null && !rkeys.isEmpty()) {
       settle(t.setAll(rkeys, envelopes, px), rkeys);
+      int j = 0;
+      for (K key : values.keySet()) {
+        afterL2Write(key, installed.get(j++));
+      }
       InvalidationBus b = bus;
       if (b != null) {
         b.publishKeys(keyBytes);
@@ -950,6 +957,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
     if (t != null && !rkeys.isEmpty()) {
       settle(writeTombstones(t, rkeys), rkeys);
+      for (K key : keys) {
+        afterL2Write(key, null);
+      }
       InvalidationBus b = bus;
       if (b != null) {
         b.publishKeys(keyBytes);
@@ -966,6 +976,18 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       px[i] = tombstoneMillis;
     }
     return t.setAll(rkeys, tombstones, px);
+  }
+
+  /**
+   * After a put's or invalidation's L2 write: a load on this instance that read L2 before the write
+   * landed may have installed what it read, over the put's entry or after the invalidation. Bumping
+   * the stamp again fails every such load still on its way; dropping whatever L1 now holds for the
+   * key, unless it is the put's own entry ({@code mine}; null for an invalidation), removes one that
+   * got in before. Only ever removes: a newer entry dropped costs one L2 read.
+   */
+  private void afterL2Write(K key, @Nullable L1Entry<V> mine) {
+    bump(key);
+    l1Map.computeIfPresent(key, (k, current) -> current == mine ? current : null);
   }
 
   /** After a put's or invalidation's L2 write: a success cancels pending repairs of its keys, a failure queues them. */
