@@ -44,13 +44,18 @@ import org.jspecify.annotations.Nullable;
  *   <li>{@value #KEEP_ALIVE}: connection persistence per RFC 9112 §9.3: HTTP/1.0 closes after
  *       each response unless the request asked for {@code keep-alive} and the response has a
  *       length (it then says {@code Connection: keep-alive}); {@code Connection: close} from
- *       either side, or a response whose end only a close can mark, closes after the response;
+ *       either side, or a response whose end only a close can mark, closes after the response.
+ *       Pipelined requests are passed on one at a time (the next once the response before it is
+ *       written in full), so every later handler answers in request order;
  *   <li>{@value #GUARD}: refuses, with 400 / 414 / 431, a problem body and {@code Connection:
  *       close}, every request the codec failed to decode or that {@link MalformedRequests} finds
  *       malformed (HTTP/1.1 without exactly one {@code Host}, {@code Content-Length} with {@code
  *       Transfer-Encoding}, control characters, ...) — it never reaches a later handler;
  *   <li>{@value #CORRELATION}: a {@link CorrelationHandler}, when {@link Builder#correlation} is
  *       set;
+ *   <li>{@value #SHED}: the handler of {@link Builder#loadShedding} (a concurrency limit), when
+ *       set, so that work over what the service can hold is refused before anything else is spent
+ *       on it;
  *   <li>{@value #RATE_LIMIT}: the handler of {@link Builder#rateLimit}, when set, so that a request
  *       over its quota is answered 429 before a {@code 100 Continue} invites its body;
  *   <li>{@value #EXPECT}: {@link HttpServerExpectContinueHandler}: {@code 100 Continue} for {@code
@@ -93,6 +98,7 @@ public final class SafeHttpServerPipeline {
   public static final String KEEP_ALIVE = "scaleblocks-keep-alive";
   public static final String GUARD = "scaleblocks-guard";
   public static final String CORRELATION = "scaleblocks-correlation";
+  public static final String SHED = "scaleblocks-load-shedding";
   public static final String RATE_LIMIT = "scaleblocks-rate-limit";
   public static final String EXPECT = "scaleblocks-expect-continue";
   public static final String ETAG = "scaleblocks-etag";
@@ -114,6 +120,7 @@ public final class SafeHttpServerPipeline {
   private final Duration idleTimeout;
   private final Duration requestTimeout;
   private final @Nullable RequestCorrelation correlation;
+  private final @Nullable Supplier<? extends ChannelHandler> loadShedding;
   private final @Nullable Supplier<? extends ChannelHandler> rateLimit;
   private final @Nullable Supplier<? extends ChannelHandler> etagBody;
   private final @Nullable Supplier<? extends ChannelHandler> conditional;
@@ -127,6 +134,7 @@ public final class SafeHttpServerPipeline {
     this.idleTimeout = b.idleTimeout == null ? DEFAULT_IDLE : b.idleTimeout;
     this.requestTimeout = b.requestTimeout == null ? DEFAULT_REQUEST : b.requestTimeout;
     this.correlation = b.correlation;
+    this.loadShedding = b.loadShedding;
     this.rateLimit = b.rateLimit;
     this.etagBody = b.etagBody;
     this.conditional = b.conditional;
@@ -181,6 +189,7 @@ public final class SafeHttpServerPipeline {
     if (correlation != null) {
       pipeline.addLast(CORRELATION, new CorrelationHandler(correlation));
     }
+    add(pipeline, SHED, loadShedding);
     add(pipeline, RATE_LIMIT, rateLimit);
     pipeline.addLast(EXPECT, new HttpServerExpectContinueHandler());
     add(pipeline, ETAG, etagBody);
@@ -219,6 +228,7 @@ public final class SafeHttpServerPipeline {
     private @Nullable Duration idleTimeout;
     private @Nullable Duration requestTimeout;
     private @Nullable RequestCorrelation correlation;
+    private @Nullable Supplier<? extends ChannelHandler> loadShedding;
     private @Nullable Supplier<? extends ChannelHandler> rateLimit;
     private @Nullable Supplier<? extends ChannelHandler> etagBody;
     private @Nullable Supplier<? extends ChannelHandler> conditional;
@@ -266,6 +276,17 @@ public final class SafeHttpServerPipeline {
     public Builder correlation(RequestCorrelation correlation) {
       requireUnset(this.correlation != null, "correlation", this.correlation);
       this.correlation = requireNonNull(correlation, "correlation");
+      return this;
+    }
+
+    /**
+     * The load-shedding handler, one per channel (e.g. {@code () -> new
+     * ConcurrencyLimitHandler(limit)}, with one shared {@code ConcurrencyLimit}); placed before the
+     * rate limit. Optional.
+     */
+    public Builder loadShedding(Supplier<? extends ChannelHandler> handler) {
+      requireUnset(loadShedding != null, "loadShedding", loadShedding);
+      this.loadShedding = requireNonNull(handler, "loadShedding");
       return this;
     }
 

@@ -29,9 +29,9 @@ import org.jspecify.annotations.Nullable;
  * request in flight gives its permit back unmeasured.
  *
  * <p>It answers a refused request at once, so put it where pipelined requests arrive one at a
- * time: in a {@link dev.scaleblocks.core.netty.SafeHttpServerPipeline} (e.g. {@code
- * pipeline.addBefore(SafeHttpServerPipeline.APPLICATION, "shed", new ConcurrencyLimitHandler(limit))}
- * after {@code configure}), which passes them on one at a time. Not sharable: one per channel; the
+ * time: in a {@link dev.scaleblocks.core.netty.SafeHttpServerPipeline}, through its builder's
+ * {@code loadShedding(() -> new ConcurrencyLimitHandler(limit))}, which passes them on one at a
+ * time. Not sharable: one per channel; the
  * limit is shared. Never blocks: one compare-and-set per request.
  */
 @SuppressWarnings("FutureReturnValueIgnored") // write(msg, promise) returns that promise, which carries the outcome

@@ -39,11 +39,18 @@ import org.junit.jupiter.params.provider.ValueSource;
 class ConcurrencyLimitAdaptersIT {
 
   @ParameterizedTest(name = "{0}")
-  @ValueSource(strings = {"jetty", "netty"})
+  @ValueSource(strings = {"jetty", "netty", "safe-pipeline"})
   void theExcessIsRefusedWith503AndNeverReachesTheApplication(String kind) throws Exception {
     java.util.concurrent.atomic.AtomicInteger reached = new java.util.concurrent.atomic.AtomicInteger();
     try (ConcurrencyLimit limit = ConcurrencyLimit.builder("adapters-" + kind).minLimit(2).maxLimit(2).initialLimit(2).build();
-        TestHttpServers.Running server = kind.equals("jetty") ? jetty(limit, reached) : netty(limit, reached)) {
+        TestHttpServers.Running server = switch (kind) {
+          case "jetty" -> jetty(limit, reached);
+          case "netty" -> netty(limit, reached);
+          default -> TestHttpServers.nettyPipeline(dev.scaleblocks.core.netty.SafeHttpServerPipeline.builder()
+              .loadShedding(() -> new ConcurrencyLimitHandler(limit))
+              .application(() -> slowApp(reached))
+              .build()::configure);
+        }) {
       List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
       for (int i = 0; i < 5; i++) {
         calls.add(TestHttpServers.client().sendAsync(get(server.uri("/work")).build(), HttpResponse.BodyHandlers.ofString()));
@@ -96,7 +103,13 @@ class ConcurrencyLimitAdaptersIT {
   private static TestHttpServers.Running netty(ConcurrencyLimit limit, java.util.concurrent.atomic.AtomicInteger reached) {
     return TestHttpServers.netty(p -> {
       p.addLast(new ConcurrencyLimitHandler(limit));
-      p.addLast(new SimpleChannelInboundHandler<HttpObject>() {
+      p.addLast(slowApp(reached));
+    });
+  }
+
+  /** Answers 200 "ok" 500 ms after the whole request arrived. */
+  private static SimpleChannelInboundHandler<HttpObject> slowApp(java.util.concurrent.atomic.AtomicInteger reached) {
+    return new SimpleChannelInboundHandler<HttpObject>() {
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
           if (msg instanceof LastHttpContent) {
@@ -109,7 +122,6 @@ class ConcurrencyLimitAdaptersIT {
             }, 500, TimeUnit.MILLISECONDS);
           }
         }
-      });
-    });
+    };
   }
 }
