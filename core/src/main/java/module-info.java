@@ -3,8 +3,10 @@
  * the Redis script runner and telemetry wiring shared by every scaleblocks module.
  *
  * <p>Exports its API packages. {@code dev.scaleblocks.core.internal} is exported only to the
- * scaleblocks modules. Jedis, the servlet API and Netty are optional: only the packages that need
- * them ({@code redis}, {@code servlet}, {@code netty}) touch them.
+ * scaleblocks modules. Jedis, Lettuce, the servlet API and Netty are optional: only the packages that
+ * need them ({@code redis} and {@code internal.redis}, {@code servlet}, {@code netty}) touch
+ * them, and within {@code internal.redis} Jedis and Lettuce each sit in classes loaded only when
+ * their client is passed.
  */
 module dev.scaleblocks.core {
   exports dev.scaleblocks.core;
@@ -21,6 +23,9 @@ module dev.scaleblocks.core {
       dev.scaleblocks.ratelimit,
       dev.scaleblocks.sharding,
       dev.scaleblocks.pooling;
+  exports dev.scaleblocks.core.internal.redis to
+      dev.scaleblocks.cache,
+      dev.scaleblocks.ratelimit;
 
   // Telemetry hands out a MeterRegistry and a Tracer
   requires transitive micrometer.core;
@@ -29,11 +34,12 @@ module dev.scaleblocks.core {
   requires org.slf4j;
 
   // optional, not transitive (a module without them must still resolve): JSpecify annotations;
-  // Error Prone's @FormatMethod on Checks; Jedis for the redis package; the servlet API and Netty
+  // Error Prone's @FormatMethod on Checks; Jedis and Lettuce for the redis backends; the servlet API and Netty
   // for the adapter packages
   requires static org.jspecify;
   requires static com.google.errorprone.annotations;
   requires static redis.clients.jedis;
+  requires static lettuce.core;
   requires static jakarta.servlet;
   requires static io.netty.codec.http;
   requires static io.netty.transport;

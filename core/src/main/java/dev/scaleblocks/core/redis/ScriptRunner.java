@@ -1,15 +1,12 @@
 package dev.scaleblocks.core.redis;
 
-import static dev.scaleblocks.core.internal.Checks.requireNoNulls;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
-import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.scaleblocks.core.internal.redis.JedisBackend;
 import java.util.List;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.commands.JedisBinaryCommands;
-import redis.clients.jedis.exceptions.JedisNoScriptException;
 
 /**
  * Runs {@link RedisScript}s with {@code EVALSHA}, one round trip per call. When a server does not
@@ -24,10 +21,12 @@ import redis.clients.jedis.exceptions.JedisNoScriptException;
  *
  * <p>Thread-safe, as thread-safe as the client it wraps (Jedis' pooled and cluster clients are).
  * Errors from Redis or the connection are thrown as Jedis throws them.
+ *
+ * <p>The blocks themselves run scripts through core's internal Redis backend contract, which
+ * also has a Lettuce implementation; this class is its Jedis form for direct users, and shares
+ * its {@code NOSCRIPT} handling.
  */
 public final class ScriptRunner {
-
-  private static final Logger log = LoggerFactory.getLogger(ScriptRunner.class);
 
   private final UnifiedJedis jedis;
 
@@ -41,20 +40,12 @@ public final class ScriptRunner {
   }
 
   /** Runs {@code script} with string keys and arguments; returns the Lua reply as Jedis maps it. */
-  public Object eval(RedisScript script, List<String> keys, List<String> args) {
-    requireNonNull(script, "script");
-    requireNoNulls(keys, "keys");
-    requireNoNulls(args, "args");
-    try {
-      return jedis.evalsha(script.sha1(), keys, args);
-    } catch (JedisNoScriptException e) {
-      log.debug("script {} not cached on the server, sending its source", script.name());
-      return jedis.eval(script.source(), keys, args);
-    }
+  public @Nullable Object eval(RedisScript script, List<String> keys, List<String> args) {
+    return JedisBackend.evalStrings(jedis, script, keys, args);
   }
 
   /** Runs {@code script} with binary keys and arguments; bulk replies come back as {@code byte[]}. */
-  public Object evalBinary(RedisScript script, List<byte[]> keys, List<byte[]> args) {
+  public @Nullable Object evalBinary(RedisScript script, List<byte[]> keys, List<byte[]> args) {
     return evalBinary(jedis, script, keys, args);
   }
 
@@ -63,17 +54,8 @@ public final class ScriptRunner {
    * for a caller that holds a connection of its own (a {@link redis.clients.jedis.Jedis} over a
    * borrowed connection, say) rather than a pooled client.
    */
-  public static Object evalBinary(
+  public static @Nullable Object evalBinary(
       JedisBinaryCommands commands, RedisScript script, List<byte[]> keys, List<byte[]> args) {
-    requireNonNull(commands, "commands");
-    requireNonNull(script, "script");
-    requireNoNulls(keys, "keys");
-    requireNoNulls(args, "args");
-    try {
-      return commands.evalsha(script.sha1().getBytes(UTF_8), keys, args);
-    } catch (JedisNoScriptException e) {
-      log.debug("script {} not cached on the server, sending its source", script.name());
-      return commands.eval(script.source().getBytes(UTF_8), keys, args);
-    }
+    return JedisBackend.evalBinary(commands, script, keys, args);
   }
 }

@@ -1,0 +1,110 @@
+package dev.scaleblocks.core.internal.redis;
+
+import dev.scaleblocks.core.redis.RedisScript;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * What the blocks ask of Redis, whatever client the user gave them: scripts, GET, MGET, SET with
+ * an expiry (plain and {@code NX}), PUBLISH and TIME, each as a blocking call and as a call that
+ * returns a {@link CompletableFuture}. Made by {@link RedisBackends}; implemented over Jedis'
+ * {@code UnifiedJedis} and over Lettuce.
+ *
+ * <h2>Replies</h2>
+ *
+ * <p>Keys, arguments and values are bytes, passed as they are (binary-safe). A script's reply
+ * comes back in one neutral form, whatever the client: an integer as {@link Long}, a bulk or
+ * status string as {@code byte[]}, an array as a {@link List} of these (nested as the script
+ * nests them), a nil (Lua {@code false} or {@code nil}) as {@code null}. An error reply, from the
+ * script or from Redis, is thrown (or fails the future).
+ *
+ * <h2>Scripts</h2>
+ *
+ * <p>A script is sent by {@code EVALSHA}; a {@code NOSCRIPT} reply (first use, a restart, {@code
+ * SCRIPT FLUSH}, a failover, a Cluster node that never saw it) is answered with one {@code EVAL}
+ * of the source, which runs it and leaves it cached on that node. On a Cluster a call is routed by
+ * its first key: all keys of one script call must share a hash slot ({@code {hash tag}}).
+ *
+ * <h2>Blocking and asynchronous forms</h2>
+ *
+ * <ul>
+ *   <li><b>Jedis</b>: every call blocks the calling thread for its round trip, the asynchronous
+ *       forms included: they run the call on the caller's thread and return a future that is
+ *       already complete. Never call them on an event loop; hand them to an executor.
+ *   <li><b>Lettuce</b>: the asynchronous forms send the command and return at once; the future is
+ *       completed on Lettuce's I/O thread (dependent stages without an executor run there too, so
+ *       they must not block). The blocking forms wait for that future, at most the connection's
+ *       timeout.
+ * </ul>
+ *
+ * <p>Errors come as the client raises them (Jedis' {@code JedisException}s, Lettuce's {@code
+ * RedisException}s), unchecked, in the blocking forms thrown, in the asynchronous forms as the
+ * future's exception. A backend never retries beyond the {@code NOSCRIPT} reload.
+ *
+ * <p>Not {@link AutoCloseable}: the user owns the client and closes it; a backend holds nothing
+ * that outlives it. Implementations are thread-safe. Cost per call: the client's own, plus for a
+ * script one {@code EVAL} round trip the first time a node sees it.
+ */
+public interface RedisBackend {
+
+  /** The client library under this backend: {@code "jedis"} or {@code "lettuce"}. */
+  String client();
+
+  /** Whether the client talks to a Redis Cluster (and so splits multi-key calls by slot). */
+  boolean cluster();
+
+  /**
+   * Whether the asynchronous forms really are asynchronous (Lettuce), rather than blocking calls
+   * with a completed future (Jedis).
+   */
+  boolean nonBlocking();
+
+  /** Runs {@code script} with {@code keys} and {@code args}; the reply in the neutral form. */
+  @Nullable Object eval(RedisScript script, List<byte[]> keys, List<byte[]> args);
+
+  /** {@link #eval} without waiting (see the class comment for where it completes). */
+  CompletableFuture<@Nullable Object> evalAsync(
+      RedisScript script, List<byte[]> keys, List<byte[]> args);
+
+  /** {@code GET key}: the value, or {@code null} when absent. */
+  byte @Nullable [] get(byte[] key);
+
+  /** {@link #get} without waiting. */
+  CompletableFuture<byte @Nullable []> getAsync(byte[] key);
+
+  /**
+   * The values of {@code keys}, in their order, {@code null} for an absent key. One {@code MGET}
+   * on a standalone Redis; on a Cluster one {@code MGET} per hash slot, pipelined (one round trip
+   * per node), reassembled in the order asked.
+   */
+  List<byte @Nullable []> mget(List<byte[]> keys);
+
+  /** {@link #mget} without waiting. */
+  CompletableFuture<List<byte @Nullable []>> mgetAsync(List<byte[]> keys);
+
+  /** {@code SET key value PX ttl}. */
+  void set(byte[] key, byte[] value, Duration ttl);
+
+  /** {@link #set} without waiting. */
+  CompletableFuture<@Nullable Void> setAsync(byte[] key, byte[] value, Duration ttl);
+
+  /** {@code SET key value NX PX ttl}: whether it was set (false when the key already existed). */
+  boolean setIfAbsent(byte[] key, byte[] value, Duration ttl);
+
+  /** {@link #setIfAbsent} without waiting. */
+  CompletableFuture<Boolean> setIfAbsentAsync(byte[] key, byte[] value, Duration ttl);
+
+  /** {@code PUBLISH channel message}: how many subscribers received it (on that node). */
+  long publish(byte[] channel, byte[] message);
+
+  /** {@link #publish} without waiting. */
+  CompletableFuture<Long> publishAsync(byte[] channel, byte[] message);
+
+  /** {@code TIME}: the server's clock, in microseconds since the epoch (on a Cluster, one node's). */
+  long timeMicros();
+
+  /** {@link #timeMicros} without waiting. */
+  CompletableFuture<Long> timeMicrosAsync();
+}
