@@ -3,7 +3,8 @@
  * servlet and Netty adapters with the standard headers.
  *
  * <p>Exports its API packages only; the servlet API and Netty are optional (only the {@code
- * servlet} and {@code netty} adapter packages touch them).
+ * servlet} and {@code netty} adapter packages touch them), and so is Lettuce (only {@code
+ * RateLimiterBuilder.lettuce(...)} names it; core's Lettuce backend is loaded only then).
  */
 module dev.scaleblocks.ratelimit {
   exports dev.scaleblocks.ratelimit;
@@ -18,6 +19,8 @@ module dev.scaleblocks.ratelimit {
   requires transitive dev.scaleblocks.core;
   requires com.github.benmanes.caffeine;
   requires transitive redis.clients.jedis; // RateLimiterBuilder.redis(UnifiedJedis)
+  // RateLimiterBuilder.lettuce(...): optional, loaded only when a Lettuce client is passed
+  requires static lettuce.core;
   requires org.slf4j;
 
   // optional, not transitive: JSpecify annotations; the servlet API and Netty for the adapters

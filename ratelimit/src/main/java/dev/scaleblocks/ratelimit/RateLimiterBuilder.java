@@ -10,7 +10,8 @@ import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.internal.OwnedMeters;
-import dev.scaleblocks.core.redis.ScriptRunner;
+import dev.scaleblocks.core.internal.redis.RedisBackend;
+import dev.scaleblocks.core.internal.redis.RedisBackends;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.List;
@@ -24,8 +25,10 @@ import org.jspecify.annotations.Nullable;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
- * Builds a {@link RateLimiter} for one {@link RateLimitPolicy}: pick a store ({@link #local()} or
- * {@link #redis(UnifiedJedis)}), optionally tune it, then {@link #build()}. Each option may be set
+ * Builds a {@link RateLimiter} for one {@link RateLimitPolicy}: pick a store ({@link #local()},
+ * {@link #redis(UnifiedJedis)} for Jedis, or {@link #lettuce(io.lettuce.core.RedisClient)} /
+ * {@link #lettuce(io.lettuce.core.cluster.RedisClusterClient)} for Lettuce), optionally tune it,
+ * then {@link #build()}. Each option may be set
  * once and is checked at once; {@code build()} copies everything into the limiter, so a builder may
  * be reused (but not to open two limiters of one name on one meter registry: see {@link #build()}).
  *
@@ -57,7 +60,8 @@ public final class RateLimiterBuilder {
 
   private final RateLimitPolicy policy;
   private @Nullable StoreKind kind;
-  private @Nullable UnifiedJedis jedis;
+  /** A Jedis {@code UnifiedJedis} or a Lettuce client, turned into a backend by build(). */
+  private @Nullable Object redisClient;
   private long maximumKeys = -1;
   private @Nullable String keyPrefix;
   private @Nullable Duration storeTimeout;
@@ -97,7 +101,38 @@ public final class RateLimiterBuilder {
    */
   public RateLimiterBuilder redis(UnifiedJedis jedis) {
     requireUnset(kind != null, "store", kind);
-    this.jedis = requireNonNull(jedis, "jedis");
+    this.redisClient = requireNonNull(jedis, "jedis");
+    kind = StoreKind.REDIS;
+    return this;
+  }
+
+  /**
+   * Keeps per-key state in a standalone Redis through Lettuce (an optional dependency: needed only
+   * by callers of this method). {@link #build()} opens one connection on {@code client}, shared by
+   * every call (Lettuce multiplexes them), and fails if Redis cannot be reached then; the
+   * connection is closed with the client's {@code shutdown()}. Decisions do not block a thread
+   * while Redis answers: {@link RateLimiter#tryAcquireAsync} sends the script from the caller's
+   * thread and completes on Lettuce's I/O thread, with no store thread in between (except for
+   * lease refills, see {@link #leasing(long, Duration)}). Give the client a command timeout at or
+   * above {@link #storeTimeout}: the store timeout decides, the client's only frees the call.
+   *
+   * <p>Named apart from {@code redis(...)} on purpose: an overload with a Lettuce parameter would
+   * make every {@code redis(jedis)} call need Lettuce on the compile class path.
+   */
+  public RateLimiterBuilder lettuce(io.lettuce.core.RedisClient client) {
+    requireUnset(kind != null, "store", kind);
+    this.redisClient = requireNonNull(client, "client");
+    kind = StoreKind.REDIS;
+    return this;
+  }
+
+  /**
+   * As {@link #lettuce(io.lettuce.core.RedisClient)}, on a Redis Cluster: one Cluster connection,
+   * routing each decision to its key's node.
+   */
+  public RateLimiterBuilder lettuce(io.lettuce.core.cluster.RedisClusterClient client) {
+    requireUnset(kind != null, "store", kind);
+    this.redisClient = requireNonNull(client, "client");
     kind = StoreKind.REDIS;
     return this;
   }
@@ -195,7 +230,7 @@ public final class RateLimiterBuilder {
    * permits} (see the docs); leftovers of an expired lease are lost, so it also under-admits a
    * little. Off by default. {@code permits} may be at most a tenth of the policy's smallest
    * capacity (at least 1), so that no instance can lease the whole bucket; {@code maxHold} at
-   * most one hour.
+   * most one hour. A refill takes a per-key lock and runs on a store thread, with Lettuce too.
    */
   public RateLimiterBuilder leasing(long permits, Duration maxHold) {
     requireUnset(leasePermits > 0, "leasing", leasePermits);
@@ -236,7 +271,7 @@ public final class RateLimiterBuilder {
   /**
    * Threads that talk to Redis for this limiter; 8 by default, at most 1024. Keep it at or below
    * the client's connection pool size: time spent waiting for a pooled connection counts as time
-   * in Redis.
+   * in Redis. With Lettuce they run lease refills only (decisions are sent from the caller).
    */
   public RateLimiterBuilder storeThreads(int threads) {
     requireUnset(storeThreads > 0, "storeThreads", storeThreads);
@@ -248,7 +283,8 @@ public final class RateLimiterBuilder {
   /**
    * Store calls that may wait for a thread; 1024 by default, at most 65 536. Beyond it a call is
    * decided at once: by the local share when Redis is fine (this client is busy), by the failure
-   * policy when store threads are stuck on Redis.
+   * policy when store threads are stuck on Redis. With Lettuce (no store threads) it bounds the
+   * calls sent and not yet answered, the same way.
    */
   public RateLimiterBuilder storeQueueCapacity(int capacity) {
     requireUnset(storeQueueCapacity > 0, "storeQueueCapacity", storeQueueCapacity);
@@ -327,9 +363,9 @@ public final class RateLimiterBuilder {
    */
   public RateLimiter build() {
     if (kind == null) {
-      throw new IllegalStateException("choose a store: local() or redis(jedis)");
+      throw new IllegalStateException("choose a store: local(), redis(jedis) or lettuce(client)");
     }
-    if (kind == StoreKind.LOCAL && (jedis != null || keyPrefix != null || storeTimeout != null
+    if (kind == StoreKind.LOCAL && (redisClient != null || keyPrefix != null || storeTimeout != null
         || failurePolicy != null || instances > 0 || leasePermits > 0 || storeThreads > 0
         || storeQueueCapacity > 0 || breaker != null)) {
       throw new IllegalStateException(
@@ -353,8 +389,8 @@ public final class RateLimiterBuilder {
       } else {
         Duration timeout = storeTimeout != null ? storeTimeout : Duration.ofMillis(100);
         String prefix = keyPrefix != null ? keyPrefix : "scaleblocks:rl:" + policy.name() + ":";
-        UnifiedJedis client = requireNonNull(jedis, "jedis");
-        Store redis = new RedisStore(new ScriptRunner(client), prefix, algorithm, limits, redisClock);
+        RedisBackend backend = RedisBackends.of(requireNonNull(redisClient, "redisClient"));
+        Store redis = new RedisStore(backend, prefix, algorithm, limits, redisClock);
         FailurePolicy fp = failurePolicy != null ? failurePolicy : FailurePolicy.FAIL_OPEN;
         LimitSpec[] shares = specs(shares(policy.limits(), instances > 0 ? instances : 1), algorithm);
         Store share = LocalStores.create(algorithm, shares, keys, t, cacheExecutor);
@@ -375,10 +411,11 @@ public final class RateLimiterBuilder {
             new ArrayBlockingQueue<>(queue), daemonThreads("scaleblocks-ratelimit-" + policy.name()),
             new ThreadPoolExecutor.AbortPolicy());
         executor.allowCoreThreadTimeOut(true);
-        StoreGuard guard = new StoreGuard(executor, cb, timeout);
+        StoreGuard guard = new StoreGuard(executor, cb, timeout, queue);
         Duration hold = leaseHold != null ? leaseHold : Duration.ofSeconds(1);
         decider = new RemoteDecider(policy.name(), redis, share, capacity(shares), limits, fp,
-            guard, t, leasePermits, hold, algorithm == Algorithm.FIXED_WINDOW, keys, meters);
+            guard, t, leasePermits, hold, algorithm == Algorithm.FIXED_WINDOW, keys, meters,
+            backend.nonBlocking());
       }
       return new DefaultRateLimiter(policy, limits, decider, shadow, t, sleeper, keyLength, meters,
           onClose);

@@ -1,10 +1,14 @@
 package dev.scaleblocks.ratelimit;
 
+import static java.nio.charset.StandardCharsets.US_ASCII;
+import static java.nio.charset.StandardCharsets.UTF_8;
+
 import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.internal.redis.RedisBackend;
 import dev.scaleblocks.core.redis.RedisScript;
-import dev.scaleblocks.core.redis.ScriptRunner;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -13,36 +17,40 @@ import org.jspecify.annotations.Nullable;
  * one user key are {@code {prefix<key>}:s<limit index>}, each a packed 24-byte string: they share
  * a hash tag, hence a Cluster slot. (The {@code s} keeps them apart from the hashes an earlier
  * layout wrote at {@code :<limit index>}.)
+ *
+ * <p>Talks to Redis through core's backend contract, so the same store runs over Jedis (blocking:
+ * called on a store thread) and over Lettuce ({@link #decideAsync} sends and returns; the future
+ * completes on Lettuce's I/O thread).
  */
 final class RedisStore implements Store {
 
   static final RedisScript SCRIPT =
       RedisScript.fromResource(RedisStore.class, "ratelimit", "/dev/scaleblocks/ratelimit/ratelimit.lua");
 
-  private final ScriptRunner runner;
+  private final RedisBackend backend;
   private final String prefix;
-  private final String algorithm;
+  private final byte[] algorithm;
   private final LimitSpec[] limits;
-  private final List<String> limitArgs;
+  private final List<byte[]> limitArgs;
   /** Test hook: a client-side clock instead of Redis TIME, for deterministic contract tests. */
   private final @Nullable Ticker clock;
 
-  RedisStore(ScriptRunner runner, String prefix, Algorithm algorithm, LimitSpec[] limits,
+  RedisStore(RedisBackend backend, String prefix, Algorithm algorithm, LimitSpec[] limits,
       @Nullable Ticker clock) {
-    this.runner = runner;
+    this.backend = backend;
     this.prefix = prefix;
-    this.algorithm = switch (algorithm) {
+    this.algorithm = ascii(switch (algorithm) {
       case TOKEN_BUCKET -> "tb";
       case GCRA -> "gcra";
       case FIXED_WINDOW -> "fw";
       case SLIDING_WINDOW -> "sw";
-    };
+    });
     this.limits = limits;
-    List<String> args = new ArrayList<>();
+    List<byte[]> args = new ArrayList<>();
     for (LimitSpec l : limits) {
-      args.add(Long.toString(l.quota()));
-      args.add(Long.toString(l.periodMillis()));
-      args.add(Long.toString(l.capacity()));
+      args.add(number(l.quota()));
+      args.add(number(l.periodMillis()));
+      args.add(number(l.capacity()));
     }
     this.limitArgs = List.copyOf(args);
     this.clock = clock;
@@ -57,16 +65,43 @@ final class RedisStore implements Store {
     return keys;
   }
 
+  /** The script's keys for {@code key}, as bytes. */
+  private List<byte[]> keyBytes(String key) {
+    List<String> keys = keys(key);
+    List<byte[]> out = new ArrayList<>(keys.size());
+    for (String k : keys) {
+      out.add(k.getBytes(UTF_8));
+    }
+    return out;
+  }
+
+  private List<byte[]> args(long permits, long maxPermits) {
+    Ticker c = clock;
+    List<byte[]> args = new ArrayList<>(4 + limitArgs.size());
+    args.add(algorithm);
+    args.add(c == null ? number(-1) : number(LocalStores.nowMillis(c)));
+    args.add(number(permits));
+    args.add(number(maxPermits));
+    args.addAll(limitArgs);
+    return args;
+  }
+
   @Override
   public Outcome decide(String key, long permits, long maxPermits) {
-    Ticker c = clock;
-    List<String> args = new ArrayList<>(4 + limitArgs.size());
-    args.add(algorithm);
-    args.add(c == null ? "-1" : Long.toString(LocalStores.nowMillis(c)));
-    args.add(Long.toString(permits));
-    args.add(Long.toString(maxPermits));
-    args.addAll(limitArgs);
-    Object reply = runner.eval(SCRIPT, keys(key), args);
+    return outcome(backend.eval(SCRIPT, keyBytes(key), args(permits, maxPermits)));
+  }
+
+  /**
+   * {@link #decide(String, long, long)} without blocking on a non-blocking backend: sends the
+   * script and returns; the future completes where the backend completes it.
+   */
+  @Override
+  public CompletableFuture<Outcome> decideAsync(String key, long permits, long maxPermits) {
+    return backend.evalAsync(SCRIPT, keyBytes(key), args(permits, maxPermits))
+        .thenApply(RedisStore::outcome);
+  }
+
+  private static Outcome outcome(@Nullable Object reply) {
     if (!(reply instanceof List<?> list) || list.size() != 8) {
       throw new IllegalStateException("unexpected reply from the rate-limit script: " + reply);
     }
@@ -79,6 +114,14 @@ final class RedisStore implements Store {
         num(list.get(5)),
         num(list.get(6)),
         num(list.get(7)));
+  }
+
+  private static byte[] number(long n) {
+    return ascii(Long.toString(n));
+  }
+
+  private static byte[] ascii(String s) {
+    return s.getBytes(US_ASCII);
   }
 
   private static long num(@Nullable Object o) {

@@ -29,6 +29,11 @@ import org.slf4j.LoggerFactory;
  *       not a sick Redis: the breaker is not told and the failure policy does not fire.
  * </ul>
  *
+ * <p>Over a client that does not block (Lettuce) and without leasing, a store call is sent from
+ * the caller's thread through {@link StoreGuard#callNonBlocking} (no store thread, no hand-off),
+ * and an asynchronous decision completes on the client's I/O thread. With leasing, refills take a
+ * per-key lock and run on the store threads whatever the client.
+ *
  * <p>Switches between Redis and the failure policy, and overload, are counted every time and
  * logged at most once per {@link #LOG_INTERVAL_NANOS} (with the number held back).
  *
@@ -48,6 +53,8 @@ final class RemoteDecider implements Decider {
   private final StoreGuard guard;
   private final Ticker ticker;
   private final @Nullable Leases leases;
+  /** Store calls go through the guard's non-blocking path (a Lettuce store, no leasing). */
+  private final boolean nonBlocking;
 
   private final AtomicBoolean degraded = new AtomicBoolean();
   private final LogThrottle switchLog;
@@ -62,7 +69,7 @@ final class RemoteDecider implements Decider {
   RemoteDecider(String policyName, Store store, Store localShare, long localShareCapacity,
       LimitSpec[] limits, FailurePolicy failurePolicy, StoreGuard guard, Ticker ticker,
       long leasePermits, java.time.Duration leaseHold, boolean capHoldAtReset, long maximumKeys,
-      OwnedMeters meters) {
+      OwnedMeters meters, boolean nonBlockingStore) {
     this.policyName = policyName;
     this.store = store;
     this.localShare = localShare;
@@ -108,6 +115,7 @@ final class RemoteDecider implements Decider {
         ? new Leases(store, leasePermits, leaseHold, capHoldAtReset, guard.timeoutNanos(),
             maximumKeys, ticker, leaseHits, storeCalls)
         : null;
+    this.nonBlocking = nonBlockingStore && leases == null;
   }
 
   @Override
@@ -120,6 +128,9 @@ final class RemoteDecider implements Decider {
       }
     }
     long start = System.nanoTime();
+    if (nonBlocking) {
+      return resolve(key, permits, guard.awaitNonBlocking(() -> sendToStore(key, permits)), start);
+    }
     return resolve(key, permits, guard.call(a -> callStore(key, permits, a)), start);
   }
 
@@ -133,8 +144,16 @@ final class RemoteDecider implements Decider {
       }
     }
     long start = System.nanoTime();
-    return guard.callAsync(a -> callStore(key, permits, a))
-        .thenApply(r -> resolve(key, permits, r, start));
+    CompletableFuture<StoreGuard.Result> result = nonBlocking
+        ? guard.callNonBlocking(() -> sendToStore(key, permits))
+        : guard.callAsync(a -> callStore(key, permits, a));
+    return result.thenApply(r -> resolve(key, permits, r, start));
+  }
+
+  /** On the caller's thread, for a non-blocking store: sends the call and returns. */
+  private CompletableFuture<Outcome> sendToStore(String key, long permits) {
+    storeCalls.increment();
+    return store.decideAsync(key, permits, permits);
   }
 
   @Override

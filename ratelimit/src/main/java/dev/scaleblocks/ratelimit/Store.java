@@ -1,5 +1,7 @@
 package dev.scaleblocks.ratelimit;
 
+import java.util.concurrent.CompletableFuture;
+
 /** Where a limiter keeps per-key state and decides. Implementations are thread-safe. */
 interface Store {
 
@@ -8,6 +10,14 @@ interface Store {
    * {@code maxPermits} (a lease) when that many are available.
    */
   Outcome decide(String key, long permits, long maxPermits);
+
+  /**
+   * {@link #decide(String, long, long)} as a future: completed here by default; a store over a
+   * non-blocking client sends and returns, and completes it when Redis answers.
+   */
+  default CompletableFuture<Outcome> decideAsync(String key, long permits, long maxPermits) {
+    return CompletableFuture.completedFuture(decide(key, permits, maxPermits));
+  }
 
   /**
    * Decides {@code permits} for {@code key} (no lease) and builds the decision through {@code

@@ -6,6 +6,7 @@ import dev.scaleblocks.core.internal.Checks;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
@@ -13,10 +14,13 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The guard of the remote path: runs each store call on a bounded executor, bounds how long the
- * caller waits, and tells the circuit breaker about calls that reached Redis — and only those.
+ * The guard of the remote path: runs each store call on a bounded executor — or, for a client
+ * that does not block (Lettuce), sends it from the caller's thread with no hand-off — bounds how
+ * long the caller waits, and tells the circuit breaker about calls that reached Redis — and only
+ * those.
  *
  * <h2>Whose fault is a late answer?</h2>
  *
@@ -38,12 +42,23 @@ import java.util.concurrent.atomic.AtomicInteger;
  * lease lock's wait, itself bounded by the timeout); with a free store thread, the timeout.
  * Timeouts run on the system clock, whatever ticker the limiter uses for its state.
  *
+ * <h2>A client that does not block</h2>
+ *
+ * <p>{@link #callNonBlocking} and {@link #awaitNonBlocking} take a body that sends the call and
+ * returns its future at once. There is no store thread to wait for: the call is in Redis from the
+ * moment it is sent (time it spends in the client's own queue counts against Redis, as a pooled
+ * connection's wait does on the executor path), and the same rules apply from there — an answer
+ * or an error reaches the breaker with its time, no answer within the timeout is a {@link Failed}
+ * reported once, and whichever comes first decides: a late answer is dropped. The local slot is a
+ * bound on calls in flight: past it a call is refused at once, as a full queue refuses one
+ * ({@link Overloaded}, or {@link Failed} while a call has been in Redis longer than the timeout).
+ *
  * <p>A call the breaker permitted but that never reached Redis (abandoned in the queue, answered
  * from a lease) reports nothing; while half-open, such a trial permit comes back only after the
  * breaker's wait, as for any trial call that never reports.
  *
- * <p>Thread-safe. Costs per call: one executor hand-off, a set insert and removal, and for the
- * asynchronous form one scheduled check per timeout.
+ * <p>Thread-safe. Costs per call: one executor hand-off (none for a non-blocking client), a set
+ * insert and removal, and for the asynchronous forms one scheduled check per timeout.
  */
 final class StoreGuard implements AutoCloseable {
 
@@ -73,6 +88,13 @@ final class StoreGuard implements AutoCloseable {
     Outcome run(Attempt attempt) throws Exception;
   }
 
+  /** The work of one call on a client that does not block: sends it and returns at once. */
+  @FunctionalInterface
+  interface AsyncBody {
+    /** Sends the call; the future completes with Redis' answer (on the client's I/O thread). */
+    CompletableFuture<Outcome> send();
+  }
+
   /** A local slot (a lock, a pool) could not be had in time; not a Redis failure. */
   static final class LocalWaitTimeout extends Exception {
     private static final long serialVersionUID = 1L;
@@ -95,12 +117,21 @@ final class StoreGuard implements AutoCloseable {
   private final String timeoutText;
   private final Ticker clock = Ticker.system();
   private final Set<Attempt> inRedis = ConcurrentHashMap.newKeySet();
+  private final int maxInFlight;
+  private final AtomicInteger inFlight = new AtomicInteger();
 
   StoreGuard(ThreadPoolExecutor executor, CircuitBreaker breaker, Duration timeout) {
+    this(executor, breaker, timeout, Integer.MAX_VALUE);
+  }
+
+  /** {@code maxInFlight}: most non-blocking calls sent and not yet answered. */
+  StoreGuard(ThreadPoolExecutor executor, CircuitBreaker breaker, Duration timeout,
+      int maxInFlight) {
     this.executor = executor;
     this.breaker = breaker;
     this.timeoutNanos = timeout.toNanos();
     this.timeoutText = timeout.toString();
+    this.maxInFlight = maxInFlight;
   }
 
   long timeoutNanos() {
@@ -154,6 +185,77 @@ final class StoreGuard implements AutoCloseable {
     }
     checkAt(a, a.submittedAt + timeoutNanos);
     return a.result;
+  }
+
+  /**
+   * Sends {@code body} from this thread, with no hand-off, and returns how it ends: the future
+   * completes on the client's I/O thread with the answer, on a timer thread at the timeout, or
+   * here when refused.
+   */
+  CompletableFuture<Result> callNonBlocking(AsyncBody body) {
+    Attempt a = send(body);
+    if (!a.result.isDone()) {
+      checkAt(a, a.redisAt + timeoutNanos);
+    }
+    return a.result;
+  }
+
+  /**
+   * Sends {@code body} from this thread and waits for how it ends, at most the timeout (the
+   * waiting thread itself ends the call at its deadline, so no timer is involved).
+   */
+  Result awaitNonBlocking(AsyncBody body) {
+    Attempt a = send(body);
+    long deadline = a.redisAt + timeoutNanos;
+    while (true) {
+      long wait = deadline - clock.read();
+      if (wait > 0) {
+        try {
+          return a.result.get(wait, TimeUnit.NANOSECONDS);
+        } catch (TimeoutException e) {
+          // the deadline passed: see below
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          // the call is out; its answer, if any, still reaches the breaker, and is dropped
+          return new Overloaded("interrupted while waiting for the store");
+        } catch (ExecutionException e) {
+          throw new IllegalStateException(e); // never: results complete normally
+        }
+      }
+      deadline = check(a);
+      if (deadline == FINISHED) {
+        return a.result.join();
+      }
+    }
+  }
+
+  /** Starts a non-blocking call: an attempt in Redis from now, or already ended (refused). */
+  @SuppressWarnings("FutureReturnValueIgnored") // the callback carries the outcome into a.result
+  private Attempt send(AsyncBody body) {
+    Attempt a = new Attempt(null, clock.read());
+    if (!breaker.tryAcquirePermission()) {
+      a.state.set(Attempt.DONE);
+      a.result.complete(new Failed("circuit breaker open", true));
+      return a;
+    }
+    if (inFlight.incrementAndGet() > maxInFlight) {
+      inFlight.decrementAndGet();
+      a.state.set(Attempt.DONE);
+      a.result.complete(busy("more than " + maxInFlight + " store calls in flight"));
+      return a;
+    }
+    a.enterRedis();
+    CompletableFuture<Outcome> sent;
+    try {
+      sent = body.send();
+    } catch (RuntimeException e) {
+      sent = CompletableFuture.failedFuture(e);
+    }
+    sent.whenComplete((outcome, error) -> {
+      inFlight.decrementAndGet();
+      a.redisAnswered(outcome, error);
+    });
+    return a;
   }
 
   private void checkAt(Attempt a, long deadline) {
@@ -242,12 +344,13 @@ final class StoreGuard implements AutoCloseable {
 
     final AtomicInteger state = new AtomicInteger(NEW);
     final CompletableFuture<Result> result = new CompletableFuture<>();
-    final Body body;
+    /** The work, for the executor path; null for a non-blocking call (never run). */
+    final @Nullable Body body;
     final long submittedAt;
     volatile long startedAt;
     volatile long redisAt;
 
-    Attempt(Body body, long submittedAt) {
+    Attempt(@Nullable Body body, long submittedAt) {
       this.body = body;
       this.submittedAt = submittedAt;
     }
@@ -261,7 +364,7 @@ final class StoreGuard implements AutoCloseable {
       Outcome outcome = null;
       Exception error = null;
       try {
-        outcome = body.run(this);
+        outcome = Checks.requireNonNull(body, "body").run(this);
       } catch (LocalWaitTimeout e) {
         if (state.compareAndSet(STARTED, DONE)) {
           result.complete(new Overloaded(e.reason));
@@ -292,6 +395,27 @@ final class StoreGuard implements AutoCloseable {
       } else {
         breaker.onError(took, error);
         result.complete(new Failed(error.toString(), false));
+      }
+    }
+
+    /**
+     * A non-blocking call's answer (or error) arrived: reported and decided, unless the timeout
+     * ended the call first (then dropped: the caller has decided without it).
+     */
+    void redisAnswered(@Nullable Outcome outcome, @Nullable Throwable error) {
+      inRedis.remove(this);
+      long took = clock.read() - redisAt;
+      if (!state.compareAndSet(IN_REDIS, DONE)) {
+        return;
+      }
+      Throwable cause = error instanceof CompletionException && error.getCause() != null
+          ? error.getCause() : error;
+      if (cause == null) {
+        breaker.onSuccess(took);
+        result.complete(new Answered(Checks.requireNonNull(outcome, "outcome")));
+      } else {
+        breaker.onError(took, cause);
+        result.complete(new Failed(cause.toString(), false));
       }
     }
 

@@ -65,7 +65,7 @@ class ConfigurationTest {
     assertThatThrownBy(() -> RateLimiter.builder(null)).isInstanceOf(NullPointerException.class)
         .hasMessage("policy must not be null");
     assertThatThrownBy(() -> RateLimiter.builder(POLICY).build())
-        .isInstanceOf(IllegalStateException.class).hasMessage("choose a store: local() or redis(jedis)");
+        .isInstanceOf(IllegalStateException.class).hasMessage("choose a store: local(), redis(jedis) or lettuce(client)");
     assertThatThrownBy(() -> RateLimiter.builder(POLICY).local().local())
         .isInstanceOf(IllegalStateException.class).hasMessage("store was already set to LOCAL");
     assertThatThrownBy(() -> RateLimiter.builder(POLICY).maximumKeys(0))

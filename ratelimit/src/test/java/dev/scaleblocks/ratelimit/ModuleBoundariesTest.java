@@ -13,7 +13,7 @@ class ModuleBoundariesTest {
   @Test
   void exportsTheApiOnly() {
     ModuleBoundaries.verify(RateLimiter.class, Map.of(),
-        Set.of("org.jspecify", "jakarta.servlet", "io.netty.codec.http", "io.netty.transport",
+        Set.of("org.jspecify", "lettuce.core", "jakarta.servlet", "io.netty.codec.http", "io.netty.transport",
             "io.netty.buffer", "io.netty.common"));
   }
 

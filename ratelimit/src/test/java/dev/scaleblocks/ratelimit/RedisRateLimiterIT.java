@@ -34,9 +34,14 @@ class RedisRateLimiterIT extends RateLimiterContract {
     return jedis;
   }
 
+  /** The Redis store on this test's client (Lettuce subclasses pass theirs). */
+  protected RateLimiterBuilder redisStore(RateLimiterBuilder builder) {
+    return builder.redis(client());
+  }
+
   @Override
   protected RateLimiterBuilder store(RateLimiterBuilder builder) {
-    return builder.redis(client())
+    return redisStore(builder)
         .keyPrefix("scaleblocks:test:rl:" + UUID.randomUUID() + ":")
         .redisClock(ticker)
         .failurePolicy(FailurePolicy.FAIL_CLOSED)

@@ -118,4 +118,84 @@ class StoreGuardTest {
         new StoreGuard.Overloaded("another lease of this key is still being taken"));
     assertThat(breakerCalls("failure")).isZero();
   }
+
+  // ---- a client that does not block: the body sends and returns a future
+
+  @Test
+  void aNonBlockingCallIsAnsweredWithoutAStoreThreadAndReportedOnce() {
+    CompletableFuture<Outcome> answer = new CompletableFuture<>();
+    CompletableFuture<StoreGuard.Result> r = guard.callNonBlocking(() -> answer);
+    assertThat(r).isNotDone();
+    assertThat(executor.getTaskCount()).as("no hand-off to a store thread").isZero();
+    answer.complete(OK);
+    assertThat(r).isCompletedWithValue(new StoreGuard.Answered(OK));
+    assertThat(breakerCalls("success")).isEqualTo(1);
+    assertThat(guard.awaitNonBlocking(() -> CompletableFuture.completedFuture(OK)))
+        .isEqualTo(new StoreGuard.Answered(OK));
+    assertThat(breakerCalls("success")).isEqualTo(2);
+  }
+
+  @Test
+  void aNonBlockingCallWithoutAnAnswerFailsAtTheTimeoutAndItsLateAnswerIsDropped() {
+    CompletableFuture<Outcome> never = new CompletableFuture<>();
+    StoreGuard.Result waited = guard.awaitNonBlocking(() -> never);
+    assertThat(waited).isEqualTo(new StoreGuard.Failed("no answer from Redis within PT0.05S", false));
+    CompletableFuture<Outcome> late = new CompletableFuture<>();
+    StoreGuard.Result timedOut = guard.callNonBlocking(() -> late).join();
+    assertThat(timedOut).isEqualTo(new StoreGuard.Failed("no answer from Redis within PT0.05S", false));
+    assertThat(breakerCalls("failure")).isEqualTo(2);
+    late.complete(OK); // the caller decided without it: not reported again, not decided twice
+    never.completeExceptionally(new IllegalStateException("late error"));
+    assertThat(breakerCalls("failure")).isEqualTo(2);
+    assertThat(breakerCalls("success")).isZero();
+  }
+
+  @Test
+  void aNonBlockingErrorIsARedisFailureAndAThrowingBodyToo() {
+    StoreGuard.Result failed = guard.callNonBlocking(() -> CompletableFuture.failedFuture(
+        new java.util.concurrent.CompletionException(new IllegalStateException("READONLY")))).join();
+    assertThat(failed).isEqualTo(
+        new StoreGuard.Failed("java.lang.IllegalStateException: READONLY", false));
+    StoreGuard.Result thrown = guard.awaitNonBlocking(() -> {
+      throw new IllegalStateException("connection closed");
+    });
+    assertThat(thrown).isEqualTo(
+        new StoreGuard.Failed("java.lang.IllegalStateException: connection closed", false));
+    assertThat(breakerCalls("failure")).isEqualTo(2);
+  }
+
+  @Test
+  void tooManyNonBlockingCallsInFlightIsOverloadUnlessOneIsStuckInRedis() {
+    StoreGuard small = new StoreGuard(executor, breaker, TIMEOUT, 1);
+    CompletableFuture<Outcome> first = new CompletableFuture<>();
+    CompletableFuture<StoreGuard.Result> inFlight = small.callNonBlocking(() -> first);
+    StoreGuard.Result refused = small.callNonBlocking(() -> CompletableFuture.completedFuture(OK)).join();
+    assertThat(refused).isEqualTo(new StoreGuard.Overloaded("more than 1 store calls in flight"));
+    assertThat(breakerCalls("failure")).as("a busy client is not a sick Redis").isZero();
+    // the first call outlives the timeout: now a refusal is blamed on Redis
+    assertThat(inFlight.join()).isInstanceOf(StoreGuard.Failed.class);
+    StoreGuard.Result stuck = small.awaitNonBlocking(() -> CompletableFuture.completedFuture(OK));
+    assertThat(stuck).isInstanceOf(StoreGuard.Failed.class);
+    assertThat(((StoreGuard.Failed) stuck).reason())
+        .isEqualTo("more than 1 store calls in flight while a Redis call has been waiting longer than PT0.05S");
+    first.complete(OK); // answered at last: its place is free again
+    assertThat(small.awaitNonBlocking(() -> CompletableFuture.completedFuture(OK)))
+        .isEqualTo(new StoreGuard.Answered(OK));
+  }
+
+  @Test
+  void anOpenBreakerRefusesANonBlockingCallWithoutSendingIt() {
+    CircuitBreaker open = CircuitBreaker.builder("open").ticker(new FakeTicker())
+        .slidingWindowSize(1).minimumNumberOfCalls(1).build();
+    open.onError(1, new IllegalStateException("down"));
+    assertThat(open.state()).isEqualTo(CircuitBreaker.State.OPEN);
+    StoreGuard refusing = new StoreGuard(executor, open, TIMEOUT, 10);
+    java.util.concurrent.atomic.AtomicBoolean sent = new java.util.concurrent.atomic.AtomicBoolean();
+    StoreGuard.Result r = refusing.awaitNonBlocking(() -> {
+      sent.set(true);
+      return CompletableFuture.completedFuture(OK);
+    });
+    assertThat(r).isEqualTo(new StoreGuard.Failed("circuit breaker open", true));
+    assertThat(sent).isFalse();
+  }
 }

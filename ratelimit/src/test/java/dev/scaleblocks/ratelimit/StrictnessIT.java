@@ -14,16 +14,14 @@ import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Supplier;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import redis.clients.jedis.Jedis;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
- * Strict correctness on the real Redis and the real Cluster: two independent client stacks (own
- * clients, own limiters, own store threads, client clocks skewed by +1 s and −1 s), 64 threads
- * each, hammering one key. Admissions never exceed what the policy allows over the elapsed Redis
+ * Strict correctness on the real Redis and the real Cluster, through Jedis and through Lettuce:
+ * two independent client stacks (own clients, own limiters, own store threads or Lettuce
+ * connection, client clocks skewed by +1 s and −1 s), 64 threads each, hammering one key. Admissions never exceed what the policy allows over the elapsed Redis
  * time: over-admission is exactly zero.
  */
 class StrictnessIT {
@@ -32,13 +30,15 @@ class StrictnessIT {
   private static final int THREADS = 64;
   private static final long RUN_MILLIS = 1500;
 
-  @ParameterizedTest(name = "{0} on {1}")
+  @ParameterizedTest(name = "{0} on {1} through {2}")
   @CsvSource({
-      "TOKEN_BUCKET, standalone", "GCRA, standalone", "FIXED_WINDOW, standalone",
-      "TOKEN_BUCKET, cluster", "FIXED_WINDOW, cluster"})
-  void noOverAdmission(Algorithm algorithm, String topology) throws Exception {
-    Supplier<UnifiedJedis> clients =
-        topology.equals("cluster") ? RedisClients::cluster : RedisClients::standalone;
+      "TOKEN_BUCKET, standalone, JEDIS", "GCRA, standalone, JEDIS", "FIXED_WINDOW, standalone, JEDIS",
+      "TOKEN_BUCKET, cluster, JEDIS", "FIXED_WINDOW, cluster, JEDIS",
+      "TOKEN_BUCKET, standalone, LETTUCE", "GCRA, standalone, LETTUCE",
+      "FIXED_WINDOW, standalone, LETTUCE", "TOKEN_BUCKET, cluster, LETTUCE",
+      "FIXED_WINDOW, cluster, LETTUCE"})
+  void noOverAdmission(Algorithm algorithm, String topology, RedisClients.Kind kind)
+      throws Exception {
     InetSocketAddress timeSource = topology.equals("cluster")
         ? TestServices.redisCluster().get(0) : TestServices.redis();
     long quota = 300;
@@ -48,17 +48,17 @@ class StrictnessIT {
     String prefix = "scaleblocks:test:strict:" + UUID.randomUUID() + ":";
     String key = "203.0.113.7";
 
-    List<UnifiedJedis> opened = new ArrayList<>();
+    List<RedisClients.Client> opened = new ArrayList<>();
     List<RateLimiter> limiters = new ArrayList<>();
     List<SimpleMeterRegistry> registries = new ArrayList<>();
     for (int s = 0; s < STACKS; s++) {
-      UnifiedJedis client = clients.get();
+      RedisClients.Client client = kind.open(topology);
       SimpleMeterRegistry registry = new SimpleMeterRegistry(); // one per stack, as per JVM
       registries.add(registry);
       opened.add(client);
       long skew = (s % 2 == 0 ? 1 : -1) * TimeUnit.SECONDS.toNanos(1);
       Ticker skewed = () -> System.nanoTime() + skew;
-      limiters.add(RateLimiter.builder(policy).redis(client).keyPrefix(prefix)
+      limiters.add(client.on(RateLimiter.builder(policy)).keyPrefix(prefix)
           .ticker(skewed).storeThreads(16).storeTimeout(Duration.ofSeconds(10))
           .failurePolicy(FailurePolicy.FAIL_CLOSED).telemetry(Telemetry.of(registry)).build());
     }
@@ -103,7 +103,7 @@ class StrictnessIT {
       }
     } finally {
       limiters.forEach(RateLimiter::close);
-      opened.forEach(UnifiedJedis::close);
+      opened.forEach(RedisClients.Client::close);
     }
     long p = period.toMillis();
     long allowance = switch (algorithm) {

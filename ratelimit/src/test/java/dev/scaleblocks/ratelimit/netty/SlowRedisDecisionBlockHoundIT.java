@@ -20,7 +20,6 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -30,7 +29,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import reactor.blockhound.BlockHound;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
@@ -48,7 +46,7 @@ import redis.clients.jedis.UnifiedJedis;
 class SlowRedisDecisionBlockHoundIT {
 
   private static final Duration LATENCY = Duration.ofMillis(300);
-  private static final List<String> blockingCalls = new CopyOnWriteArrayList<>();
+  private static List<String> blockingCalls = List.of();
 
   private static ThrowawayRedis redis;
   private static TcpProxy proxy;
@@ -57,10 +55,7 @@ class SlowRedisDecisionBlockHoundIT {
 
   @BeforeAll
   static void start() {
-    BlockHound.install(builder -> builder.blockingMethodCallback(method -> {
-      blockingCalls.add(method + " on " + Thread.currentThread().getName());
-      throw new Error("blocking call " + method + " on " + Thread.currentThread().getName());
-    }));
+    blockingCalls = BlockingCalls.install();
     redis = ThrowawayRedis.start();
     proxy = TcpProxy.start(redis.host(), redis.port());
     client = RedisClient.builder().hostAndPort(proxy.host(), proxy.port())
@@ -132,7 +127,7 @@ class SlowRedisDecisionBlockHoundIT {
   }
 
   /** Delegates to the real limiter and signals when the handler asked for a decision. */
-  private static final class StartSignal implements RateLimiter {
+  static final class StartSignal implements RateLimiter {
     private final RateLimiter delegate;
     private final CountDownLatch started;
 
