@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,6 +35,23 @@ class StoreGuardTest {
       new ArrayBlockingQueue<>(1));
   private final StoreGuard guard = new StoreGuard(executor, breaker, TIMEOUT);
   private final CountDownLatch release = new CountDownLatch(1);
+
+  /**
+   * The classes of a call are loaded, on a guard of their own, before any test measures against
+   * the 50 ms timeout: on a loaded machine a cold first call could miss it by itself and read as a
+   * busy store thread. Each test's own executor stays fresh (no thread until its first call).
+   */
+  @BeforeAll
+  static void warmUp() {
+    ThreadPoolExecutor e = new ThreadPoolExecutor(1, 1, 1, TimeUnit.MINUTES, new ArrayBlockingQueue<>(1));
+    CircuitBreaker b = CircuitBreaker.builder("warm-up").ticker(new FakeTicker()).build();
+    try (StoreGuard g = new StoreGuard(e, b, Duration.ofSeconds(10))) {
+      g.call(attempt -> OK);
+      g.callAsync(attempt -> OK).join();
+      g.awaitNonBlocking(() -> CompletableFuture.completedFuture(OK));
+      g.callNonBlocking(() -> CompletableFuture.completedFuture(OK)).join();
+    }
+  }
 
   @AfterEach
   void stop() {
@@ -123,10 +141,11 @@ class StoreGuardTest {
 
   @Test
   void aNonBlockingCallIsAnsweredWithoutAStoreThreadAndReportedOnce() {
+    long tasks = executor.getTaskCount();
     CompletableFuture<Outcome> answer = new CompletableFuture<>();
     CompletableFuture<StoreGuard.Result> r = guard.callNonBlocking(() -> answer);
     assertThat(r).isNotDone();
-    assertThat(executor.getTaskCount()).as("no hand-off to a store thread").isZero();
+    assertThat(executor.getTaskCount()).as("no hand-off to a store thread").isEqualTo(tasks);
     answer.complete(OK);
     assertThat(r).isCompletedWithValue(new StoreGuard.Answered(OK));
     assertThat(breakerCalls("success")).isEqualTo(1);
