@@ -14,17 +14,21 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
+import java.util.stream.Stream;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Fail open, fail closed and local fallback against a throw-away redis-server that is killed or
- * paused: every decision arrives within the store timeout (plus a generous margin), the store's
- * bounded queue never lets work pile up, and each switch is counted.
+ * paused, through Jedis and through Lettuce: every decision arrives within the store timeout (plus
+ * a generous margin), the store's bounded queue (Lettuce: the bound on calls in flight) never lets
+ * work pile up, and each switch is counted.
  */
 class FailurePolicyIT {
 
@@ -33,6 +37,7 @@ class FailurePolicyIT {
 
   private ThrowawayRedis redis;
   private UnifiedJedis client;
+  private io.lettuce.core.@Nullable RedisClient lettuce;
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
 
   @BeforeEach
@@ -47,13 +52,29 @@ class FailurePolicyIT {
   @AfterEach
   void stop() {
     client.close();
+    if (lettuce != null) {
+      lettuce.shutdown(0, 2, TimeUnit.SECONDS);
+    }
     redis.close();
   }
 
-  private RateLimiterBuilder limiter(FailurePolicy failurePolicy) {
+  static Stream<Arguments> policiesAndClients() {
+    return Stream.of(FailurePolicy.values()).flatMap(p ->
+        Stream.of(RedisClients.Kind.values()).map(k -> Arguments.of(p, k)));
+  }
+
+  private RateLimiterBuilder limiter(FailurePolicy failurePolicy, RedisClients.Kind kind) {
     RateLimitPolicy policy = RateLimitPolicy.builder("fail-" + failurePolicy)
         .algorithm(Algorithm.FIXED_WINDOW).limit(10, Duration.ofMinutes(1)).build();
-    RateLimiterBuilder b = RateLimiter.builder(policy).redis(client).storeTimeout(TIMEOUT)
+    RateLimiterBuilder b = RateLimiter.builder(policy);
+    if (kind == RedisClients.Kind.LETTUCE) {
+      lettuce = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.builder()
+          .withHost(redis.host()).withPort(redis.port()).withTimeout(Duration.ofSeconds(2)).build());
+      b.lettuce(lettuce);
+    } else {
+      b.redis(client);
+    }
+    b.storeTimeout(TIMEOUT)
         .telemetry(Telemetry.of(registry))
         .circuitBreaker(CircuitBreaker.builder("redis-" + failurePolicy)
             .minimumNumberOfCalls(4).slidingWindowSize(4)
@@ -75,11 +96,11 @@ class FailurePolicyIT {
     return d;
   }
 
-  @ParameterizedTest
-  @EnumSource(FailurePolicy.class)
-  void killedRedis(FailurePolicy failurePolicy) {
+  @ParameterizedTest(name = "{0} through {1}")
+  @MethodSource("policiesAndClients")
+  void killedRedis(FailurePolicy failurePolicy, RedisClients.Kind kind) {
     String mode = failurePolicy.name().toLowerCase(java.util.Locale.ROOT);
-    try (RateLimiter limiter = limiter(failurePolicy).build()) {
+    try (RateLimiter limiter = limiter(failurePolicy, kind).build()) {
       assertThat(limiter.tryAcquire("k").allowed()).isTrue();
       assertThat(counter("scaleblocks.ratelimit.fallbacks", "mode", mode)).isZero();
 
@@ -114,9 +135,11 @@ class FailurePolicyIT {
     }
   }
 
-  @Test
-  void pausedRedisAnswersWithinTheTimeoutAndQueuesStayBounded() throws Exception {
-    try (RateLimiter limiter = limiter(FailurePolicy.FAIL_CLOSED).storeThreads(2)
+  @ParameterizedTest
+  @EnumSource(RedisClients.Kind.class)
+  void pausedRedisAnswersWithinTheTimeoutAndQueuesStayBounded(RedisClients.Kind kind)
+      throws Exception {
+    try (RateLimiter limiter = limiter(FailurePolicy.FAIL_CLOSED, kind).storeThreads(2)
         .storeQueueCapacity(8).build()) {
       assertThat(limiter.tryAcquire("k").allowed()).isTrue();
       redis.pause();
