@@ -109,8 +109,10 @@ public final class RateLimiterBuilder {
   /**
    * Keeps per-key state in a standalone Redis through Lettuce (an optional dependency: needed only
    * by callers of this method). {@link #build()} opens one connection on {@code client}, shared by
-   * every call (Lettuce multiplexes them), and fails if Redis cannot be reached then; the
-   * connection is closed with the client's {@code shutdown()}. Decisions do not block a thread
+   * every call (Lettuce multiplexes them); if Redis cannot be reached then, the limiter is built
+   * all the same, its decisions go to the failure policy, and the connection is tried again at
+   * most once a second while decisions come. The connection is closed with the client's {@code
+   * shutdown()}. Decisions do not block a thread
    * while Redis answers: {@link RateLimiter#tryAcquireAsync} sends the script from the caller's
    * thread and completes on Lettuce's I/O thread, with no store thread in between (except for
    * lease refills, see {@link #leasing(long, Duration)}). Give the client a command timeout at or

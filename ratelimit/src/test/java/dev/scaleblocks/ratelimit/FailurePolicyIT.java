@@ -163,4 +163,22 @@ class FailurePolicyIT {
       }
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(RedisClients.Kind.class)
+  void aLimiterBuiltWhileRedisIsDownDecidesByItsPolicyUntilRedisComesUp(RedisClients.Kind kind) {
+    redis.kill();
+    try (RateLimiter limiter = limiter(FailurePolicy.FAIL_CLOSED, kind).build()) {
+      for (int i = 0; i < 6; i++) {
+        assertThat(timed(limiter, "k").allowed()).as("FAIL_CLOSED while Redis is away").isFalse();
+      }
+      redis.restart();
+      long start = System.nanoTime();
+      await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(50))
+          .untilAsserted(() -> assertThat(timed(limiter, "k").allowed()).isTrue());
+      System.out.printf("%s: deciding in Redis %d ms after it came up%n", kind,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      assertThat(limiter.tryAcquire("k").remaining()).as("counted in Redis").isEqualTo(8);
+    }
+  }
 }

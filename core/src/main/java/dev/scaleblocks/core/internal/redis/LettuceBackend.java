@@ -8,6 +8,7 @@ import io.lettuce.core.KeyValue;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisCommandTimeoutException;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisNoScriptException;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulConnection;
@@ -32,6 +33,9 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
+import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -49,6 +53,12 @@ import org.slf4j.LoggerFactory;
  * <p>Only this class and its callers in this package name Lettuce types: it is loaded only when
  * a Lettuce client is passed, so users without Lettuce never need it.
  *
+ * <p>On a client, the connection is opened when the backend is made. If Redis cannot be reached
+ * then, the backend is made all the same: its calls fail at once ({@code RedisConnectionException},
+ * the future failed, nothing waits) and start a new attempt, on a short-lived thread of its own
+ * ({@code scaleblocks-lettuce-connect}), at most once a second while calls keep coming. Once
+ * connected, Lettuce's own reconnection takes over.
+ *
  * <p>Thread-safe. The connection this backend opens on a client is closed with the client ({@code
  * shutdown()}); one the user passes stays the user's.
  */
@@ -56,37 +66,125 @@ final class LettuceBackend implements RedisBackend {
 
   private static final Logger log = LoggerFactory.getLogger(LettuceBackend.class);
 
-  private final StatefulConnection<byte[], byte[]> connection;
-  private final RedisClusterAsyncCommands<byte[], byte[]> commands;
-  private final boolean cluster;
+  private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
+  private static final Duration UNCONNECTED_TIMEOUT = Duration.ofMinutes(1);
 
-  private LettuceBackend(StatefulConnection<byte[], byte[]> connection,
-      RedisClusterAsyncCommands<byte[], byte[]> commands, boolean cluster) {
-    this.connection = connection;
-    this.commands = commands;
+  /** An open connection and its commands. */
+  private record Connected(StatefulConnection<byte[], byte[]> connection,
+      RedisClusterAsyncCommands<byte[], byte[]> commands) {}
+
+  /** Opens the connection (blocking); null when the user passed the connection. */
+  private final @Nullable Supplier<Connected> connector;
+  private final boolean cluster;
+  private volatile @Nullable Connected connected;
+  private final AtomicBoolean connecting = new AtomicBoolean();
+  private volatile long nextAttemptAt;
+  private volatile @Nullable String lastConnectError;
+
+  private LettuceBackend(@Nullable Supplier<Connected> connector, @Nullable Connected connected,
+      boolean cluster) {
+    this.connector = connector;
+    this.connected = connected;
     this.cluster = cluster;
   }
 
-  /** Connects {@code client} now (throws if Redis cannot be reached) and shares that connection. */
+  /** Connects {@code client} now, or later if Redis cannot be reached now (see the class comment). */
   static RedisBackend of(RedisClient client) {
-    return of(requireNonNull(client, "client").connect(ByteArrayCodec.INSTANCE));
+    requireNonNull(client, "client");
+    return connectingNow(() -> {
+      StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
+      return new Connected(c, c.async());
+    }, false);
   }
 
-  /** Connects {@code client} now (throws if no node can be reached) and shares that connection. */
+  /** As {@link #of(RedisClient)}, to a Cluster. */
   static RedisBackend of(RedisClusterClient client) {
-    return of(requireNonNull(client, "client").connect(ByteArrayCodec.INSTANCE));
+    requireNonNull(client, "client");
+    return connectingNow(() -> {
+      StatefulRedisClusterConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
+      return new Connected(c, c.async());
+    }, true);
+  }
+
+  private static RedisBackend connectingNow(Supplier<Connected> connector, boolean cluster) {
+    LettuceBackend backend = new LettuceBackend(connector, null, cluster);
+    try {
+      backend.connected = connector.get();
+    } catch (RuntimeException e) {
+      backend.lastConnectError = e.toString();
+      backend.nextAttemptAt = System.nanoTime() + RETRY_NANOS;
+      log.warn("cannot connect to Redis now ({}); calls fail until a later attempt connects", e.toString());
+    }
+    return backend;
   }
 
   /** Over a connection the user opened with {@link ByteArrayCodec}; it stays the user's to close. */
   static RedisBackend of(StatefulRedisConnection<byte[], byte[]> connection) {
     requireNonNull(connection, "connection");
-    return new LettuceBackend(connection, connection.async(), false);
+    return new LettuceBackend(null, new Connected(connection, connection.async()), false);
   }
 
   /** Over a Cluster connection the user opened with {@link ByteArrayCodec}. */
   static RedisBackend of(StatefulRedisClusterConnection<byte[], byte[]> connection) {
     requireNonNull(connection, "connection");
-    return new LettuceBackend(connection, connection.async(), true);
+    return new LettuceBackend(null, new Connected(connection, connection.async()), true);
+  }
+
+  /**
+   * The connected commands, or a {@code RedisConnectionException} at once (after starting a new
+   * attempt to connect, at most one at a time and one a second).
+   */
+  private RedisClusterAsyncCommands<byte[], byte[]> commands() {
+    Connected c = connected;
+    if (c != null) {
+      return c.commands();
+    }
+    connectLater();
+    throw new RedisConnectionException("not connected to Redis (yet): " + lastConnectError);
+  }
+
+  private void connectLater() {
+    Supplier<Connected> connect = connector;
+    if (connect == null || System.nanoTime() - nextAttemptAt < 0
+        || !connecting.compareAndSet(false, true)) {
+      return;
+    }
+    Thread attempt = new Thread(() -> {
+      try {
+        if (connected == null) {
+          connected = connect.get();
+          log.info("connected to Redis");
+        }
+      } catch (RuntimeException e) {
+        lastConnectError = e.toString();
+        log.debug("cannot connect to Redis yet", e);
+      } finally {
+        nextAttemptAt = System.nanoTime() + RETRY_NANOS;
+        connecting.set(false);
+      }
+    }, "scaleblocks-lettuce-connect");
+    attempt.setDaemon(true);
+    attempt.start();
+  }
+
+  private static <T> CompletableFuture<T> failed(RuntimeException e) {
+    return CompletableFuture.failedFuture(e);
+  }
+
+  /**
+   * {@code send} on the connected commands (Lettuce's own future: callers map it into one of
+   * their own, so a caller's {@code cancel} never reaches the command), or a failed future when
+   * not connected.
+   */
+  private <T> CompletableFuture<T> call(
+      Function<RedisClusterAsyncCommands<byte[], byte[]>, CompletionStage<T>> send) {
+    RedisClusterAsyncCommands<byte[], byte[]> c;
+    try {
+      c = commands();
+    } catch (RuntimeException e) {
+      return failed(e);
+    }
+    return send.apply(c).toCompletableFuture();
   }
 
   /** Dispatches on the Lettuce type of {@code client} (checked by the caller to be one of four). */
@@ -160,7 +258,13 @@ final class LettuceBackend implements RedisBackend {
     for (byte[] arg : args) {
       a.addValue(arg);
     }
-    CompletionStage<@Nullable Object> sent = commands.dispatch(type, new NeutralOutput(), a);
+    RedisClusterAsyncCommands<byte[], byte[]> c;
+    try {
+      c = commands();
+    } catch (RuntimeException e) {
+      return failed(e);
+    }
+    CompletionStage<@Nullable Object> sent = c.dispatch(type, new NeutralOutput(), a);
     return sent.toCompletableFuture();
   }
 
@@ -171,7 +275,8 @@ final class LettuceBackend implements RedisBackend {
 
   @Override
   public CompletableFuture<byte @Nullable []> getAsync(byte[] key) {
-    return commands.get(requireNonNull(key, "key")).toCompletableFuture().thenApply(v -> v);
+    requireNonNull(key, "key");
+    return call(c -> c.get(key)).thenApply(v -> v);
   }
 
   @Override
@@ -186,7 +291,8 @@ final class LettuceBackend implements RedisBackend {
       return CompletableFuture.completedFuture(new ArrayList<>(0));
     }
     // on a Cluster connection, Lettuce's MGET splits by slot and reassembles in order
-    return commands.mget(keys.toArray(new byte[0][])).toCompletableFuture().thenApply(kvs -> {
+    byte[][] k = keys.toArray(new byte[0][]);
+    return call(c -> c.mget(k)).thenApply(kvs -> {
       List<byte @Nullable []> out = new ArrayList<>(kvs.size());
       for (KeyValue<byte[], byte[]> kv : kvs) {
         out.add(kv.hasValue() ? kv.getValue() : null);
@@ -202,8 +308,10 @@ final class LettuceBackend implements RedisBackend {
 
   @Override
   public CompletableFuture<@Nullable Void> setAsync(byte[] key, byte[] value, Duration ttl) {
-    return commands.set(requireNonNull(key, "key"), requireNonNull(value, "value"),
-        SetArgs.Builder.px(millis(ttl))).toCompletableFuture().thenApply(ok -> null);
+    requireNonNull(key, "key");
+    requireNonNull(value, "value");
+    SetArgs px = SetArgs.Builder.px(millis(ttl));
+    return call(c -> c.set(key, value, px)).thenApply(ok -> null);
   }
 
   @Override
@@ -213,8 +321,10 @@ final class LettuceBackend implements RedisBackend {
 
   @Override
   public CompletableFuture<Boolean> setIfAbsentAsync(byte[] key, byte[] value, Duration ttl) {
-    return commands.set(requireNonNull(key, "key"), requireNonNull(value, "value"),
-        SetArgs.Builder.nx().px(millis(ttl))).toCompletableFuture().thenApply(ok -> ok != null);
+    requireNonNull(key, "key");
+    requireNonNull(value, "value");
+    SetArgs nxPx = SetArgs.Builder.nx().px(millis(ttl));
+    return call(c -> c.set(key, value, nxPx)).thenApply(ok -> ok != null);
   }
 
   @Override
@@ -224,8 +334,9 @@ final class LettuceBackend implements RedisBackend {
 
   @Override
   public CompletableFuture<Long> publishAsync(byte[] channel, byte[] message) {
-    return commands.publish(requireNonNull(channel, "channel"), requireNonNull(message, "message"))
-        .toCompletableFuture().thenApply(n -> n);
+    requireNonNull(channel, "channel");
+    requireNonNull(message, "message");
+    return call(c -> c.publish(channel, message)).thenApply(n -> n);
   }
 
   @Override
@@ -235,7 +346,7 @@ final class LettuceBackend implements RedisBackend {
 
   @Override
   public CompletableFuture<Long> timeMicrosAsync() {
-    return commands.time().toCompletableFuture().thenApply(RedisReplies::timeMicros);
+    return call(RedisClusterAsyncCommands::time).thenApply(RedisReplies::timeMicros);
   }
 
   @Override
@@ -331,7 +442,8 @@ final class LettuceBackend implements RedisBackend {
 
   /** Waits at most the connection's timeout; the future's exception thrown as it is. */
   private <T> T await(CompletableFuture<T> future) {
-    Duration timeout = connection.getTimeout();
+    Connected c = connected;
+    Duration timeout = c != null ? c.connection().getTimeout() : UNCONNECTED_TIMEOUT;
     try {
       return future.get(timeout.toNanos(), TimeUnit.NANOSECONDS);
     } catch (TimeoutException e) {

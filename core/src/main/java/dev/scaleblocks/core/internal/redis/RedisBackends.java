@@ -15,8 +15,9 @@ import java.util.Set;
  *
  * <p>The client's type is recognised by name before any client class is touched, so neither
  * client library has to be on the class path unless its client is passed. A Lettuce client is
- * connected here (one shared connection; this throws if Redis cannot be reached); a Jedis client
- * connects on first use, as Jedis does.
+ * connected here (one shared connection; if Redis cannot be reached now, calls fail at once and
+ * retry the connection in the background, see {@code LettuceBackend}); a Jedis client connects on
+ * first use, as Jedis does.
  *
  * <p>Thread-safe (stateless).
  */

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.scaleblocks.core.testing.TestServices;
 import dev.scaleblocks.core.testing.ThrowawayRedis;
 import io.lettuce.core.RedisClient;
+import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -14,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -77,16 +79,39 @@ class LettuceStandaloneBackendIT extends RedisBackendContract {
   }
 
   @Test
-  void aClientThatCannotConnectIsRefusedWhenTheBackendIsMade() {
+  void aBackendMadeWhileRedisIsDownFailsFastThenConnectsWhenItIsUp() throws Exception {
     ThrowawayRedis server = ThrowawayRedis.start();
-    int port = server.port();
-    server.close();
-    RedisClient c = RedisClient.create(RedisURI.builder().withHost("127.0.0.1").withPort(port)
-        .withTimeout(Duration.ofSeconds(2)).build());
     try {
-      assertThatThrownBy(() -> RedisBackends.of(c)).isInstanceOf(RuntimeException.class);
+      server.kill();
+      RedisClient c = RedisClient.create(RedisURI.builder().withHost(server.host())
+          .withPort(server.port()).withTimeout(Duration.ofSeconds(2)).build());
+      try {
+        RedisBackend b = RedisBackends.of(c); // made all the same
+        byte[] k = key("later");
+        long start = System.nanoTime();
+        assertThatThrownBy(() -> b.get(k)).isInstanceOf(RedisConnectionException.class)
+            .hasMessageStartingWith("not connected to Redis (yet)");
+        assertThatThrownBy(() -> b.getAsync(k).get(10, TimeUnit.SECONDS))
+            .hasCauseInstanceOf(RedisConnectionException.class);
+        long failMillis = (System.nanoTime() - start) / 1_000_000;
+        System.out.printf("calls while unconnected failed after %d ms%n", failMillis);
+        assertThat(failMillis).as("failed at once, not after a timeout").isLessThan(1_500);
+
+        server.restart();
+        start = System.nanoTime();
+        Awaitility.await().atMost(Duration.ofSeconds(20)).pollInterval(Duration.ofMillis(100))
+            .ignoreExceptions().until(() -> {
+              b.set(k, bytes("v"), Duration.ofMinutes(1));
+              return true;
+            });
+        System.out.printf("connected %d ms after the server came up%n",
+            (System.nanoTime() - start) / 1_000_000);
+        assertThat(b.get(k)).containsExactly(bytes("v"));
+      } finally {
+        c.shutdown(0, 2, TimeUnit.SECONDS);
+      }
     } finally {
-      c.shutdown(0, 2, TimeUnit.SECONDS);
+      server.close();
     }
   }
 }
