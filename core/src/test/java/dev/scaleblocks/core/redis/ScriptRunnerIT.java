@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scaleblocks.core.testing.TestServices;
+import dev.scaleblocks.core.testing.ThrowawayClusters;
+import dev.scaleblocks.core.testing.ThrowawayRedis;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
@@ -64,25 +66,23 @@ class ScriptRunnerIT {
     assertThat(standalone.scriptLoad(INCR.source())).isEqualTo(INCR.sha1());
   }
 
+  /** SCRIPT FLUSH on a server of the test's own: the shared ones are never flushed. */
   @Test
   void runsOnStandaloneAndReloadsAfterScriptFlush() {
-    ScriptRunner runner = new ScriptRunner(standalone);
-    String key = key("standalone");
-    assertThat(runner.eval(INCR, List.of(key), List.of("2"))).isEqualTo(2L);
-    assertThat(cachedOnStandalone()).isTrue();
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        UnifiedJedis own = RedisClient.create(redis.host(), redis.port());
+        Jedis direct = new Jedis(redis.host(), redis.port())) {
+      ScriptRunner runner = new ScriptRunner(own);
+      String key = key("standalone");
+      assertThat(runner.eval(INCR, List.of(key), List.of("2"))).isEqualTo(2L);
+      assertThat(direct.scriptExists(INCR.sha1())).isTrue();
 
-    standalone.scriptFlush(); // NOSCRIPT on the next EVALSHA
-    assertThat(cachedOnStandalone()).isFalse();
-    assertThat(runner.eval(INCR, List.of(key), List.of("3"))).isEqualTo(5L);
-    assertThat(cachedOnStandalone()).as("cached again by the fallback").isTrue();
-    assertThat(runner.eval(INCR, List.of(key), List.of("1"))).isEqualTo(6L);
-    assertThat(standalone.pttl(key)).isPositive();
-  }
-
-  private static boolean cachedOnStandalone() {
-    InetSocketAddress redis = TestServices.redis();
-    try (Jedis direct = new Jedis(redis.getHostString(), redis.getPort())) {
-      return direct.scriptExists(INCR.sha1());
+      direct.scriptFlush(); // NOSCRIPT on the next EVALSHA
+      assertThat(direct.scriptExists(INCR.sha1())).isFalse();
+      assertThat(runner.eval(INCR, List.of(key), List.of("3"))).isEqualTo(5L);
+      assertThat(direct.scriptExists(INCR.sha1())).as("cached again by the fallback").isTrue();
+      assertThat(runner.eval(INCR, List.of(key), List.of("1"))).isEqualTo(6L);
+      assertThat(own.pttl(key)).isPositive();
     }
   }
 
@@ -103,8 +103,32 @@ class ScriptRunnerIT {
   }
 
   @Test
-  void runsOnEveryClusterNodeWithHashTaggedKeysAndReloadsAfterScriptFlush() {
+  void runsOnEveryNodeOfTheSharedCluster() {
     ScriptRunner runner = new ScriptRunner(cluster);
+    for (InetSocketAddress node : clusterNodes) {
+      assertThat(runner.eval(INCR, List.of(keyOnNode(node)), List.of("4"))).isEqualTo(4L);
+    }
+  }
+
+  /** SCRIPT FLUSH on every node of a three-master Cluster of the test's own. */
+  @Test
+  void runsOnEveryClusterNodeWithHashTaggedKeysAndReloadsAfterScriptFlush() {
+    try (ThrowawayRedis a = ThrowawayRedis.start("--cluster-enabled", "yes");
+        ThrowawayRedis b = ThrowawayRedis.start("--cluster-enabled", "yes");
+        ThrowawayRedis c = ThrowawayRedis.start("--cluster-enabled", "yes")) {
+      ThrowawayClusters.form(List.of(a, b, c));
+      List<InetSocketAddress> nodes = List.of(
+          InetSocketAddress.createUnresolved(a.host(), a.port()),
+          InetSocketAddress.createUnresolved(b.host(), b.port()),
+          InetSocketAddress.createUnresolved(c.host(), c.port()));
+      try (UnifiedJedis own = ThrowawayClusters.client(List.of(a, b, c),
+          redis.clients.jedis.DefaultJedisClientConfig.builder().build())) {
+        flushAndReloadOnEveryNode(new ScriptRunner(own), nodes);
+      }
+    }
+  }
+
+  private static void flushAndReloadOnEveryNode(ScriptRunner runner, List<InetSocketAddress> clusterNodes) {
     // keys whose slots fall on each of the three masters
     for (InetSocketAddress node : clusterNodes) {
       String key = keyOnNode(node);
@@ -178,14 +202,15 @@ class ScriptRunnerIT {
     throw new AssertionError("no key found for node " + address);
   }
 
+  /** "host:port" of the master serving {@code slot}; a node that does not know its own address is "127.0.0.1". */
   private static String ownerOf(List<Object> slots, int slot) {
     for (Object range : slots) {
       List<?> r = (List<?>) range;
       if (slot >= (Long) r.get(0) && slot <= (Long) r.get(1)) {
         List<?> master = (List<?>) r.get(2);
         Object host = master.get(0);
-        return (host instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : host)
-            + ":" + master.get(1);
+        String name = host instanceof byte[] bytes ? new String(bytes, StandardCharsets.UTF_8) : String.valueOf(host);
+        return (name.isEmpty() ? "127.0.0.1" : name) + ":" + master.get(1);
       }
     }
     return "";
