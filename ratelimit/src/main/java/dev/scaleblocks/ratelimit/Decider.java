@@ -14,6 +14,11 @@ interface Decider {
     return out.of(decide(key, permits));
   }
 
+  /** Decides and returns whether the caller proceeds, counted through {@code out}. */
+  default boolean allow(String key, long permits, Decisions out) {
+    return decide(key, permits, out).allowed();
+  }
+
   default void close() {}
 
   /** A store that answers in memory, without I/O. */
@@ -27,6 +32,11 @@ interface Decider {
       @Override
       public Decision decide(String key, long permits, Decisions out) {
         return store.decide(key, permits, out);
+      }
+
+      @Override
+      public boolean allow(String key, long permits, Decisions out) {
+        return store.allow(key, permits, out);
       }
 
       @Override

@@ -77,6 +77,18 @@ final class DefaultRateLimiter implements RateLimiter, Decisions {
   }
 
   @Override
+  public boolean allow(String key) {
+    check(key, 1);
+    return decider.allow(key, 1, this);
+  }
+
+  @Override
+  public boolean allow(String key, long permits) {
+    check(key, permits);
+    return decider.allow(key, permits, this);
+  }
+
+  @Override
   public CompletableFuture<Decision> tryAcquireAsync(String key, long permits) {
     check(key, permits);
     return decider.decideAsync(key, permits).thenApply(this::of);
@@ -130,11 +142,27 @@ final class DefaultRateLimiter implements RateLimiter, Decisions {
 
   @Override
   public Decision allowed(int binding, long limit, long remaining, long resetMillis) {
+    countAllowed(limit, remaining);
+    return Decision.of(true, name, limit, remaining, period(binding), resetMillis, 0);
+  }
+
+  @Override
+  public boolean countAllowed(long limit, long remaining) {
     allowed.increment();
     if (remaining * 5 <= limit) {
       nearLimit.increment();
     }
-    return Decision.of(true, name, limit, remaining, period(binding), resetMillis, 0);
+    return true;
+  }
+
+  @Override
+  public boolean countRejected() {
+    if (shadow) {
+      shadowRejected.increment();
+      return true;
+    }
+    rejected.increment();
+    return false;
   }
 
   @Override

@@ -61,6 +61,28 @@ public interface RateLimiter extends AutoCloseable {
   Decision tryAcquire(String key, long permits);
 
   /**
+   * Tries to take one permit for {@code key} and returns whether the request may proceed: {@code
+   * tryAcquire(key).allowed()} without building the {@link Decision}, for callers that send no
+   * rate-limit headers. Counted in the limiter's meters like {@code tryAcquire}; a shadow-mode
+   * limiter returns true. Never waits.
+   *
+   * <p>Cost: a local limiter decides without allocating (a key lookup, the clock, the arithmetic
+   * under the key's lock); a Redis limiter makes the same round trip as {@code tryAcquire}.
+   */
+  default boolean allow(String key) {
+    return allow(key, 1);
+  }
+
+  /**
+   * Tries to take {@code permits} for {@code key} from every limit of the policy, all or nothing,
+   * and returns whether the request may proceed: {@code tryAcquire(key, permits).allowed()}
+   * without building the {@link Decision} (see {@link #allow(String)}). Never waits.
+   */
+  default boolean allow(String key, long permits) {
+    return tryAcquire(key, permits).allowed();
+  }
+
+  /**
    * The asynchronous form of {@link #tryAcquire(String, long)}: the calling thread never blocks on
    * a remote store, so it is safe on an event loop. The future completes on a store thread (or at
    * once for a local store).

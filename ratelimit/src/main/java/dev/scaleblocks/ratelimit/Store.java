@@ -27,6 +27,14 @@ interface Store {
     return out.of(decide(key, permits, permits));
   }
 
+  /**
+   * Decides as {@link #decide(String, long, Decisions)} and returns whether the caller proceeds,
+   * counted through {@code out}; in-memory stores override it to build no decision at all.
+   */
+  default boolean allow(String key, long permits, Decisions out) {
+    return decide(key, permits, out).allowed();
+  }
+
   /** Keys held in memory (approximately), or -1 for a remote store. */
   default long keys() {
     return -1;

@@ -55,6 +55,53 @@ class LocalConcurrencyTest {
     }
   }
 
+  /**
+   * One limit (the store's unrolled path, no Outcome) through both entry points at once: half the
+   * threads call {@code tryAcquire}, half {@code allow}, on one key whose counters are changed in
+   * place under its lock; the admissions add up to the quota exactly.
+   */
+  @ParameterizedTest
+  @EnumSource(Algorithm.class)
+  void singleLimitAdmissionsAreExactThroughBothEntryPoints(Algorithm algorithm) throws Exception {
+    FakeTicker ticker = new FakeTicker(TimeUnit.DAYS.toNanos(1000));
+    RateLimitPolicy policy = RateLimitPolicy.builder("stress-one").algorithm(algorithm)
+        .limit(5000, Duration.ofSeconds(1))
+        .build();
+    RateLimiter limiter = RateLimiter.builder(policy).local().ticker(ticker).build();
+    ExecutorService pool = Executors.newFixedThreadPool(THREADS);
+    try {
+      for (int r = 0; r < 3; r++) {
+        assertThat(mixedRound(pool, limiter)).as("round %d", r).isEqualTo(5000);
+        ticker.advanceMillis(2000);
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  private static long mixedRound(ExecutorService pool, RateLimiter limiter) throws Exception {
+    CountDownLatch start = new CountDownLatch(1);
+    AtomicLong admitted = new AtomicLong();
+    List<Future<?>> futures = new ArrayList<>();
+    for (int t = 0; t < THREADS; t++) {
+      boolean primitive = t % 2 == 0;
+      futures.add(pool.submit(() -> {
+        start.await();
+        for (int i = 0; i < ATTEMPTS_PER_THREAD; i++) {
+          if (primitive ? limiter.allow("hot") : limiter.tryAcquire("hot").allowed()) {
+            admitted.incrementAndGet();
+          }
+        }
+        return null;
+      }));
+    }
+    start.countDown();
+    for (Future<?> f : futures) {
+      f.get(60, TimeUnit.SECONDS);
+    }
+    return admitted.get();
+  }
+
   private static long round(ExecutorService pool, RateLimiter limiter, long permits)
       throws Exception {
     CountDownLatch start = new CountDownLatch(1);

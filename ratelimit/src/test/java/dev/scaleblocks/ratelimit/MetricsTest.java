@@ -55,6 +55,39 @@ class MetricsTest {
     assertThat(count("scaleblocks.ratelimit.decisions", "policy", "s", "result", "rejected")).isZero();
   }
 
+  @Test
+  void allowCountsAsTryAcquireDoes() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      String name = "a-" + algorithm.name().toLowerCase(java.util.Locale.ROOT);
+      RateLimitPolicy policy = RateLimitPolicy.builder(name).limit(10, Duration.ofSeconds(1))
+          .algorithm(algorithm).build();
+      RateLimiter limiter = RateLimiter.builder(policy).local().ticker(new FakeTicker())
+          .telemetry(Telemetry.of(registry)).build();
+      int admitted = 0;
+      for (int i = 0; i < 13; i++) {
+        admitted += limiter.allow("k") ? 1 : 0;
+      }
+      assertThat(admitted).as(name).isEqualTo(10);
+      assertThat(count("scaleblocks.ratelimit.decisions", "policy", name, "result", "allowed")).isEqualTo(10);
+      assertThat(count("scaleblocks.ratelimit.decisions", "policy", name, "result", "rejected")).isEqualTo(3);
+      assertThat(count("scaleblocks.ratelimit.near_limit", "policy", name)).as(name).isEqualTo(3);
+      limiter.close();
+    }
+  }
+
+  @Test
+  void allowInShadowModeAdmitsAndCounts() {
+    RateLimitPolicy policy = RateLimitPolicy.builder("sa").limit(2, Duration.ofSeconds(1))
+        .limit(5, Duration.ofMinutes(1)).build();
+    RateLimiter limiter = RateLimiter.builder(policy).local().ticker(new FakeTicker()).shadowMode()
+        .telemetry(Telemetry.of(registry)).build();
+    for (int i = 0; i < 5; i++) {
+      assertThat(limiter.allow("k")).isTrue();
+    }
+    assertThat(count("scaleblocks.ratelimit.decisions", "policy", "sa", "result", "allowed")).isEqualTo(2);
+    assertThat(count("scaleblocks.ratelimit.decisions", "policy", "sa", "result", "shadow_rejected")).isEqualTo(3);
+  }
+
   private List<String> metersOf(String policy) {
     return registry.getMeters().stream()
         .filter(m -> policy.equals(m.getId().getTag("policy"))

@@ -343,6 +343,21 @@ abstract class RateLimiterContract {
   }
 
   @Test
+  void allowSharesStateWithTryAcquire() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      RateLimiter limiter = limiter(algorithm, perSecond(4));
+      String key = key();
+      assertThat(limiter.allow(key)).as("%s", algorithm).isTrue();
+      assertAllowed(limiter.tryAcquire(key), 2);
+      assertThat(limiter.allow(key, 2)).as("%s", algorithm).isTrue();
+      assertThat(limiter.allow(key)).as("%s", algorithm).isFalse();
+      assertThat(limiter.tryAcquire(key).allowed()).as("%s", algorithm).isFalse();
+      assertThatThrownBy(() -> limiter.allow("")).isInstanceOf(IllegalArgumentException.class);
+      assertThatThrownBy(() -> limiter.allow(key, 0)).isInstanceOf(IllegalArgumentException.class);
+    }
+  }
+
+  @Test
   void keysAreIndependent() {
     RateLimiter limiter = limiter(Algorithm.FIXED_WINDOW, perSecond(1));
     String a = key();
