@@ -149,12 +149,12 @@ public final class RebalancePlan {
   }
 
   private static RebalancePlan ring(KetamaRouter<?> b, KetamaRouter<?> a, double ideal) {
-    long[] bounds = new long[b.points.length + a.points.length];
+    long[] bounds = new long[b.size() + a.size()];
     int k = 0;
-    for (int i = 0; i < b.points.length; i++) {
+    for (int i = 0; i < b.size(); i++) {
       bounds[k++] = b.position(i);
     }
-    for (int i = 0; i < a.points.length; i++) {
+    for (int i = 0; i < a.size(); i++) {
       bounds[k++] = a.position(i);
     }
     java.util.Arrays.sort(bounds);

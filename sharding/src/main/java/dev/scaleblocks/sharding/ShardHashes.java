@@ -46,8 +46,12 @@ public final class ShardHashes {
    */
   public static int jump(long key, int buckets) {
     Checks.requirePositive(buckets, "buckets");
-    long b = -1;
-    long j = 0;
+    // The reference loop's first pass (b = 0) taken out of it: its (b + 1) × x is 1.0 × x, exactly
+    // x, so the long-to-double conversion and the multiplication it costs on the chain that every
+    // pass waits for are left out. Later passes are the reference code as written.
+    key = key * 2862933555777941757L + 1;
+    long b = 0;
+    long j = (long) ((double) (1L << 31) / (double) ((key >>> 33) + 1));
     while (j < buckets) {
       b = j;
       key = key * 2862933555777941757L + 1;

@@ -82,7 +82,7 @@ class KetamaCompatibilityTest {
     ShardRouter<String> md5 = ShardRouter.<String>ketama().shard("a:1", "a").shard("b:1", "b").build();
     ShardRouter<String> fast =
         ShardRouter.<String>ketama().keyHash(KeyHash.XXHASH64).shard("a:1", "a").shard("b:1", "b").build();
-    assertThat(((KetamaRouter<String>) fast).points).isEqualTo(((KetamaRouter<String>) md5).points);
-    assertThat(((KetamaRouter<String>) fast).points).hasSize(320);
+    assertThat(((KetamaRouter<String>) fast).ring).isEqualTo(((KetamaRouter<String>) md5).ring);
+    assertThat(((KetamaRouter<String>) fast).ring).hasSize(320);
   }
 }
