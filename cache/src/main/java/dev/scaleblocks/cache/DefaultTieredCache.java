@@ -82,6 +82,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   private final CacheConfig config;
   private final String name;
   private final Cache<K, L1Entry<V>> l1;
+  /** Writes in progress whose L1 maintenance runs inline (see {@link #maintain}). */
+  private final AtomicInteger inlineWrites = new AtomicInteger();
+  private final java.util.concurrent.Executor maintenance = this::maintain;
   private final ConcurrentMap<K, L1Entry<V>> l1Map;
   private final ConcurrentHashMap<K, Flight<V>> inflight = new ConcurrentHashMap<>();
   private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
@@ -133,7 +136,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
     Caffeine<K, L1Entry<V>> builder =
         Caffeine.newBuilder()
-            .executor(MAINTENANCE)
+            .executor(maintenance)
             .ticker(ticker::read)
             .expireAfter(new HardDeadline<K, V>())
             .evictionListener((@Nullable K k, @Nullable L1Entry<V> v, com.github.benmanes.caffeine.cache.RemovalCause c) ->
@@ -251,17 +254,28 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     return e.isNegative() ? null : e;
   }
 
+  /**
+   * The hit path: small on purpose. Everything a fresh hit does not need is in {@link #notFresh},
+   * so that this method (with Caffeine's {@code getIfPresent} inlined into it) stays within what
+   * the JIT inlines into a caller whatever order it compiles things in.
+   */
   private L1Entry<V> lookup(K key, Function<? super K, ? extends @Nullable V> loader) {
     checkKey(key);
     requireNonNull(loader, "loader");
     L1Entry<V> e = l1.getIfPresent(key);
+    if (e != null && (!timeChecks || ticker.read() < e.refreshAt)) {
+      metrics.l1Hits.increment();
+      return e;
+    }
+    return notFresh(key, loader, e);
+  }
+
+  /** An entry due for refresh-ahead, past its fresh time, or absent. */
+  private L1Entry<V> notFresh(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> e) {
     if (e != null) {
-      if (!timeChecks) {
-        metrics.l1Hits.increment();
-        return e;
-      }
       long now = ticker.read();
-      if (now < e.refreshAt) {
+      if (now < e.refreshAt) { // time read again: still fresh
         metrics.l1Hits.increment();
         return e;
       }
@@ -1266,28 +1280,34 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
    * goes to the common pool so that hits stay as cheap as raw Caffeine's; triggered by one of our
    * writes, which already paid for Redis, it runs inline, because waking a pool thread for every
    * L2 hit cost more than the maintenance itself (about +50% on an L2 hit's latency).
+   *
+   * <p>"Triggered by one of our writes" is a count of writes in progress on this cache, not a
+   * per-thread flag: a read that triggers maintenance while another thread writes runs it inline
+   * too, which is correct (inline is always correct) and rare. It used to be a {@code
+   * ThreadLocal}, read on the hit path whenever a read filled Caffeine's read buffer; {@code
+   * ThreadLocal.get} is shared by every thread-local in the process, so its profile saw other
+   * {@code ThreadLocal} classes over time and the compiled hit path was thrown away and recompiled
+   * (class-check traps in {@code ThreadLocal.get}, seen during measurement iterations), at a time
+   * that differed from one JVM to the next.
    */
-  private static final ThreadLocal<boolean[]> INLINE_MAINTENANCE = ThreadLocal.withInitial(() -> new boolean[1]);
-
-  private static final java.util.concurrent.Executor MAINTENANCE = task -> {
-    if (INLINE_MAINTENANCE.get()[0]) {
+  private void maintain(Runnable task) {
+    if (inlineWrites.get() > 0) {
       task.run();
     } else {
       java.util.concurrent.ForkJoinPool.commonPool().execute(task);
     }
-  };
+  }
 
   private void putL1(K key, L1Entry<V> entry, boolean inlineMaintenance) {
     if (!inlineMaintenance) {
       l1.put(key, entry);
       return;
     }
-    boolean[] inline = INLINE_MAINTENANCE.get();
-    inline[0] = true;
+    inlineWrites.incrementAndGet();
     try {
       l1.put(key, entry);
     } finally {
-      inline[0] = false;
+      inlineWrites.decrementAndGet();
     }
   }
 
