@@ -1,17 +1,24 @@
 #!/usr/bin/env bash
-# Runs the JMH benchmarks and, for quick/full, writes docs/benchmarks.md and docs/charts/*.svg.
+# Runs the JMH benchmarks and writes a report: quick to benchmarks/results/, full to
+# docs/benchmarks.md and docs/charts/*.svg (the only mode that touches docs/).
 #
 #   scripts/bench.sh smoke [regex]  every benchmark and every parameter combination once, briefly;
 #                                   exits non-zero if any benchmark fails (keeps them from rotting)
 #   scripts/bench.sh quick [regex]  the benchmarks the report pairs with an anchor, short
-#                                   iterations: indicative numbers in a few minutes on 2 cores
-#   scripts/bench.sh full  [regex]  everything, 2 forks × 5 iterations with -prof gc: for publishing
+#                                   iterations, 1 fork: indicative numbers in a few minutes on 2
+#                                   cores; report in benchmarks/results/quick.md (+ charts/ there)
+#   scripts/bench.sh full  [regex]  everything, 5 forks × 5 iterations with -prof gc: for publishing
+#
+# Verdicts are taken over the median of at least 5 forks per benchmark (fewer: the report marks
+# them indicative and does not count them); each row shows the slowest and fastest fork.
 #
 # JMH JSON goes to benchmarks/results/ (git-ignored). Environment:
 #   JAVA=/path/to/java     the JVM to measure with (default: java on PATH)
 #   MVN_ARGS="-o"          extra Maven arguments for the build
 #   BENCH_SKIP_BUILD=1     reuse benchmarks/target/benchmarks.jar as it is
 #   BENCH_ARGS="-p n=10"   extra JMH arguments (e.g. a subset of parameters)
+#   BENCH_FORKS=5          forks per benchmark for quick/full (quick 1, full 5 by default); e.g.
+#                          BENCH_FORKS=5 scripts/bench.sh quick REGEX for verdicts on a few rows
 #   BENCH_IGNORE_LOCK=1    measure even while another JMH run holds /tmp/jmh.lock (smoke always does);
 #                          otherwise quick/full wait up to BENCH_LOCK_WAIT seconds (900) for it
 # Benchmarks that need Redis/PostgreSQL use the real services (scripts/services.sh up) at the
@@ -27,8 +34,8 @@ results=benchmarks/results
 
 case "$mode" in
   smoke) jmh_opts=(-f 1 -wi 0 -i 1 -r 100ms -foe true) ;;
-  quick) jmh_opts=(-f 1 -wi 1 -w 500ms -i 3 -r 500ms -prof gc -foe true) ;;
-  full) jmh_opts=(-f 2 -wi 3 -w 1s -i 5 -r 1s -prof gc -foe true) ;;
+  quick) jmh_opts=(-f "${BENCH_FORKS:-1}" -wi 1 -w 500ms -i 3 -r 500ms -prof gc -foe true) ;;
+  full) jmh_opts=(-f "${BENCH_FORKS:-5}" -wi 3 -w 1s -i 5 -r 1s -prof gc -foe true) ;;
   *)
     echo "usage: scripts/bench.sh quick|full|smoke [regex]" >&2
     exit 2
@@ -121,6 +128,14 @@ else
 fi
 
 label="$mode run (scripts/bench.sh $mode), load average at start $load_at_start"
-[[ "$mode" == quick ]] && label="$label — short iterations, indicative only"
+if [[ "$mode" == quick ]]; then
+  # never docs/: a quick run's numbers are not for publishing
+  label="$label — short iterations, indicative only"
+  out="$results/quick.md"
+  charts="$results/charts"
+else
+  out=docs/benchmarks.md
+  charts=docs/charts
+fi
 "$java_bin" -cp "$jar" dev.scaleblocks.benchmarks.report.ReportGenerator \
-  --results "$json" --out docs/benchmarks.md --charts docs/charts --label "$label" "${sections[@]}"
+  --results "$json" --out "$out" --charts "$charts" --label "$label" "${sections[@]}"

@@ -14,8 +14,22 @@ import java.util.Set;
  * @param goal the goal this row checks
  * @param ours our result
  * @param anchor the anchor's result with the same parameters, or null when none was run
- * @param ratio the ratio the goal's kind defines (throughput or time), NaN without an anchor
+ * <p>Scores are the median of the forks' scores ({@link JmhResult#centre()}), and the ratio is the
+ * ratio of the two medians: the forks of ours and of the anchor run one after the other on a
+ * machine whose load changes, so one slow fork on either side must not decide the verdict. The
+ * fork range (the worst and best pairing of a fork of ours with a fork of the anchor) is shown and
+ * marks a verdict a rerun could flip. A verdict counts only when both sides have at least {@link
+ * JmhResult#MIN_FORKS} forks; with fewer it is indicative.
+ *
+ * @param goal the goal this row checks
+ * @param ours our result
+ * @param anchor the anchor's result with the same parameters, or null when none was run
+ * @param ratio the ratio the goal's kind defines (throughput or time) of the fork medians, NaN
+ *     without an anchor
  * @param ratioError the ratio's error bar from both scores' errors, NaN when JMH gave none
+ * @param ratioMin the most favourable ratio a fork of ours and a fork of the anchor give, NaN
+ *     with fewer than two forks on either side
+ * @param ratioMax the least favourable one
  * @param verdict the check against the goal
  */
 public record Comparison(
@@ -24,6 +38,8 @@ public record Comparison(
     JmhResult anchor,
     double ratio,
     double ratioError,
+    double ratioMin,
+    double ratioMax,
     Verdict verdict) {
 
   /** The outcome of one check. */
@@ -51,12 +67,28 @@ public record Comparison(
     Objects.requireNonNull(verdict, "verdict");
   }
 
+  /** Whether ours (and the anchor, when there is one) ran at least {@link JmhResult#MIN_FORKS} forks. */
+  public boolean enoughForks() {
+    return ours.forks() >= JmhResult.MIN_FORKS
+        && (anchor == null || anchor.forks() >= JmhResult.MIN_FORKS);
+  }
+
   /**
-   * True when the error bar reaches across the bar, so the verdict could flip on a rerun.
+   * True when the fork range (or, without forks, the error bar) reaches across the bar, so the
+   * verdict could flip on a rerun.
    */
   public boolean inconclusive() {
     if (verdict != Verdict.MET && verdict != Verdict.NOT_MET) {
       return false;
+    }
+    if (goal.kind() == Goal.Kind.NANOS_AT_MOST && ours.forks() >= 2) {
+      OptionalDouble lo = ours.fastestNanosPerOp();
+      OptionalDouble hi = ours.slowestNanosPerOp();
+      return lo.isPresent() && hi.isPresent()
+          && lo.getAsDouble() <= goal.bound() && goal.bound() <= hi.getAsDouble();
+    }
+    if (goal.kind() != Goal.Kind.NANOS_AT_MOST && !Double.isNaN(ratioMin)) {
+      return Math.min(ratioMin, ratioMax) <= goal.bound() && goal.bound() <= Math.max(ratioMin, ratioMax);
     }
     double value;
     double err;
@@ -122,6 +154,23 @@ public record Comparison(
         ratioError = ratio * Math.hypot(ours.relativeError(), anchor.relativeError());
       }
     }
+    double ratioMin = Double.NaN;
+    double ratioMax = Double.NaN;
+    if (anchor != null && ours.forks() >= 2 && anchor.forks() >= 2) {
+      OptionalDouble oFast = ours.fastestNanosPerOp();
+      OptionalDouble oSlow = ours.slowestNanosPerOp();
+      OptionalDouble aFast = anchor.fastestNanosPerOp();
+      OptionalDouble aSlow = anchor.slowestNanosPerOp();
+      if (oFast.isPresent() && oSlow.isPresent() && aFast.isPresent() && aSlow.isPresent()) {
+        if (goal.kind() == Goal.Kind.THROUGHPUT_AT_LEAST) {
+          ratioMin = aFast.getAsDouble() / oSlow.getAsDouble(); // worst for us
+          ratioMax = aSlow.getAsDouble() / oFast.getAsDouble();
+        } else {
+          ratioMin = oFast.getAsDouble() / aSlow.getAsDouble(); // best for us
+          ratioMax = oSlow.getAsDouble() / aFast.getAsDouble();
+        }
+      }
+    }
     Verdict verdict;
     switch (goal.kind()) {
       case INFO:
@@ -147,7 +196,7 @@ public record Comparison(
       default:
         throw new IllegalStateException("unknown kind " + goal.kind());
     }
-    return new Comparison(goal, ours, anchor, ratio, ratioError, verdict);
+    return new Comparison(goal, ours, anchor, ratio, ratioError, ratioMin, ratioMax, verdict);
   }
 
   private static JmhResult findAnchor(

@@ -82,6 +82,23 @@ public final class JmhJson {
           alloc = number(secondary.getAsJsonObject("gc.alloc.rate.norm").get("score"));
         }
       }
+      List<Double> forkScores = new ArrayList<>();
+      if (primary.has("rawData") && primary.get("rawData").isJsonArray()) {
+        for (JsonElement fork : primary.getAsJsonArray("rawData")) {
+          double sum = 0;
+          int n = 0;
+          for (JsonElement iteration : fork.getAsJsonArray()) {
+            double v = number(iteration);
+            if (!Double.isNaN(v)) {
+              sum += v;
+              n++;
+            }
+          }
+          if (n > 0) {
+            forkScores.add(sum / n);
+          }
+        }
+      }
       results.add(
           new JmhResult(
               row.get("benchmark").getAsString(),
@@ -91,7 +108,8 @@ public final class JmhJson {
               number(primary.get("score")),
               number(primary.get("scoreError")),
               primary.get("scoreUnit").getAsString(),
-              alloc));
+              alloc,
+              forkScores));
       settings.add(
           new Settings(
               text(row, "jmhVersion"),

@@ -63,8 +63,13 @@ final class Report {
     int checked = 0;
     int met = 0;
     int inconclusive = 0;
+    int indicative = 0;
     for (Comparison c : rows) {
       if (c.verdict() == Comparison.Verdict.MET || c.verdict() == Comparison.Verdict.NOT_MET) {
+        if (!c.enoughForks()) {
+          indicative++;
+          continue;
+        }
         checked++;
         if (c.verdict() == Comparison.Verdict.MET) {
           met++;
@@ -74,9 +79,9 @@ final class Report {
         }
       }
     }
-    if (checked == 0) {
+    if (checked == 0 && indicative == 0) {
       md.append("**No result here has a bar from the design yet.**");
-    } else {
+    } else if (checked > 0) {
       md.append(
           String.format(Locale.ROOT, "**%d of %d checked results meet their goal.**", met, checked));
     }
@@ -84,14 +89,27 @@ final class Report {
       md.append(
           String.format(
               Locale.ROOT,
-              " For %d of them the error bar reaches across the goal (marked ±), so a rerun may"
-                  + " flip the verdict.",
+              " For %d of them the fork range (or error bar) reaches across the goal (marked ±),"
+                  + " so a rerun may flip the verdict.",
               inconclusive));
     }
+    if (indicative > 0) {
+      md.append(
+          String.format(
+              Locale.ROOT,
+              " %d result%s ran fewer than %d forks: %s indicative only and not counted.",
+              indicative, indicative == 1 ? "" : "s", JmhResult.MIN_FORKS,
+              indicative == 1 ? "its verdict is" : "their verdicts are"));
+    }
     md.append(
-        "\n\nRatios: *thrpt* is our throughput ÷ the anchor's (higher is better), *time* is our"
-            + " ns/op ÷ the anchor's (lower is better). Ratio errors combine both scores' 99.9%"
-            + " JMH error bars (relative errors in quadrature).\n");
+        "\n\nScores are the median of the forks' scores (each fork's score is the mean of its"
+            + " measurement iterations), with the slowest and fastest fork in brackets; a single"
+            + " fork shows JMH's score ± its 99.9% error. Ratios: *thrpt* is our throughput ÷ the"
+            + " anchor's (higher is better), *time* is our ns/op ÷ the anchor's (lower is better),"
+            + " taken between the two medians; the range in brackets pairs our worst fork with the"
+            + " anchor's best and the reverse (without forks: both scores' JMH errors in"
+            + " quadrature). A verdict counts over at least " + JmhResult.MIN_FORKS + " forks on"
+            + " each side.\n");
 
     for (Map.Entry<String, List<Comparison>> e : byArea().entrySet()) {
       String area = e.getKey();
@@ -116,14 +134,19 @@ final class Report {
         JmhResult a = c.anchor();
         md.append("| ").append(o.shortName());
         md.append(" | ").append(Format.markdownCell(params(o)));
-        md.append(" | ").append(Format.withError(o.score(), o.error()));
+        md.append(" | ").append(score(o));
         md.append(" | ").append(o.unit());
         md.append(" | ").append(Format.bytes(o.allocBytesPerOp()));
         md.append(" | ").append(a == null ? (c.goal().hasAnchor() ? c.goal().anchor() + " (not run)" : "—") : a.shortName());
-        md.append(" | ").append(a == null ? "—" : Format.withError(a.score(), a.error()) + " " + a.unit());
+        md.append(" | ").append(a == null ? "—" : score(a) + " " + a.unit());
         md.append(" | ").append(ratioText(c));
         md.append(" | ").append(goalText(c.goal()));
         md.append(" | ").append(c.verdict().text()).append(c.inconclusive() ? " ±" : "");
+        if ((c.verdict() == Comparison.Verdict.MET || c.verdict() == Comparison.Verdict.NOT_MET)
+            && !c.enoughForks()) {
+          md.append(" (indicative: ").append(Math.min(o.forks(), a == null ? o.forks() : a.forks()))
+              .append(" fork").append(Math.min(o.forks(), a == null ? o.forks() : a.forks()) == 1 ? "" : "s").append(')');
+        }
         md.append(" |\n");
       }
     }
@@ -135,7 +158,7 @@ final class Report {
       for (JmhResult r : rest) {
         md.append("| ").append(r.module()).append(": ").append(r.shortName());
         md.append(" | ").append(Format.markdownCell(params(r)));
-        md.append(" | ").append(Format.withError(r.score(), r.error()));
+        md.append(" | ").append(score(r));
         md.append(" | ").append(r.unit());
         md.append(" | ").append(Format.bytes(r.allocBytesPerOp()));
         md.append(" |\n");
@@ -164,11 +187,24 @@ final class Report {
     return r.threads() != 1 ? (p.isEmpty() ? "" : p + ", ") + "threads=" + r.threads() : p;
   }
 
+  /** {@code median (slowest–fastest) ×n forks}, or JMH's score ± error for one fork or none. */
+  static String score(JmhResult r) {
+    if (r.forks() < 2) {
+      return Format.withError(r.score(), r.error());
+    }
+    return Format.number(r.centre()) + " (" + Format.number(r.forkMin()) + "–"
+        + Format.number(r.forkMax()) + ", " + r.forks() + " forks)";
+  }
+
   private static String ratioText(Comparison c) {
     if (Double.isNaN(c.ratio())) {
       return "—";
     }
     String kind = c.goal().kind() == Goal.Kind.THROUGHPUT_AT_LEAST ? "thrpt" : "time";
+    if (!Double.isNaN(c.ratioMin())) {
+      return Format.ratio(c.ratio()) + "× " + kind + " (" + Format.ratio(Math.min(c.ratioMin(), c.ratioMax()))
+          + "–" + Format.ratio(Math.max(c.ratioMin(), c.ratioMax())) + ")";
+    }
     String err = Double.isNaN(c.ratioError()) ? "" : " ± " + Format.ratio(c.ratioError());
     return Format.ratio(c.ratio()) + err + "× " + kind;
   }
