@@ -97,7 +97,7 @@ final class Report {
       md.append(
           String.format(
               Locale.ROOT,
-              " %d result%s ran fewer than %d forks: %s indicative only and not counted.",
+              (checked > 0 ? " " : "") + "%d result%s ran fewer than %d forks: %s indicative only and not counted.",
               indicative, indicative == 1 ? "" : "s", JmhResult.MIN_FORKS,
               indicative == 1 ? "its verdict is" : "their verdicts are"));
     }
@@ -127,7 +127,7 @@ final class Report {
         md.append("![").append(area).append(" ratios](charts/").append(area).append(".svg)\n\n");
       }
       md.append(
-          "| benchmark | params | score ± error | unit | B/op | anchor | anchor score ± error | ratio | goal | result |\n");
+          "| benchmark | params | score (forks) | unit | B/op | anchor | anchor score (forks) | ratio | goal | result |\n");
       md.append("|---|---|---|---|---|---|---|---|---|---|\n");
       for (Comparison c : areaRows) {
         JmhResult o = c.ours();
@@ -154,7 +154,7 @@ final class Report {
     List<JmhResult> rest = Comparison.unpaired(rows, run.results());
     if (!rest.isEmpty()) {
       md.append("\n## Other results\n\nMeasured, but not paired with an anchor or a goal.\n\n");
-      md.append("| benchmark | params | score ± error | unit | B/op |\n|---|---|---|---|---|\n");
+      md.append("| benchmark | params | score (forks) | unit | B/op |\n|---|---|---|---|---|\n");
       for (JmhResult r : rest) {
         md.append("| ").append(r.module()).append(": ").append(r.shortName());
         md.append(" | ").append(Format.markdownCell(params(r)));

@@ -88,9 +88,16 @@ public final class ReportGenerator {
       usage("at least one --results file is required");
     }
     Report report = generate(inputs, sections, new Report.Environment(date, cpu, cores, label), out, charts);
-    long met = report.rows().stream().filter(c -> c.verdict() == Comparison.Verdict.MET).count();
-    long notMet = report.rows().stream().filter(c -> c.verdict() == Comparison.Verdict.NOT_MET).count();
-    System.out.printf("%s: %d goals met, %d not met, %d comparisons%n", out, met, notMet, report.rows().size());
+    long met = report.rows().stream()
+        .filter(c -> c.enoughForks() && c.verdict() == Comparison.Verdict.MET).count();
+    long notMet = report.rows().stream()
+        .filter(c -> c.enoughForks() && c.verdict() == Comparison.Verdict.NOT_MET).count();
+    long indicative = report.rows().stream()
+        .filter(c -> !c.enoughForks()
+            && (c.verdict() == Comparison.Verdict.MET || c.verdict() == Comparison.Verdict.NOT_MET))
+        .count();
+    System.out.printf("%s: %d goals met, %d not met (over >= %d forks), %d indicative, %d comparisons%n",
+        out, met, notMet, JmhResult.MIN_FORKS, indicative, report.rows().size());
   }
 
   /** Reads the inputs, writes the markdown and the charts, returns the report for inspection. */
