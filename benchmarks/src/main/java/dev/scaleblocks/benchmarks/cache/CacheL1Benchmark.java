@@ -39,8 +39,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * and recompiled it, at times that differed per JVM. The executor now reads a per-cache count of
  * writes in progress instead; with the same log, no trap remains in the hit path after warm-up.
  * The hit path itself was also split so that everything a fresh hit does not need (refresh-ahead,
- * misses) is out of line. What remains of the spread on the shared 2-core machine is the share of
- * a core each fork gets (load 6–13 while measuring): verdicts take the median of 5 forks.
+ * misses) is out of line. Ruled out with the inlining log: whether {@code lookup} is inlined into
+ * its caller depends on compilation order ("already compiled into a big method" in 2 of 4 forks,
+ * Caffeine's {@code getIfPresent} not inlined into {@code lookup} in the other 2), but those forks
+ * ran at the same speed (8.5–10.4 ops/µs each). No allocation on the path (0 B/op in every fork).
+ * What remains of the spread on the shared 2-core machine (forks at 3.2–3.5 and 7–10 ops/µs in
+ * one run, the raw Caffeine anchor 4.6–8.4) is the share of a core each fork gets at load 6–13;
+ * verdicts take the median of 5 forks.
  *
  * <p>Run: {@code java -jar benchmarks/target/benchmarks.jar CacheL1Benchmark -prof gc}
  */
