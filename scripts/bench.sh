@@ -127,6 +127,11 @@ else
   exit 1
 fi
 
+# the end-to-end HTTP table scripts/http-overhead.sh wrote (a separate run with wrk), when present
+if [[ -s docs/benchmarks-http.md ]]; then
+  sections+=(--section "End to end: one HTTP route, bare vs with the blocks=docs/benchmarks-http.md")
+fi
+
 label="$mode run (scripts/bench.sh $mode), load average at start $load_at_start"
 if [[ "$mode" == quick ]]; then
   # never docs/: a quick run's numbers are not for publishing

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# What scaleblocks adds to a request end to end: one route (GET /item, 180-byte JSON) on Jetty and
+# on Netty, bare and behind correlation + a local per-IP rate limit + ETag/conditional handling
+# (dev.scaleblocks.examples.HttpOverhead), loaded with wrk at 4 and 16 connections. Prints a
+# markdown table: requests/s and p99 of each, and blocks ÷ bare (goal: throughput ≥ 0.85×, p99 ≤
+# 1.2×). Each server runs alone, is warmed up, then measured; wrk and the server share the machine.
+#
+#   scripts/http-overhead.sh            build examples/target/demo.jar, then measure
+#   HTTP_SKIP_BUILD=1                   reuse the jar
+#   HTTP_DURATION=10s HTTP_WARMUP=5s    wrk run lengths (measured, warm-up)
+#   HTTP_ROUNDS=3                       bare/blocks pairs per row; the table shows the median
+#                                       and min–max of the rounds (needs `wrk`: apt-get install wrk)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v wrk >/dev/null || { echo "http-overhead: wrk not found (apt-get install wrk)" >&2; exit 1; }
+jar=examples/target/demo.jar
+if [[ "${HTTP_SKIP_BUILD:-}" != 1 ]]; then
+  # shellcheck disable=SC2086
+  ./mvnw -B -q ${MVN_ARGS:-} -pl examples -am package -DskipTests
+fi
+duration="${HTTP_DURATION:-10s}"
+warmup="${HTTP_WARMUP:-5s}"
+rounds="${HTTP_ROUNDS:-3}"
+port=18180
+out="$(mktemp -d)"
+server_pid=""
+cleanup() { [[ -n "$server_pid" ]] && kill "$server_pid" 2>/dev/null || true; }
+trap cleanup EXIT
+
+# one wrk measurement of a fresh server: prints "requests/s p99-microseconds"
+measure() { # server variant connections
+  port=$((port + 1))
+  java -cp "$jar" dev.scaleblocks.examples.HttpOverhead "$1" "$2" "$port" > "$out/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/item" && break; sleep 0.2; done
+  wrk -t 2 -c "$3" -d "$warmup" "http://127.0.0.1:$port/item" > /dev/null
+  wrk -t 2 -c "$3" -d "$duration" --latency "http://127.0.0.1:$port/item" > "$out/wrk.txt"
+  kill "$server_pid"; wait "$server_pid" 2>/dev/null || true; server_pid=""
+  awk '
+    function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return (v + 0) * 1000; if (v ~ /s$/) return (v + 0) * 1e6; return v }
+    /Requests\/sec/ { rps = $2 }
+    /^ +99%/ { p99 = us($2) }
+    /Non-2xx/ { bad = $NF }
+    END { if (bad > 0) { print "http-overhead: " bad " non-2xx responses" > "/dev/stderr" } printf "%s %s\n", rps, p99 }' "$out/wrk.txt"
+}
+
+median_min_max() { sort -g | awk '{ v[NR] = $1 } END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; printf "%.3f %.3f %.3f\n", m, v[1], v[NR] }'; }
+
+echo "| server | connections | bare req/s | blocks req/s | throughput ratio (min–max) | bare p99 µs | blocks p99 µs | p99 ratio (min–max) |"
+echo "|---|---|---|---|---|---|---|---|"
+for server in jetty netty; do
+  for c in 4 16; do
+    : > "$out/ratios"
+    : > "$out/bare"
+    : > "$out/blocks"
+    for _ in $(seq "$rounds"); do
+      read -r brps bp99 < <(measure "$server" bare "$c")
+      read -r srps sp99 < <(measure "$server" blocks "$c")
+      echo "$brps $bp99" >> "$out/bare"
+      echo "$srps $sp99" >> "$out/blocks"
+      awk -v a="$brps" -v b="$srps" -v p="$bp99" -v q="$sp99" 'BEGIN { printf "%.4f %.4f\n", b / a, q / p }' >> "$out/ratios"
+    done
+    read -r tr trmin trmax < <(cut -d' ' -f1 "$out/ratios" | median_min_max)
+    read -r pr prmin prmax < <(cut -d' ' -f2 "$out/ratios" | median_min_max)
+    read -r brps _ _ < <(cut -d' ' -f1 "$out/bare" | median_min_max)
+    read -r bp99 _ _ < <(cut -d' ' -f2 "$out/bare" | median_min_max)
+    read -r srps _ _ < <(cut -d' ' -f1 "$out/blocks" | median_min_max)
+    read -r sp99 _ _ < <(cut -d' ' -f2 "$out/blocks" | median_min_max)
+    printf "| %s | %s | %.0f | %.0f | %.2f× (%.2f–%.2f) | %.0f | %.0f | %.2f× (%.2f–%.2f) |\n" \
+      "$server" "$c" "$brps" "$srps" "$tr" "$trmin" "$trmax" "$bp99" "$sp99" "$pr" "$prmin" "$prmax"
+  done
+done
+echo
+echo "median of $rounds bare/blocks pairs per row, wrk -t 2 for $duration after $warmup of warm-up;"\
+  "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
