@@ -1197,9 +1197,18 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     });
   }
 
+  /**
+   * Runs {@code task} on the cache's executor, or {@code whenSaturated} (no Redis call: L1 and the
+   * loader; writes to L1, the other instances and the repair queue) when the queue is full, or when
+   * the task waited in the queue for more than a quarter of the L2 timeout: started that late, its
+   * own Redis call could take the caller's wait to twice the timeout while Redis does not answer.
+   */
   private <T> CompletableFuture<T> async(Supplier<T> task, Supplier<T> whenSaturated) {
+    long queuedAt = System.nanoTime();
+    long latestStart = l2TimeoutNanos / 4;
     try {
-      return CompletableFuture.supplyAsync(task, executor);
+      return CompletableFuture.supplyAsync(
+          () -> System.nanoTime() - queuedAt > latestStart ? whenSaturated.get() : task.get(), executor);
     } catch (RejectedExecutionException e) {
       try {
         return CompletableFuture.completedFuture(whenSaturated.get());

@@ -252,7 +252,12 @@ public final class TieredCacheBuilder<K, V> {
     return this;
   }
 
-  /** Threads and queue of the executor that runs async misses and refreshes; 4 and 1024. */
+  /**
+   * Threads and queue of the executor that runs async misses, writes and refreshes; 4 and 1024. A
+   * task that finds the queue full, or waited in it for more than a quarter of {@link #l2Timeout},
+   * makes no Redis call: it is served from L1 and the loader (writes go to L1, the other instances
+   * and the repair queue), so an async call's wait stays within about 1.25 × the L2 timeout.
+   */
   public TieredCacheBuilder<K, V> asyncThreads(int threads, int queueCapacity) {
     this.asyncThreads = requirePositive(threads, "asyncThreads");
     this.asyncQueue = requirePositive(queueCapacity, "queueCapacity");
