@@ -33,8 +33,9 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * <p>Jedis keeps its slot map to itself, so this class keeps its own copy: read with {@code
  * CLUSTER SLOTS} (under the calling deadline) on first use. A node that answers {@code MOVED} (a
  * resharding or a failover) names the slot's new owner: the map takes it at once, the call is
- * tried once more there if time is left, and the whole map is read again off the caller's thread
- * (at most once per {@link #RELOAD_INTERVAL_NANOS}). A node the client has no
+ * tried once more there if time is left, and the client's topology and the whole map are read
+ * again off the caller's thread (one such task at a time, the map at most once per {@link
+ * #RELOAD_INTERVAL_NANOS}). A node the client has no
  * pool for yet (it joined after the client last read the topology) fails the call like a node that
  * does not answer, and the client is asked to re-read its topology off the caller's thread.
  *
@@ -56,6 +57,7 @@ final class ClusterRouting {
   private volatile String @Nullable [] owners;
   private volatile long reloadedAt = System.nanoTime() - 2 * RELOAD_INTERVAL_NANOS;
   private final Map<String, DeadlineConnections> lenders = new ConcurrentHashMap<>();
+  private final java.util.concurrent.atomic.AtomicBoolean resyncing = new java.util.concurrent.atomic.AtomicBoolean();
 
   ClusterRouting(RedisClusterClient client, Duration timeout) {
     this.client = client;
@@ -153,7 +155,7 @@ final class ClusterRouting {
     ConnectionPool pool = client.getClusterNodes().get(node);
     if (pool == null || pool.isClosed()) {
       lenders.remove(node);
-      refreshClientTopology();
+      resyncInBackground();
       throw new JedisConnectionException("cluster node " + node + " is not known to the redis client yet");
     }
     DeadlineConnections fresh = new DeadlineConnections(pool, timeout);
@@ -161,19 +163,33 @@ final class ClusterRouting {
     return fresh;
   }
 
-  @SuppressWarnings("FutureReturnValueIgnored") // fire and forget: the client re-reads its own map
-  private void refreshClientTopology() {
-    java.util.concurrent.CompletableFuture.runAsync(() -> {
+  /**
+   * Has the client re-read its topology and this class its slot map, off the caller's thread: at
+   * most one such task at a time, on the shared helper threads, whatever the number of callers that
+   * saw a MOVED reply or an unknown node meanwhile (a resharding answers MOVED to many calls at once).
+   */
+  private void resyncInBackground() {
+    if (!resyncing.compareAndSet(false, true)) {
+      return;
+    }
+    Runnable resync = () -> {
       try {
         client.refreshClusterTopology();
+        if (System.nanoTime() - reloadedAt >= RELOAD_INTERVAL_NANOS) {
+          reload(deadline());
+        }
       } catch (RuntimeException e) {
-        log.debug("the redis cluster client could not re-read the topology: {}", e.toString());
+        log.debug("re-reading the redis cluster topology failed: {}", e.toString());
+      } finally {
+        resyncing.set(false);
       }
-    });
+    };
+    if (!DeadlineConnections.runInBackground(resync)) {
+      resyncing.set(false); // every helper busy: the next MOVED tries again
+    }
   }
 
-  /** Takes the new owner a MOVED reply names, and has the whole map read again in the background. */
-  @SuppressWarnings("FutureReturnValueIgnored") // the background read reports only to the log
+  /** Takes the new owner a MOVED reply names, and has the topology read again in the background. */
   private void moved(JedisMovedDataException e) {
     String[] current = owners;
     int slot = e.getSlot();
@@ -183,16 +199,7 @@ final class ClusterRouting {
       owners = next;
     }
     log.debug("redis cluster answered {}, reading the slot map again", e.getMessage());
-    refreshClientTopology();
-    if (System.nanoTime() - reloadedAt >= RELOAD_INTERVAL_NANOS) {
-      java.util.concurrent.CompletableFuture.runAsync(() -> {
-        try {
-          reload(deadline());
-        } catch (RuntimeException failed) {
-          log.debug("reading the redis cluster slot map failed: {}", failed.toString());
-        }
-      });
-    }
+    resyncInBackground();
   }
 
   /**

@@ -52,6 +52,19 @@ final class DeadlineConnections {
         return t;
       });
 
+  /**
+   * Runs {@code task} on the shared helper threads; false when all of them are busy (the task is
+   * not run). For short background I/O of the cache's Redis tier, never on a caller's thread.
+   */
+  static boolean runInBackground(Runnable task) {
+    try {
+      HELPERS.execute(task);
+      return true;
+    } catch (RejectedExecutionException e) {
+      return false;
+    }
+  }
+
   /** Commands sent on a lent connection. */
   interface Body<T> {
     T run(Connection connection);
