@@ -51,30 +51,30 @@ class SentinelFailoverIT {
 
   enum Fault { SENTINEL_FAILOVER, KILL_MASTER }
 
+  enum Client { JEDIS, LETTUCE }
+
   /**
    * {@code minReplicas}: the data nodes run with {@code min-replicas-to-write 1}, so a master whose
    * replica has left (promoted by the failover) refuses writes instead of taking counts that will
    * be lost — and the new master refuses them too until the old one has become its replica.
    */
-  @ParameterizedTest(name = "{0}, min-replicas-to-write {1}")
-  @CsvSource({"SENTINEL_FAILOVER, false", "SENTINEL_FAILOVER, true", "KILL_MASTER, false"})
-  void decisionsComeBackFromTheNewMasterAndTheFailoverCostIsMeasured(Fault fault, boolean minReplicas)
-      throws Exception {
+  @ParameterizedTest(name = "{2}: {0}, min-replicas-to-write {1}")
+  @CsvSource({
+    "SENTINEL_FAILOVER, false, JEDIS", "SENTINEL_FAILOVER, true, JEDIS", "KILL_MASTER, false, JEDIS",
+    "SENTINEL_FAILOVER, false, LETTUCE", "KILL_MASTER, false, LETTUCE"
+  })
+  void decisionsComeBackFromTheNewMasterAndTheFailoverCostIsMeasured(
+      Fault fault, boolean minReplicas, Client clientKind) throws Exception {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     RateLimitPolicy policy = RateLimitPolicy.builder("sentinel-" + fault.name().toLowerCase(java.util.Locale.ROOT))
         .algorithm(Algorithm.TOKEN_BUCKET).limit(QUOTA, Duration.ofHours(1)).build();
     String prefix = "scaleblocks:test:sentinel:" + UUID.randomUUID() + ":";
     try (ThrowawaySentinel group = ThrowawaySentinel.start(1, minReplicas
             ? List.of("--min-replicas-to-write", "1", "--min-replicas-max-lag", "10") : List.of());
-        RedisSentinelClient client = RedisSentinelClient.builder()
-            .masterName(group.masterName())
-            .sentinels(Set.of(new HostAndPort(group.host(), group.sentinelPort())))
-            .clientConfig(DefaultJedisClientConfig.builder()
-                .socketTimeoutMillis(500).connectionTimeoutMillis(300).build())
-            .build();
-        RateLimiter limiter = RateLimiter.builder(policy).redis(client).keyPrefix(prefix)
+        SentinelClient client = SentinelClient.of(clientKind, group);
+        RateLimiter limiter = client.configure(RateLimiter.builder(policy)).keyPrefix(prefix)
             .storeTimeout(STORE_TIMEOUT).failurePolicy(FailurePolicy.FAIL_CLOSED)
-            .circuitBreaker(CircuitBreaker.builder("sentinel-" + fault + "-" + UUID.randomUUID())
+            .circuitBreaker(CircuitBreaker.builder("sentinel-" + clientKind + "-" + fault + "-" + UUID.randomUUID())
                 .waitDurationInOpenState(BREAKER_OPEN).build())
             .telemetry(Telemetry.of(registry)).build()) {
       Counter fallbacks = registry.get("scaleblocks.ratelimit.fallbacks").counter();
@@ -149,7 +149,7 @@ class SentinelFailoverIT {
           lastFallbacks = f;
           lastFallbackAt = now;
         }
-        if (switchedAt < 0 && client.getCurrentMaster().getPort() != oldMaster) {
+        if (switchedAt < 0 && isOtherMaster(client.currentMasterPort(), oldMaster)) {
           switchedAt = now;
           admittedAtSwitch = admittedAll.get();
         }
@@ -205,11 +205,11 @@ class SentinelFailoverIT {
       long allowance = QUOTA * keys;
       double fallbackDecisions = fallbacks.count() - fallbacksBefore;
       String figures = String.format(
-          "%s%s: client on the new master after %d ms,%s last failure-policy decision %s, %.0f failure-policy "
+          "%s %s%s: client on the new master after %d ms,%s last failure-policy decision %s, %.0f failure-policy "
               + "decisions (of %d during the failover), slowest decision %.1f ms; admitted %d against an "
               + "allowance of %d (%d keys x %d): over-admission %d permits on %d keys; %d permits were "
               + "admitted between the fault and the client's switch",
-          fault, minReplicas ? " (min-replicas-to-write 1)" : "", ms(switchedAt - faultAt),
+          clientKind, fault, minReplicas ? " (min-replicas-to-write 1)" : "", ms(switchedAt - faultAt),
           demoted ? " old master made its replica at " + ms(demotedAt - faultAt) + " ms," : "",
           lastFallbackAt < 0 ? "none" : "at " + ms(lastFallbackAt - faultAt) + " ms",
           fallbackDecisions, decisions.get() - decisionsBefore, slowest.get() / 1e6,
@@ -233,6 +233,103 @@ class SentinelFailoverIT {
       assertThat(overAdmitted).as("permits over-admitted by the failover")
           .isLessThanOrEqualTo(admittedAtSwitch - admittedAtFault + THREADS);
     }
+  }
+
+  /**
+   * The client under test, made from the sentinel group the way a user would make it: Jedis'
+   * {@code RedisSentinelClient}, or a Lettuce {@code RedisClient} on a {@code redis-sentinel://}
+   * URI (which asks the sentinels for the master on every connect and reconnect).
+   */
+  private interface SentinelClient extends AutoCloseable {
+
+    RateLimiterBuilder configure(RateLimiterBuilder builder);
+
+    /** The master this client's connections go to now. */
+    int currentMasterPort();
+
+    @Override
+    void close();
+
+    static SentinelClient of(Client kind, ThrowawaySentinel group) {
+      return switch (kind) {
+        case JEDIS -> {
+          RedisSentinelClient jedis = RedisSentinelClient.builder()
+              .masterName(group.masterName())
+              .sentinels(Set.of(new HostAndPort(group.host(), group.sentinelPort())))
+              .clientConfig(DefaultJedisClientConfig.builder()
+                  .socketTimeoutMillis(500).connectionTimeoutMillis(300).build())
+              .build();
+          yield new SentinelClient() {
+            @Override
+            public RateLimiterBuilder configure(RateLimiterBuilder builder) {
+              return builder.redis(jedis);
+            }
+
+            @Override
+            public int currentMasterPort() {
+              return jedis.getCurrentMaster().getPort();
+            }
+
+            @Override
+            public void close() {
+              jedis.close();
+            }
+          };
+        }
+        case LETTUCE -> {
+          io.lettuce.core.RedisClient lettuce = io.lettuce.core.RedisClient.create(
+              io.lettuce.core.RedisURI.Builder.sentinel(group.host(), group.sentinelPort(), group.masterName())
+                  .withTimeout(Duration.ofMillis(500)).build());
+          lettuce.setOptions(io.lettuce.core.ClientOptions.builder()
+              .socketOptions(io.lettuce.core.SocketOptions.builder().connectTimeout(Duration.ofMillis(300)).build())
+              .build());
+          yield new SentinelClient() {
+            private long askedAt;
+            private int port = -1;
+
+            @Override
+            public RateLimiterBuilder configure(RateLimiterBuilder builder) {
+              return builder.lettuce(lettuce);
+            }
+
+            @Override
+            public int currentMasterPort() {
+              long now = System.nanoTime();
+              if (port < 0 || now - askedAt > TimeUnit.MILLISECONDS.toNanos(50)) {
+                askedAt = now;
+                port = ask();
+              }
+              return port;
+            }
+
+            private int ask() {
+              // a new connection resolves the master through the sentinels, as the limiter's own
+              // connection does when it reconnects
+              try (var c = lettuce.connect()) {
+                String info = c.sync().info("server");
+                for (String line : info.split("\r?\n")) {
+                  if (line.startsWith("tcp_port:")) {
+                    return Integer.parseInt(line.substring("tcp_port:".length()).trim());
+                  }
+                }
+                return -1;
+              } catch (RuntimeException e) {
+                return -1; // no master reachable right now
+              }
+            }
+
+            @Override
+            public void close() {
+              lettuce.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+            }
+          };
+        }
+      };
+    }
+  }
+
+  private static boolean isOtherMaster(int port, int oldMaster) {
+    return port > 0 && port != oldMaster;
   }
 
   private static long ms(long nanos) {
