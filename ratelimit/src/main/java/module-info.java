@@ -12,6 +12,7 @@ module dev.scaleblocks.ratelimit {
   exports dev.scaleblocks.ratelimit.http;
   exports dev.scaleblocks.ratelimit.netty;
   exports dev.scaleblocks.ratelimit.servlet;
+  exports dev.scaleblocks.ratelimit.throttle;
 
   // core's RedisScript.fromResource reads ratelimit.lua, which lives in this package
   opens dev.scaleblocks.ratelimit to dev.scaleblocks.core;

@@ -4,8 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scaleblocks.core.testing.FakeTicker;
+import dev.scaleblocks.ratelimit.throttle.Throttle;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -389,5 +393,115 @@ abstract class RateLimiterContract {
     assertThatThrownBy(() -> limiter.acquire("k", 1, Duration.ofSeconds(-1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxWait must not be negative but was PT-1S");
+  }
+
+  // ---- throttling with delay (real time: the throttle waits for the limiter's own clock)
+
+  private static void awaitNoneWaiting(Throttle throttle) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+    while (throttle.waiting() > 0 && System.nanoTime() < deadline) {
+      Thread.sleep(5);
+    }
+    assertThat(throttle.waiting()).as("requests still waiting").isZero();
+  }
+
+  /** A limiter on the system clock (a Redis store's clock too: the contract's is a fake one). */
+  private RateLimiter realTime(RateLimitPolicy policy) {
+    return store(RateLimiter.builder(policy)).redisClock(dev.scaleblocks.core.Ticker.system()).build();
+  }
+
+  /**
+   * 40 requests at once on one key of a bucket of 20 refilled at 20/s: the first 20 pass, the next
+   * 20 wait in the queue and pass at the rate. Every one is admitted, and never faster than the
+   * limit allows: the j-th admission comes at least (j - 19) × 50 ms after the first request (less
+   * 20 ms for clock granularity), however slow the machine is.
+   */
+  @Test
+  void throttleQueuesTheExcessAndAdmitsItAtTheRateNeverFaster() throws Exception {
+    RateLimitPolicy policy = RateLimitPolicy.builder("throttle")
+        .algorithm(Algorithm.TOKEN_BUCKET).limit(perSecond(20)).build();
+    try (RateLimiter limiter = realTime(policy);
+        Throttle throttle = Throttle.builder("contract-" + UUID.randomUUID(), limiter)
+            .queueCapacity(40).maxDelay(Duration.ofSeconds(20)).build()) {
+      String key = key();
+      long start = System.nanoTime();
+      List<CompletableFuture<Long>> admitted = new ArrayList<>();
+      for (int i = 0; i < 40; i++) {
+        admitted.add(throttle.acquire(key).thenApply(d -> {
+          assertThat(d.allowed()).as("admitted after waiting").isTrue();
+          return System.nanoTime() - start;
+        }));
+      }
+      long[] at = new long[40];
+      for (int i = 0; i < 40; i++) {
+        at[i] = admitted.get(i).get(30, TimeUnit.SECONDS);
+      }
+      java.util.Arrays.sort(at);
+      for (int j = 20; j < 40; j++) {
+        assertThat(TimeUnit.NANOSECONDS.toMillis(at[j])).as("admission %d (ms after the first request)", j)
+            .isGreaterThanOrEqualTo((j - 19) * 50L - 20);
+      }
+      assertThat(throttle.waiting()).isZero();
+      System.out.printf("throttle over %s: 40 requests admitted in %d ms (the rate allows it in 1 000)%n",
+          getClass().getSimpleName(), TimeUnit.NANOSECONDS.toMillis(at[39]));
+    }
+  }
+
+  /** A full queue refuses at once, with the limiter's own refusal (its Retry-After). */
+  @Test
+  void throttleRefusesBeyondItsQueue() throws Exception {
+    RateLimitPolicy policy = RateLimitPolicy.builder("throttle-full")
+        .algorithm(Algorithm.FIXED_WINDOW).limit(Limit.of(2, Duration.ofHours(1))).build();
+    try (RateLimiter limiter = realTime(policy);
+        Throttle throttle = Throttle.builder("contract-full-" + UUID.randomUUID(), limiter)
+            .queueCapacity(3).maxDelay(Duration.ofMillis(300)).build()) {
+      String key = key();
+      List<CompletableFuture<Decision>> all = new ArrayList<>();
+      for (int i = 0; i < 6; i++) {
+        all.add(throttle.acquire(key));
+      }
+      int allowed = 0;
+      int refused = 0;
+      for (CompletableFuture<Decision> f : all) {
+        Decision d = f.get(10, TimeUnit.SECONDS);
+        if (d.allowed()) {
+          allowed++;
+        } else {
+          refused++;
+          assertThat(d.retryAfter()).as("the limiter's refusal").isGreaterThan(Duration.ofMinutes(1));
+        }
+      }
+      assertThat(allowed).isEqualTo(2);
+      assertThat(refused).as("1 refused at once (queue of 3 full), 3 after waiting 300 ms").isEqualTo(4);
+      awaitNoneWaiting(throttle); // a timed-out waiter leaves its queue just after its future completes
+    }
+  }
+
+  /** nodelay: a burst as large as the queue passes at once; its permits are taken as they refill. */
+  @Test
+  void throttleNodelayPassesTheBurstAndPaysItBack() throws Exception {
+    RateLimitPolicy policy = RateLimitPolicy.builder("throttle-nodelay")
+        .algorithm(Algorithm.TOKEN_BUCKET).limit(perSecond(20)).build();
+    try (RateLimiter limiter = realTime(policy);
+        Throttle throttle = Throttle.builder("contract-nodelay-" + UUID.randomUUID(), limiter)
+            .queueCapacity(10).maxDelay(Duration.ofSeconds(5)).nodelay().build()) {
+      String key = key();
+      long start = System.nanoTime();
+      List<CompletableFuture<Decision>> all = new ArrayList<>();
+      for (int i = 0; i < 35; i++) {
+        all.add(throttle.acquire(key));
+      }
+      long allowed = 0;
+      for (CompletableFuture<Decision> f : all) {
+        if (f.get(10, TimeUnit.SECONDS).allowed()) {
+          allowed++;
+        }
+      }
+      // 20 from the bucket and 10 from the queue at once, plus what refilled (one per 50 ms) while
+      // a slow store answered the 35
+      long refilled = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start) / 50 + 1;
+      assertThat(allowed).as("20 from the bucket and 10 from the queue").isBetween(30L, 30 + refilled);
+      awaitNoneWaiting(throttle); // the 10 queued places paid back
+    }
   }
 }
