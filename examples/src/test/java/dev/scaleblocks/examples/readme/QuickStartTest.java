@@ -15,6 +15,7 @@ import dev.scaleblocks.ratelimit.RateLimiter;
 import dev.scaleblocks.ratelimit.http.HttpRateLimit;
 import dev.scaleblocks.ratelimit.http.KeyResolver;
 import dev.scaleblocks.ratelimit.servlet.RateLimitFilter;
+import dev.scaleblocks.ratelimit.throttle.Throttle;
 import dev.scaleblocks.sharding.ShardRouter;
 import dev.scaleblocks.sharding.ShardedDataSource;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -25,6 +26,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -89,6 +92,38 @@ class QuickStartTest {
       assertThat(limiter.tryAcquire("client-42").allowed()).isTrue();
     }
     assertThat(limiter.tryAcquire("client-42").allowed()).isFalse();
+    limiter.close();
+  }
+
+  @Test
+  void throttle() throws Exception {
+    RateLimiter limiter = RateLimiter.builder(RateLimitPolicy.builder("search")
+        .limit(1, Duration.ofMinutes(1)).build()).local().build();
+    AtomicInteger served = new AtomicInteger();
+    AtomicInteger refused = new AtomicInteger();
+    // DOC:ratelimit.md#throttle
+    Throttle throttle = Throttle.builder("search", limiter)
+        .queueCapacity(50)                 // burst=50: up to 50 requests wait per key
+        .maxDelay(Duration.ofSeconds(2))   // none waits longer; refused after that
+        .build();
+    CompletableFuture<Void> answered = throttle.acquire("client-42").thenAccept(decision -> {
+      if (decision.allowed()) {
+        served.incrementAndGet();          // serve the request
+      } else {
+        refused.incrementAndGet();         // answer 429 with Retry-After: decision.retryAfter()
+      }
+    });
+    // END
+    answered.get(5, TimeUnit.SECONDS);
+    CompletableFuture<Void> second = throttle.acquire("client-42").thenAccept(d -> {
+      if (!d.allowed()) {
+        refused.incrementAndGet();
+      }
+    });
+    throttle.close(); // the second waits (1 a minute) until closed: refused
+    second.get(5, TimeUnit.SECONDS);
+    assertThat(served).hasValue(1);
+    assertThat(refused).hasValue(1);
     limiter.close();
   }
 

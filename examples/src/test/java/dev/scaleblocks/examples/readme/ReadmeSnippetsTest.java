@@ -42,6 +42,26 @@ class ReadmeSnippetsTest {
     }
   }
 
+  private static final Pattern DOC_SNIPPET =
+      Pattern.compile("// DOC:([\\w-]+\\.md)#([\\w-]+)\\n(.*?)\\n\\s*// END", Pattern.DOTALL);
+
+  /** Code marked {@code // DOC:file.md#name} ... {@code // END} appears exactly in docs/file.md. */
+  @Test
+  void everyMarkedSnippetInTheDocsIsCompiledCode() throws IOException {
+    int found = 0;
+    for (String file : new String[] {"QuickStartTest.java", "QuickStartIT.java"}) {
+      Matcher m = DOC_SNIPPET.matcher(Files.readString(DIR.resolve(file), StandardCharsets.UTF_8));
+      while (m.find()) {
+        found++;
+        String doc = Files.readString(Path.of("..", "docs", m.group(1)), StandardCharsets.UTF_8);
+        assertThat(doc)
+            .as("docs/%s holds snippet '%s' exactly as compiled", m.group(1), m.group(2))
+            .contains("```java\n" + dedent(m.group(3)) + "\n```");
+      }
+    }
+    assertThat(found).as("snippets marked for the docs").isPositive();
+  }
+
   private static String dedent(String block) {
     int indent = block.lines().filter(l -> !l.isBlank())
         .mapToInt(l -> l.length() - l.stripLeading().length()).min().orElse(0);
