@@ -49,7 +49,7 @@ final class CounterMath {
    * Decides {@code n} permits (taking up to {@code max} when available) at {@code now}, updating
    * {@code s} in place when admitted.
    */
-  static Outcome decide(Algorithm alg, LimitSpec[] limits, long[] s, long now, long n, long max) {
+  static StoreAnswer decide(Algorithm alg, LimitSpec[] limits, long[] s, long now, long n, long max) {
     long minAvail = Long.MAX_VALUE;
     for (int i = 0; i < limits.length; i++) {
       advance(alg, limits[i], s, 3 * i, now);
@@ -68,7 +68,7 @@ final class CounterMath {
         }
       }
       LimitSpec b = limits[binding];
-      return new Outcome(false, 0, binding, b.capacity(), avail(alg, b, s, 3 * binding, now),
+      return new StoreAnswer(false, 0, binding, b.capacity(), avail(alg, b, s, 3 * binding, now),
           reset(alg, b, s, 3 * binding, now), Math.max(1, worst), now);
     }
     long granted = Math.min(max, minAvail);
@@ -83,7 +83,7 @@ final class CounterMath {
       }
     }
     LimitSpec b = limits[binding];
-    return new Outcome(true, granted, binding, b.capacity(), least,
+    return new StoreAnswer(true, granted, binding, b.capacity(), least,
         reset(alg, b, s, 3 * binding, now), 0, now);
   }
 

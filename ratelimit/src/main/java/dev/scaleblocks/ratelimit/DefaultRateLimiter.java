@@ -6,92 +6,75 @@ import static dev.scaleblocks.core.internal.Checks.requirePositive;
 
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.internal.OwnedMeters;
-import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * The limiter users hold: checks arguments, turns outcomes into decisions, counts, waits. Owns its
- * meters and removes them on {@link #close()}.
+ * The limiter users hold: checks arguments, asks its {@link Decider} — a local store, or the
+ * remote path composed by the builder (Redis store → leasing → guard → failure policy) — has the
+ * answer turned into a counted {@link Decision} by its {@link DecisionRecorder}, and waits in
+ * {@link #acquire}. Owns its meters and removes them on {@link #close()}.
+ *
+ * <p>Thread-safe. Cost: the argument checks on top of its decider's.
  */
-final class DefaultRateLimiter implements RateLimiter, Decisions {
+final class DefaultRateLimiter implements RateLimiter {
 
   private final RateLimitPolicy policy;
-  private final String name;
-  private final LimitSpec[] limits;
   private final long capacity;
   private final Decider decider;
+  private final DecisionRecorder recorder;
   private final boolean shadow;
   private final Ticker ticker;
   private final Sleeper sleeper;
-  private final Counter allowed;
-  private final Counter rejected;
-  private final Counter shadowRejected;
-  private final Counter nearLimit;
   private final int maxKeyLength;
   private final OwnedMeters meters;
   private final Runnable onClose;
   private final AtomicBoolean closed = new AtomicBoolean();
 
-  DefaultRateLimiter(RateLimitPolicy policy, LimitSpec[] limits, Decider decider, boolean shadow,
-      Ticker ticker, Sleeper sleeper, int maxKeyLength, OwnedMeters meters, Runnable onClose) {
+  DefaultRateLimiter(RateLimitPolicy policy, LimitSpec[] limits, Decider decider,
+      DecisionRecorder recorder, boolean shadow, Ticker ticker, Sleeper sleeper, int maxKeyLength,
+      OwnedMeters meters, Runnable onClose) {
     this.policy = policy;
-    this.name = policy.name();
-    this.limits = limits;
     this.capacity = RateLimiterBuilder.capacity(limits);
     this.decider = decider;
+    this.recorder = recorder;
     this.shadow = shadow;
     this.ticker = ticker;
     this.sleeper = sleeper;
     this.maxKeyLength = maxKeyLength;
     this.meters = meters;
     this.onClose = onClose;
-    this.allowed = decisions("allowed");
-    this.rejected = decisions("rejected");
-    this.shadowRejected = decisions("shadow_rejected");
-    this.nearLimit = meters.add(Counter.builder("scaleblocks.ratelimit.near_limit")
-        .tag("policy", policy.name())
-        .description("admitted decisions that left 20% or less of the binding limit")
-        .register(meters.registry()));
-  }
-
-  private Counter decisions(String result) {
-    return meters.add(Counter.builder("scaleblocks.ratelimit.decisions")
-        .tag("policy", policy.name())
-        .tag("result", result)
-        .description("rate-limit decisions")
-        .register(meters.registry()));
   }
 
   @Override
   public Decision tryAcquire(String key) {
     check(key, 1);
-    return decider.decide(key, 1, this);
+    return decider.decide(key, 1, recorder);
   }
 
   @Override
   public Decision tryAcquire(String key, long permits) {
     check(key, permits);
-    return decider.decide(key, permits, this);
+    return decider.decide(key, permits, recorder);
   }
 
   @Override
   public boolean allow(String key) {
     check(key, 1);
-    return decider.allow(key, 1, this);
+    return decider.allow(key, 1, recorder);
   }
 
   @Override
   public boolean allow(String key, long permits) {
     check(key, permits);
-    return decider.allow(key, permits, this);
+    return decider.allow(key, permits, recorder);
   }
 
   @Override
   public CompletableFuture<Decision> tryAcquireAsync(String key, long permits) {
     check(key, permits);
-    return decider.decideAsync(key, permits).thenApply(this::of);
+    return decider.decideAsync(key, permits).thenApply(recorder::decision);
   }
 
   @Override
@@ -100,7 +83,7 @@ final class DefaultRateLimiter implements RateLimiter, Decisions {
     requireNonNegative(maxWait, "maxWait");
     long deadline = ticker.read() + saturatedNanos(maxWait);
     while (true) {
-      Decision d = decider.decide(key, permits, this);
+      Decision d = decider.decide(key, permits, recorder);
       if (d.allowed()) {
         return d;
       }
@@ -138,48 +121,6 @@ final class DefaultRateLimiter implements RateLimiter, Decisions {
       throw new IllegalArgumentException("permits must not exceed the capacity " + capacity
           + " of policy " + policy.name() + " but was " + permits);
     }
-  }
-
-  @Override
-  public Decision allowed(int binding, long limit, long remaining, long resetMillis) {
-    countAllowed(limit, remaining);
-    return Decision.of(true, name, limit, remaining, period(binding), resetMillis, 0);
-  }
-
-  @Override
-  public boolean countAllowed(long limit, long remaining) {
-    allowed.increment();
-    if (remaining * 5 <= limit) {
-      nearLimit.increment();
-    }
-    return true;
-  }
-
-  @Override
-  public boolean countRejected() {
-    if (shadow) {
-      shadowRejected.increment();
-      return true;
-    }
-    rejected.increment();
-    return false;
-  }
-
-  @Override
-  public Decision rejected(int binding, long limit, long remaining, long resetMillis,
-      long retryMillis) {
-    Decision d = Decision.of(false, name, limit, remaining, period(binding), resetMillis,
-        retryMillis);
-    if (shadow) {
-      shadowRejected.increment();
-      return d.asShadow();
-    }
-    rejected.increment();
-    return d;
-  }
-
-  private Duration period(int binding) {
-    return limits[Math.min(binding, limits.length - 1)].period();
   }
 
   private static long saturatedNanos(Duration d) {

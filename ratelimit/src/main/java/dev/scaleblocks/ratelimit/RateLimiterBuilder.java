@@ -12,6 +12,7 @@ import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.internal.OwnedMeters;
 import dev.scaleblocks.core.internal.redis.RedisBackend;
 import dev.scaleblocks.core.internal.redis.RedisBackends;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import java.time.Duration;
 import java.util.List;
@@ -385,50 +386,76 @@ public final class RateLimiterBuilder {
       Decider decider;
       Runnable onClose = () -> { };
       if (kind == StoreKind.LOCAL) {
-        Store local = LocalStores.create(algorithm, limits, keys, t, cacheExecutor);
+        LocalCounterStore local = LocalCounterStore.create(algorithm, limits, keys, t, cacheExecutor);
         gaugeKeys(meters, local, "local");
         decider = Decider.local(local);
       } else {
-        Duration timeout = storeTimeout != null ? storeTimeout : Duration.ofMillis(100);
-        String prefix = keyPrefix != null ? keyPrefix : "scaleblocks:rl:" + policy.name() + ":";
         RedisBackend backend = RedisBackends.of(requireNonNull(redisClient, "redisClient"));
-        Store redis = new RedisStore(backend, prefix, algorithm, limits, redisClock);
-        FailurePolicy fp = failurePolicy != null ? failurePolicy : FailurePolicy.FAIL_OPEN;
-        LimitSpec[] shares = specs(shares(policy.limits(), instances > 0 ? instances : 1), algorithm);
-        Store share = LocalStores.create(algorithm, shares, keys, t, cacheExecutor);
-        gaugeKeys(meters, share, "fallback");
         CircuitBreaker cb = breaker;
+        Duration timeout = storeTimeout != null ? storeTimeout : Duration.ofMillis(100);
         if (cb == null) {
-          String breakerName = "ratelimit-" + policy.name();
-          cb = CircuitBreaker.builder(breakerName)
+          cb = CircuitBreaker.builder("ratelimit-" + policy.name())
               .slowCallDuration(timeout)
               .ticker(t)
               .telemetry(tel)
               .build();
           onClose = cb::close;
         }
-        int threads = storeThreads > 0 ? storeThreads : 8;
-        int queue = storeQueueCapacity > 0 ? storeQueueCapacity : 1024;
-        ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
-            new ArrayBlockingQueue<>(queue), daemonThreads("scaleblocks-ratelimit-" + policy.name()),
-            new ThreadPoolExecutor.AbortPolicy());
-        executor.allowCoreThreadTimeOut(true);
-        StoreGuard guard = new StoreGuard(executor, cb, timeout, queue);
-        Duration hold = leaseHold != null ? leaseHold : Duration.ofSeconds(1);
-        decider = new RemoteDecider(policy.name(), redis, share, capacity(shares), limits, fp,
-            guard, t, leasePermits, hold, algorithm == Algorithm.FIXED_WINDOW, keys, meters,
-            backend.nonBlocking());
+        decider = remote(backend, algorithm, limits, keys, timeout, cb, t, meters);
       }
-      return new DefaultRateLimiter(policy, limits, decider, shadow, t, sleeper, keyLength, meters,
-          onClose);
+      DecisionRecorder recorder = new DecisionRecorder(policy.name(), limits, shadow, meters);
+      return new DefaultRateLimiter(policy, limits, decider, recorder, shadow, t, sleeper,
+          keyLength, meters, onClose);
     } catch (RuntimeException | Error e) {
       meters.close();
       throw e;
     }
   }
 
-  private void gaugeKeys(OwnedMeters meters, Store store, String kind) {
-    meters.add(Gauge.builder("scaleblocks.ratelimit.keys", store, Store::keys)
+  /**
+   * The remote path, piece by piece: the Redis store (one script call) → leasing (when on) → the
+   * guard (store threads or the non-blocking path, timeout, breaker) → the failure policy and the
+   * local share.
+   */
+  private Decider remote(RedisBackend backend, Algorithm algorithm, LimitSpec[] limits, long keys,
+      Duration timeout, CircuitBreaker cb, Ticker t, OwnedMeters meters) {
+    String prefix = keyPrefix != null ? keyPrefix : "scaleblocks:rl:" + policy.name() + ":";
+    CounterStore store = new RedisCounterStore(backend, prefix, algorithm, limits, redisClock);
+    if (leasePermits > 1) {
+      Counter leaseHits = sourceCounter(meters, "lease");
+      Duration hold = leaseHold != null ? leaseHold : Duration.ofSeconds(1);
+      store = new LeasingStore(store, leasePermits, hold, algorithm == Algorithm.FIXED_WINDOW,
+          timeout, keys, t, leaseHits);
+    } else {
+      sourceCounter(meters, "lease"); // reported as 0 without leasing
+    }
+    int threads = storeThreads > 0 ? storeThreads : 8;
+    int queue = storeQueueCapacity > 0 ? storeQueueCapacity : 1024;
+    ThreadPoolExecutor executor = new ThreadPoolExecutor(threads, threads, 30, TimeUnit.SECONDS,
+        new ArrayBlockingQueue<>(queue), daemonThreads("scaleblocks-ratelimit-" + policy.name()),
+        new ThreadPoolExecutor.AbortPolicy());
+    executor.allowCoreThreadTimeOut(true);
+    GuardedStore guarded = new GuardedStore(store, executor, cb, timeout, queue,
+        sourceCounter(meters, "store"));
+    LimitSpec[] shares =
+        specs(shares(policy.limits(), instances > 0 ? instances : 1), algorithm);
+    LocalCounterStore share = LocalCounterStore.create(algorithm, shares, keys, t, cacheExecutor);
+    gaugeKeys(meters, share, "fallback");
+    FailurePolicy fp = failurePolicy != null ? failurePolicy : FailurePolicy.FAIL_OPEN;
+    return new FallbackDecider(policy.name(), guarded, share, capacity(shares), limits, fp, t,
+        meters);
+  }
+
+  /** Decisions served from a local lease ({@code lease}) or by a call to Redis ({@code store}). */
+  private Counter sourceCounter(OwnedMeters meters, String source) {
+    return meters.add(Counter.builder("scaleblocks.ratelimit.decisions.source")
+        .tag("policy", policy.name()).tag("source", source)
+        .description("decisions served from a local lease or by a store call")
+        .register(meters.registry()));
+  }
+
+  private void gaugeKeys(OwnedMeters meters, CounterStore store, String kind) {
+    meters.add(Gauge.builder("scaleblocks.ratelimit.keys", store, CounterStore::keys)
         .tag("policy", policy.name())
         .tag("store", kind)
         .description("keys whose state is held in memory")

@@ -56,7 +56,7 @@ class LocalConcurrencyTest {
   }
 
   /**
-   * One limit (the store's unrolled path, no Outcome) through both entry points at once: half the
+   * One limit (the store's unrolled path, no StoreAnswer) through both entry points at once: half the
    * threads call {@code tryAcquire}, half {@code allow}, on one key whose counters are changed in
    * place under its lock; the admissions add up to the quota exactly.
    */

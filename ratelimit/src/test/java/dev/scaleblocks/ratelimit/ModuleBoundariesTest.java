@@ -20,6 +20,6 @@ class ModuleBoundariesTest {
   @Test
   void coreReadsTheLuaScriptFromThisModule() {
     // core's RedisScript.fromResource reads it: the package is opened to core for that
-    assertThat(RedisStore.SCRIPT.source()).contains("redis.call");
+    assertThat(RedisCounterStore.SCRIPT.source()).contains("redis.call");
   }
 }

@@ -93,7 +93,7 @@ abstract class RateLimiterContract {
         long n = 1 + random.nextInt(3);
         long now = Math.floorDiv(ticker.read(), 1_000_000L);
         long[] next = state.clone();
-        Outcome expected = CounterMath.decide(algorithm, specs, next, now, n, n);
+        StoreAnswer expected = CounterMath.decide(algorithm, specs, next, now, n, n);
         if (expected.allowed()) {
           state = next;
         }

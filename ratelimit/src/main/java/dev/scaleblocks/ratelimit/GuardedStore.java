@@ -3,6 +3,7 @@ package dev.scaleblocks.ratelimit;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.internal.Checks;
+import io.micrometer.core.instrument.Counter;
 import java.time.Duration;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -17,10 +18,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The guard of the remote path: runs each store call on a bounded executor — or, for a client
- * that does not block (Lettuce), sends it from the caller's thread with no hand-off — bounds how
- * long the caller waits, and tells the circuit breaker about calls that reached Redis — and only
- * those.
+ * A {@link CounterStore} behind a guard: runs each call on a bounded executor — or, for a store
+ * that does not block (Redis over Lettuce), sends it from the caller's thread with no hand-off —
+ * bounds how long the caller waits, and tells the circuit breaker about calls that reached Redis —
+ * and only those. Every call ends as one {@link Result}: {@link Answered}, {@link Overloaded} or
+ * {@link Failed}; what to decide without an answer is the {@link FallbackDecider}'s business.
  *
  * <h2>Whose fault is a late answer?</h2>
  *
@@ -28,45 +30,53 @@ import org.jspecify.annotations.Nullable;
  * in Redis. The timeout applies to each separately, and only the second is Redis' business:
  *
  * <ul>
- *   <li><b>in Redis</b> (from the moment the body calls {@link Attempt#enterRedis()}): an answer,
- *       an error, or no answer within the timeout is reported to the breaker with the time spent
- *       in Redis; the last two end as {@link Failed}, for the failure policy.
+ *   <li><b>in Redis</b> (from the moment the store calls {@link
+ *       CounterStore.Progress#enteringRedis()}): an answer, an error, or no answer within the
+ *       timeout is reported to the breaker with the time spent in Redis; the last two end as
+ *       {@link Failed}, for the failure policy.
  *   <li><b>waiting locally</b>: a call still queued when the timeout has passed since it was
- *       submitted is abandoned (it will never run), and a full queue refuses it at once. Neither
- *       is reported to the breaker. They end as {@link Overloaded} — this client is too busy —
- *       unless a call has been waiting on Redis for longer than the timeout right then (the store
- *       threads are stuck on a sick Redis), in which case they end as {@link Failed}.
+ *       submitted is abandoned (it will never run), and a full queue refuses it at once; a store
+ *       that could not get a local slot of its own throws {@link CounterStore.LocalWaitTimeout}.
+ *       None of these is reported to the breaker. They end as {@link Overloaded} — this client is
+ *       too busy — unless a call has been waiting on Redis for longer than the timeout right then
+ *       (the store threads are stuck on a sick Redis), in which case they end as {@link Failed}.
  * </ul>
  *
  * <p>So a caller waits at most the timeout for a store thread plus the timeout in Redis (plus a
  * lease lock's wait, itself bounded by the timeout); with a free store thread, the timeout.
  * Timeouts run on the system clock, whatever ticker the limiter uses for its state.
  *
- * <h2>A client that does not block</h2>
+ * <h2>A store that does not block</h2>
  *
- * <p>{@link #callNonBlocking} and {@link #awaitNonBlocking} take a body that sends the call and
- * returns its future at once. There is no store thread to wait for: the call is in Redis from the
- * moment it is sent (time it spends in the client's own queue counts against Redis, as a pooled
- * connection's wait does on the executor path), and the same rules apply from there — an answer
- * or an error reaches the breaker with its time, no answer within the timeout is a {@link Failed}
- * reported once, and whichever comes first decides: a late answer is dropped. The local slot is a
- * bound on calls in flight: past it a call is refused at once, as a full queue refuses one
- * ({@link Overloaded}, or {@link Failed} while a call has been in Redis longer than the timeout).
+ * <p>When the store is {@linkplain CounterStore#nonBlocking() non-blocking}, {@link #call} and
+ * {@link #callAsync} send from the caller's thread. There is no store thread to wait for: the call
+ * is in Redis from the moment it is sent (time it spends in the client's own queue counts against
+ * Redis, as a pooled connection's wait does on the executor path), and the same rules apply from
+ * there — an answer or an error reaches the breaker with its time, no answer within the timeout is
+ * a {@link Failed} reported once, and whichever comes first decides: a late answer is dropped. The
+ * local slot is a bound on calls in flight: past it a call is refused at once, as a full queue
+ * refuses one ({@link Overloaded}, or {@link Failed} while a call has been in Redis longer than the
+ * timeout).
  *
- * <p>A call the breaker permitted but that never reached Redis (abandoned in the queue, answered
- * from a lease) reports nothing; while half-open, such a trial permit comes back only after the
- * breaker's wait, as for any trial call that never reports.
+ * <h2>Answers from memory</h2>
  *
- * <p>Thread-safe. Costs per call: one executor hand-off (none for a non-blocking client), a set
- * insert and removal, and for the asynchronous forms one scheduled check per timeout.
+ * <p>{@link #answerFromMemory} hands out what the store can answer at once (a lease's permits), on
+ * the caller's thread, past the breaker, the executor and the deadline. A call the breaker
+ * permitted but that never reached Redis (abandoned in the queue, answered from a lease another
+ * thread just took) reports nothing; while half-open, such a trial permit comes back only after
+ * the breaker's wait, as for any trial call that never reports.
+ *
+ * <p>Thread-safe. Costs per call: one executor hand-off (none for a non-blocking store), a set
+ * insert and removal, and for {@link #callAsync} one scheduled check per timeout; {@link #call}
+ * waits on the caller's thread, which itself ends the call at its deadline (no timer).
  */
-final class StoreGuard implements AutoCloseable {
+final class GuardedStore implements AutoCloseable {
 
   /** How a guarded call ended. */
   sealed interface Result permits Answered, Overloaded, Failed {}
 
-  /** Redis answered in time. */
-  record Answered(Outcome outcome) implements Result {}
+  /** The store answered in time. */
+  record Answered(StoreAnswer answer) implements Result {}
 
   /** The call could not get a local slot in time: this client is busy, Redis may well be fine. */
   record Overloaded(String reason) implements Result {}
@@ -77,40 +87,11 @@ final class StoreGuard implements AutoCloseable {
    */
   record Failed(String reason, boolean breakerOpen) implements Result {}
 
-  /** The work of one call, run on a store thread. */
-  @FunctionalInterface
-  interface Body {
-    /**
-     * Decides, calling {@link Attempt#enterRedis()} right before it sends anything to Redis (a
-     * body that answers from memory never calls it). Throws {@link LocalWaitTimeout} when a local
-     * slot it needs could not be had in time.
-     */
-    Outcome run(Attempt attempt) throws Exception;
-  }
-
-  /** The work of one call on a client that does not block: sends it and returns at once. */
-  @FunctionalInterface
-  interface AsyncBody {
-    /** Sends the call; the future completes with Redis' answer (on the client's I/O thread). */
-    CompletableFuture<Outcome> send();
-  }
-
-  /** A local slot (a lock, a pool) could not be had in time; not a Redis failure. */
-  static final class LocalWaitTimeout extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    /** The message, non-null (unlike {@link #getMessage()} in general). */
-    final String reason;
-
-    LocalWaitTimeout(String message) {
-      super(message, null, false, false);
-      this.reason = message;
-    }
-  }
-
   private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
   private static final long FINISHED = Long.MIN_VALUE;
 
+  private final CounterStore store;
+  private final boolean nonBlocking;
   private final ThreadPoolExecutor executor;
   private final CircuitBreaker breaker;
   private final long timeoutNanos;
@@ -119,37 +100,87 @@ final class StoreGuard implements AutoCloseable {
   private final Set<Attempt> inRedis = ConcurrentHashMap.newKeySet();
   private final int maxInFlight;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Counter redisCalls;
 
-  StoreGuard(ThreadPoolExecutor executor, CircuitBreaker breaker, Duration timeout) {
-    this(executor, breaker, timeout, Integer.MAX_VALUE);
-  }
-
-  /** {@code maxInFlight}: most non-blocking calls sent and not yet answered. */
-  StoreGuard(ThreadPoolExecutor executor, CircuitBreaker breaker, Duration timeout,
-      int maxInFlight) {
+  /**
+   * @param executor the store threads (idle for a non-blocking store); shut down by {@link
+   *     #close()}
+   * @param maxInFlight most non-blocking calls sent and not yet answered
+   * @param redisCalls counts calls that reached Redis
+   */
+  GuardedStore(CounterStore store, ThreadPoolExecutor executor, CircuitBreaker breaker,
+      Duration timeout, int maxInFlight, Counter redisCalls) {
+    this.store = store;
+    this.nonBlocking = store.nonBlocking();
     this.executor = executor;
     this.breaker = breaker;
     this.timeoutNanos = timeout.toNanos();
     this.timeoutText = timeout.toString();
     this.maxInFlight = maxInFlight;
+    this.redisCalls = redisCalls;
   }
 
-  long timeoutNanos() {
-    return timeoutNanos;
+  /** What the store answers from memory at once (a lease), past the guard; or null. */
+  @Nullable StoreAnswer answerFromMemory(String key, long permits) {
+    return store.answerFromMemory(key, permits);
   }
 
-  /** Runs {@code body} and waits for how it ends (see the class comment for how long). */
-  Result call(Body body) {
-    if (!breaker.tryAcquirePermission()) {
-      return new Failed("circuit breaker open", true);
+  /**
+   * Decides {@code permits} for {@code key} in the store and waits for how the call ends (see the
+   * class comment for how long).
+   */
+  Result call(String key, long permits) {
+    Attempt a;
+    long deadline;
+    if (nonBlocking) {
+      a = send(key, permits);
+      deadline = a.redisAt + timeoutNanos;
+    } else {
+      if (!breaker.tryAcquirePermission()) {
+        return new Failed("circuit breaker open", true);
+      }
+      a = new Attempt(key, permits, clock.read());
+      try {
+        executor.execute(a);
+      } catch (RejectedExecutionException e) {
+        return busy("store queue full");
+      }
+      deadline = a.submittedAt + timeoutNanos;
     }
-    Attempt a = new Attempt(body, clock.read());
+    return await(a, deadline);
+  }
+
+  /**
+   * The same without blocking: the future completes on a store thread (on the client's I/O
+   * thread for a non-blocking store), on a timer thread at the timeout, or here when refused.
+   */
+  CompletableFuture<Result> callAsync(String key, long permits) {
+    if (nonBlocking) {
+      Attempt a = send(key, permits);
+      if (!a.result.isDone()) {
+        checkAt(a, a.redisAt + timeoutNanos);
+      }
+      return a.result;
+    }
+    if (!breaker.tryAcquirePermission()) {
+      return CompletableFuture.completedFuture(new Failed("circuit breaker open", true));
+    }
+    Attempt a = new Attempt(key, permits, clock.read());
     try {
       executor.execute(a);
     } catch (RejectedExecutionException e) {
-      return busy("store queue full");
+      return CompletableFuture.completedFuture(busy("store queue full"));
     }
-    long deadline = a.submittedAt + timeoutNanos;
+    checkAt(a, a.submittedAt + timeoutNanos);
+    return a.result;
+  }
+
+  /**
+   * Waits on this thread until {@code a} ends, checking it at each deadline (the first one
+   * given): the one wait loop of both paths.
+   */
+  private Result await(Attempt a, long firstDeadline) {
+    long deadline = firstDeadline;
     while (true) {
       long wait = deadline - clock.read();
       if (wait > 0) {
@@ -159,6 +190,8 @@ final class StoreGuard implements AutoCloseable {
           // a deadline passed: see below
         } catch (InterruptedException e) {
           Thread.currentThread().interrupt();
+          // a queued call will never run; one already out still reaches the breaker, and is
+          // dropped
           a.state.compareAndSet(Attempt.NEW, Attempt.ABANDONED);
           return new Overloaded("interrupted while waiting for the store");
         } catch (ExecutionException e) {
@@ -172,67 +205,10 @@ final class StoreGuard implements AutoCloseable {
     }
   }
 
-  /** The same without blocking: the future completes on a store thread or a timer thread. */
-  CompletableFuture<Result> callAsync(Body body) {
-    if (!breaker.tryAcquirePermission()) {
-      return CompletableFuture.completedFuture(new Failed("circuit breaker open", true));
-    }
-    Attempt a = new Attempt(body, clock.read());
-    try {
-      executor.execute(a);
-    } catch (RejectedExecutionException e) {
-      return CompletableFuture.completedFuture(busy("store queue full"));
-    }
-    checkAt(a, a.submittedAt + timeoutNanos);
-    return a.result;
-  }
-
-  /**
-   * Sends {@code body} from this thread, with no hand-off, and returns how it ends: the future
-   * completes on the client's I/O thread with the answer, on a timer thread at the timeout, or
-   * here when refused.
-   */
-  CompletableFuture<Result> callNonBlocking(AsyncBody body) {
-    Attempt a = send(body);
-    if (!a.result.isDone()) {
-      checkAt(a, a.redisAt + timeoutNanos);
-    }
-    return a.result;
-  }
-
-  /**
-   * Sends {@code body} from this thread and waits for how it ends, at most the timeout (the
-   * waiting thread itself ends the call at its deadline, so no timer is involved).
-   */
-  Result awaitNonBlocking(AsyncBody body) {
-    Attempt a = send(body);
-    long deadline = a.redisAt + timeoutNanos;
-    while (true) {
-      long wait = deadline - clock.read();
-      if (wait > 0) {
-        try {
-          return a.result.get(wait, TimeUnit.NANOSECONDS);
-        } catch (TimeoutException e) {
-          // the deadline passed: see below
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          // the call is out; its answer, if any, still reaches the breaker, and is dropped
-          return new Overloaded("interrupted while waiting for the store");
-        } catch (ExecutionException e) {
-          throw new IllegalStateException(e); // never: results complete normally
-        }
-      }
-      deadline = check(a);
-      if (deadline == FINISHED) {
-        return a.result.join();
-      }
-    }
-  }
-
   /** Starts a non-blocking call: an attempt in Redis from now, or already ended (refused). */
-  @SuppressWarnings("FutureReturnValueIgnored") // the callback carries the outcome into a.result
-  private Attempt send(AsyncBody body) {
-    Attempt a = new Attempt(null, clock.read());
+  @SuppressWarnings("FutureReturnValueIgnored") // the callback carries the answer into a.result
+  private Attempt send(String key, long permits) {
+    Attempt a = new Attempt(key, permits, clock.read());
     if (!breaker.tryAcquirePermission()) {
       a.state.set(Attempt.DONE);
       a.result.complete(new Failed("circuit breaker open", true));
@@ -244,16 +220,16 @@ final class StoreGuard implements AutoCloseable {
       a.result.complete(busy("more than " + maxInFlight + " store calls in flight"));
       return a;
     }
-    a.enterRedis();
-    CompletableFuture<Outcome> sent;
+    a.enteringRedis();
+    CompletableFuture<StoreAnswer> sent;
     try {
-      sent = body.send();
+      sent = store.decideAsync(key, permits, permits);
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }
-    sent.whenComplete((outcome, error) -> {
+    sent.whenComplete((answer, error) -> {
       inFlight.decrementAndGet();
-      a.redisAnswered(outcome, error);
+      a.redisAnswered(answer, error);
     });
     return a;
   }
@@ -293,7 +269,7 @@ final class StoreGuard implements AutoCloseable {
           }
         }
         case Attempt.STARTED -> {
-          // waiting for a local slot inside the body, which bounds that wait itself
+          // waiting for a local slot inside the store, which bounds that wait itself
           return Math.max(now + POLL_NANOS, a.startedAt + timeoutNanos);
         }
         case Attempt.IN_REDIS -> {
@@ -328,13 +304,14 @@ final class StoreGuard implements AutoCloseable {
     return new Overloaded(reason);
   }
 
+  /** Shuts the store threads down. */
   @Override
   public void close() {
     executor.shutdown();
   }
 
-  /** One guarded call; runs on a store thread. */
-  final class Attempt implements Runnable {
+  /** One guarded call; runs on a store thread, unless non-blocking (then never run). */
+  private final class Attempt implements Runnable, CounterStore.Progress {
     static final int NEW = 0;
     static final int STARTED = 1;
     static final int IN_REDIS = 2;
@@ -344,14 +321,15 @@ final class StoreGuard implements AutoCloseable {
 
     final AtomicInteger state = new AtomicInteger(NEW);
     final CompletableFuture<Result> result = new CompletableFuture<>();
-    /** The work, for the executor path; null for a non-blocking call (never run). */
-    final @Nullable Body body;
+    final String key;
+    final long permits;
     final long submittedAt;
     volatile long startedAt;
     volatile long redisAt;
 
-    Attempt(@Nullable Body body, long submittedAt) {
-      this.body = body;
+    Attempt(String key, long permits, long submittedAt) {
+      this.key = key;
+      this.permits = permits;
       this.submittedAt = submittedAt;
     }
 
@@ -361,11 +339,11 @@ final class StoreGuard implements AutoCloseable {
         return; // abandoned while queued: its caller has decided without it
       }
       startedAt = clock.read();
-      Outcome outcome = null;
+      StoreAnswer answer = null;
       Exception error = null;
       try {
-        outcome = Checks.requireNonNull(body, "body").run(this);
-      } catch (LocalWaitTimeout e) {
+        answer = store.decide(key, permits, permits, this);
+      } catch (CounterStore.LocalWaitTimeout e) {
         if (state.compareAndSet(STARTED, DONE)) {
           result.complete(new Overloaded(e.reason));
         }
@@ -381,7 +359,7 @@ final class StoreGuard implements AutoCloseable {
       if (state.compareAndSet(STARTED, DONE)) {
         // answered from memory, or failed before reaching Redis: nothing for the breaker
         result.complete(error == null
-            ? new Answered(Checks.requireNonNull(outcome, "outcome"))
+            ? new Answered(Checks.requireNonNull(answer, "answer"))
             : new Failed(error.toString(), false));
         return;
       }
@@ -391,7 +369,7 @@ final class StoreGuard implements AutoCloseable {
       }
       if (error == null) {
         breaker.onSuccess(took);
-        result.complete(new Answered(Checks.requireNonNull(outcome, "outcome")));
+        result.complete(new Answered(Checks.requireNonNull(answer, "answer")));
       } else {
         breaker.onError(took, error);
         result.complete(new Failed(error.toString(), false));
@@ -402,7 +380,7 @@ final class StoreGuard implements AutoCloseable {
      * A non-blocking call's answer (or error) arrived: reported and decided, unless the timeout
      * ended the call first (then dropped: the caller has decided without it).
      */
-    void redisAnswered(@Nullable Outcome outcome, @Nullable Throwable error) {
+    void redisAnswered(@Nullable StoreAnswer answer, @Nullable Throwable error) {
       inRedis.remove(this);
       long took = clock.read() - redisAt;
       if (!state.compareAndSet(IN_REDIS, DONE)) {
@@ -412,7 +390,7 @@ final class StoreGuard implements AutoCloseable {
           ? error.getCause() : error;
       if (cause == null) {
         breaker.onSuccess(took);
-        result.complete(new Answered(Checks.requireNonNull(outcome, "outcome")));
+        result.complete(new Answered(Checks.requireNonNull(answer, "answer")));
       } else {
         breaker.onError(took, cause);
         result.complete(new Failed(cause.toString(), false));
@@ -420,10 +398,12 @@ final class StoreGuard implements AutoCloseable {
     }
 
     /** Marks the moment the call leaves for Redis; from here on, time counts against Redis. */
-    void enterRedis() {
+    @Override
+    public void enteringRedis() {
       redisAt = clock.read();
       inRedis.add(this);
       state.set(IN_REDIS);
+      redisCalls.increment();
     }
   }
 }

@@ -12,20 +12,25 @@ import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
- * Decides in Redis with exactly one {@code EVALSHA} of {@code ratelimit.lua}: every limit of the
- * policy read, decided and (when admitted) written in one script, on Redis' own clock. The keys of
- * one user key are {@code {prefix<key>}:s<limit index>}, each a packed 24-byte string: they share
- * a hash tag, hence a Cluster slot. (The {@code s} keeps them apart from the hashes an earlier
- * layout wrote at {@code :<limit index>}.)
+ * The Redis {@link CounterStore}: decides with exactly one {@code EVALSHA} of {@code
+ * ratelimit.lua}: every limit of the policy read, decided and (when admitted) written in one
+ * script, on Redis' own clock. The keys of one user key are {@code {prefix<key>}:s<limit index>},
+ * each a packed 24-byte string: they share a hash tag, hence a Cluster slot. (The {@code s} keeps
+ * them apart from the hashes an earlier layout wrote at {@code :<limit index>}.)
  *
  * <p>Talks to Redis through core's backend contract, so the same store runs over Jedis (blocking:
- * called on a store thread) and over Lettuce ({@link #decideAsync} sends and returns; the future
- * completes on Lettuce's I/O thread).
+ * {@link #decide} is called on a store thread) and over Lettuce ({@linkplain #nonBlocking()
+ * non-blocking}: {@link #decideAsync} sends and returns; the future completes on Lettuce's I/O
+ * thread). No timeout, breaker or retry of its own: the {@link GuardedStore} in front of it
+ * bounds the wait and judges failures.
+ *
+ * <p>Thread-safe and stateless but for its configuration. Cost per decision: one round trip, and
+ * the key and argument byte arrays of that call.
  */
-final class RedisStore implements Store {
+final class RedisCounterStore implements CounterStore {
 
-  static final RedisScript SCRIPT =
-      RedisScript.fromResource(RedisStore.class, "ratelimit", "/dev/scaleblocks/ratelimit/ratelimit.lua");
+  static final RedisScript SCRIPT = RedisScript.fromResource(
+      RedisCounterStore.class, "ratelimit", "/dev/scaleblocks/ratelimit/ratelimit.lua");
 
   private final RedisBackend backend;
   private final String prefix;
@@ -35,7 +40,7 @@ final class RedisStore implements Store {
   /** Test hook: a client-side clock instead of Redis TIME, for deterministic contract tests. */
   private final @Nullable Ticker clock;
 
-  RedisStore(RedisBackend backend, String prefix, Algorithm algorithm, LimitSpec[] limits,
+  RedisCounterStore(RedisBackend backend, String prefix, Algorithm algorithm, LimitSpec[] limits,
       @Nullable Ticker clock) {
     this.backend = backend;
     this.prefix = prefix;
@@ -79,33 +84,43 @@ final class RedisStore implements Store {
     Ticker c = clock;
     List<byte[]> args = new ArrayList<>(4 + limitArgs.size());
     args.add(algorithm);
-    args.add(c == null ? number(-1) : number(LocalStores.nowMillis(c)));
+    args.add(c == null ? number(-1) : number(LocalCounterStore.nowMillis(c)));
     args.add(number(permits));
     args.add(number(maxPermits));
     args.addAll(limitArgs);
     return args;
   }
 
+  /** Runs the script and waits for its reply; {@code progress} hears of it right before. */
   @Override
-  public Outcome decide(String key, long permits, long maxPermits) {
-    return outcome(backend.eval(SCRIPT, keyBytes(key), args(permits, maxPermits)));
+  public StoreAnswer decide(String key, long permits, long maxPermits, Progress progress) {
+    List<byte[]> keys = keyBytes(key);
+    List<byte[]> args = args(permits, maxPermits);
+    progress.enteringRedis();
+    return answer(backend.eval(SCRIPT, keys, args));
+  }
+
+  /** Whether the backend's client sends without blocking (Lettuce). */
+  @Override
+  public boolean nonBlocking() {
+    return backend.nonBlocking();
   }
 
   /**
-   * {@link #decide(String, long, long)} without blocking on a non-blocking backend: sends the
-   * script and returns; the future completes where the backend completes it.
+   * Sends the script and returns; the future completes where the backend completes it (on a
+   * blocking backend, after the call, on this thread).
    */
   @Override
-  public CompletableFuture<Outcome> decideAsync(String key, long permits, long maxPermits) {
+  public CompletableFuture<StoreAnswer> decideAsync(String key, long permits, long maxPermits) {
     return backend.evalAsync(SCRIPT, keyBytes(key), args(permits, maxPermits))
-        .thenApply(RedisStore::outcome);
+        .thenApply(RedisCounterStore::answer);
   }
 
-  private static Outcome outcome(@Nullable Object reply) {
+  private static StoreAnswer answer(@Nullable Object reply) {
     if (!(reply instanceof List<?> list) || list.size() != 8) {
       throw new IllegalStateException("unexpected reply from the rate-limit script: " + reply);
     }
-    return new Outcome(
+    return new StoreAnswer(
         num(list.get(0)) == 1,
         num(list.get(1)),
         (int) num(list.get(2)),
