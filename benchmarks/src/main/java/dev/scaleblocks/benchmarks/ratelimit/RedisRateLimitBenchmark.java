@@ -38,14 +38,17 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Redis-backed {@code tryAcquire} beside bucket4j-jedis (its CAS proxy manager) at the same
- * concurrency (8 threads, one pool of 16 connections each), on one hot key and on 1000 keys, plus
- * our leasing mode (k = 100) against our per-request mode. Limits are high enough that every call
- * is admitted. Goals: ≥ 2× bucket4j-jedis throughput, leasing ≥ 10× per-request. After each
- * iteration the server's {@code INFO commandstats} delta is divided by the decisions made and
- * printed: round trips per decision (the shared server may see other clients' commands too).
+ * concurrency (8 threads by default, one pool of 16 connections each), on one hot key and on 1000
+ * keys, plus our leasing mode (k = 100) against our per-request mode, and our per-request mode
+ * over Lettuce ({@code tryAcquireLettuce}: one multiplexed connection, sent from the calling
+ * thread). Limits are high enough that every call is admitted. Goals: ≥ 2× bucket4j-jedis
+ * throughput, leasing ≥ 10× per-request. After each iteration the server's {@code INFO
+ * commandstats} delta is divided by the decisions made and printed: round trips per decision, and
+ * {@code EVALSHA} calls per decision (the shared server may see other clients' commands too: give
+ * it a private one for exact figures).
  *
  * <p>Redis at {@code scaleblocks.redis} (default 127.0.0.1:6379). Run: {@code java -jar
- * benchmarks/target/benchmarks.jar RedisRateLimitBenchmark}
+ * benchmarks/target/benchmarks.jar RedisRateLimitBenchmark}; {@code -t 64} for 64 threads.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -65,6 +68,8 @@ public class RedisRateLimitBenchmark {
   private Jedis admin;
   private RateLimiter perRequest;
   private RateLimiter leasing;
+  private io.lettuce.core.RedisClient lettuceClient;
+  private RateLimiter perRequestLettuce;
   private JedisBasedProxyManager<byte[]> proxyManager;
   private BucketProxy[] bucket4j;
   private String[] keyNames;
@@ -90,6 +95,13 @@ public class RedisRateLimitBenchmark {
         RateLimitPolicy.builder("bench-lease").limit(RATE, Duration.ofSeconds(1)).build();
     leasing = RateLimiter.builder(leasePolicy).redis(client).keyPrefix("scaleblocks:bench:lease:" + run + ":")
         .storeThreads(16).storeTimeout(Duration.ofSeconds(2)).leasing(100)
+        .failurePolicy(FailurePolicy.FAIL_CLOSED).build();
+    lettuceClient = io.lettuce.core.RedisClient.create(
+        io.lettuce.core.RedisURI.create(address.getHost(), address.getPort()));
+    RateLimitPolicy lettucePolicy =
+        RateLimitPolicy.builder("bench-lettuce").limit(RATE, Duration.ofSeconds(1)).build();
+    perRequestLettuce = RateLimiter.builder(lettucePolicy).lettuce(lettuceClient)
+        .keyPrefix("scaleblocks:bench:lettuce:" + run + ":").storeTimeout(Duration.ofSeconds(2))
         .failurePolicy(FailurePolicy.FAIL_CLOSED).build();
     proxyManager = Bucket4jJedis.casBasedBuilder(client).build();
     BucketConfiguration config = BucketConfiguration.builder()
@@ -132,8 +144,9 @@ public class RedisRateLimitBenchmark {
     long scripts = delta(after, "evalsha") + delta(after, "eval");
     total -= Math.min(scripts, delta(after, "get"));
     long n = Math.max(1, decisions.sum());
-    System.out.printf("%n[round trips] %d decisions, client commands per decision %.3f;%s%n",
-        n, (double) total / n, detail);
+    System.out.printf(
+        "%n[round trips] %d decisions, client commands per decision %.3f, evalsha per decision "
+            + "%.3f;%s%n", n, (double) total / n, (double) delta(after, "evalsha") / n, detail);
   }
 
   private long delta(Map<String, Long> after, String command) {
@@ -144,6 +157,8 @@ public class RedisRateLimitBenchmark {
   public void tearDown() {
     perRequest.close();
     leasing.close();
+    perRequestLettuce.close();
+    lettuceClient.shutdown();
     admin.close();
     client.close();
   }
@@ -156,6 +171,12 @@ public class RedisRateLimitBenchmark {
   public Decision tryAcquire() {
     decisions.increment();
     return perRequest.tryAcquire(keyNames[pick()]);
+  }
+
+  @Benchmark
+  public Decision tryAcquireLettuce() {
+    decisions.increment();
+    return perRequestLettuce.tryAcquire(keyNames[pick()]);
   }
 
   @Benchmark

@@ -62,6 +62,8 @@ public final class Goals {
             "local fixed window beside a bare bucket4j bucket, 2 threads"),
         Goal.throughputAtLeast("ratelimit", "RedisRateLimitBenchmark.tryAcquire", "RedisRateLimitBenchmark.anchorBucket4jJedis", 2,
             "Redis tryAcquire ≥ 2× bucket4j-jedis throughput at the same concurrency (8 threads)"),
+        Goal.info("ratelimit", "RedisRateLimitBenchmark.tryAcquireLettuce", "RedisRateLimitBenchmark.anchorBucket4jJedis",
+            "Redis tryAcquire over Lettuce (one connection) beside bucket4j-jedis"),
         Goal.throughputAtLeast("ratelimit", "RedisRateLimitBenchmark.tryAcquireLeasing", "RedisRateLimitBenchmark.tryAcquire", 10,
             "Redis leasing (k = 100) ≥ 10× per-request throughput"),
         // sharding: one method per key type, the router (ours or an anchor) is a parameter
