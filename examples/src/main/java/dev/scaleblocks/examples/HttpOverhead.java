@@ -40,6 +40,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.List;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
@@ -54,7 +55,9 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * headers) and conditional-request handling with the ETag of a cached entry. {@code
  * scripts/http-overhead.sh} loads each with wrk and compares throughput and p99 latency.
  *
- * <p>Usage: {@code HttpOverhead jetty|netty bare|blocks PORT}; runs until killed.
+ * <p>Usage: {@code HttpOverhead jetty|netty VARIANT PORT}; runs until killed. {@code VARIANT} is
+ * {@code bare}, {@code blocks} (all three), or one block alone to measure it on its own: {@code
+ * correlation}, {@code ratelimit} or {@code etag} (conditional requests from the cached entry).
  */
 public final class HttpOverhead {
 
@@ -63,14 +66,29 @@ public final class HttpOverhead {
       + "\"a fixed body of about two hundred bytes so that the response is realistic\"}")
       .getBytes(StandardCharsets.UTF_8);
 
+  private static final List<String> VARIANTS = List.of("bare", "blocks", "correlation", "ratelimit", "etag");
+
   private HttpOverhead() {}
+
+  /** Which blocks a variant puts in front of the route. */
+  private record Layers(boolean correlation, boolean rateLimit, boolean etag) {
+    Layers(String variant) {
+      this(variant.equals("blocks") || variant.equals("correlation"),
+          variant.equals("blocks") || variant.equals("ratelimit"),
+          variant.equals("blocks") || variant.equals("etag"));
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     if (args.length != 3) {
-      System.err.println("usage: HttpOverhead jetty|netty bare|blocks PORT");
+      System.err.println("usage: HttpOverhead jetty|netty " + String.join("|", VARIANTS) + " PORT");
       System.exit(2);
     }
-    boolean blocks = args[1].equals("blocks");
+    if (!VARIANTS.contains(args[1])) {
+      System.err.println("variant must be one of " + VARIANTS + " but was " + args[1]);
+      System.exit(2);
+    }
+    Layers layers = new Layers(args[1]);
     int port = Integer.parseInt(args[2]);
     RequestCorrelation correlation = RequestCorrelation.builder().build();
     RateLimiter limiter = RateLimiter.builder(RateLimitPolicy.builder("per-ip")
@@ -89,15 +107,15 @@ public final class HttpOverhead {
             .build())
         .build();
     if (args[0].equals("jetty")) {
-      jetty(port, blocks, correlation, rateLimit, caching);
+      jetty(port, layers, correlation, rateLimit, caching);
     } else {
-      netty(port, blocks, correlation, rateLimit, caching);
+      netty(port, layers, correlation, rateLimit, caching);
     }
     System.out.println("http-overhead: " + args[0] + " " + args[1] + " on " + port);
     Thread.currentThread().join();
   }
 
-  private static void jetty(int port, boolean blocks, RequestCorrelation correlation,
+  private static void jetty(int port, Layers layers, RequestCorrelation correlation,
       HttpRateLimit rateLimit, HttpCaching caching) throws Exception {
     Server server = new Server(new QueuedThreadPool(64, 4));
     ServerConnector connector = new ServerConnector(server);
@@ -106,10 +124,14 @@ public final class HttpOverhead {
     server.addConnector(connector);
     ServletContextHandler context = new ServletContextHandler();
     context.setContextPath("/");
-    if (blocks) {
-      EnumSet<DispatcherType> request = EnumSet.of(DispatcherType.REQUEST);
+    EnumSet<DispatcherType> request = EnumSet.of(DispatcherType.REQUEST);
+    if (layers.correlation()) {
       context.addFilter(new FilterHolder(new CorrelationFilter(correlation)), "/*", request);
+    }
+    if (layers.rateLimit()) {
       context.addFilter(new FilterHolder(new RateLimitFilter(rateLimit)), "/*", request);
+    }
+    if (layers.etag()) {
       context.addFilter(new FilterHolder(new ConditionalRequestFilter(caching)), "/*", request);
     }
     context.addServlet(new ServletHolder("item", new ItemServlet()), "/*");
@@ -117,15 +139,19 @@ public final class HttpOverhead {
     server.start();
   }
 
-  private static void netty(int port, boolean blocks, RequestCorrelation correlation,
+  private static void netty(int port, Layers layers, RequestCorrelation correlation,
       HttpRateLimit rateLimit, HttpCaching caching) throws InterruptedException {
     EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     SafeHttpServerPipeline.Builder http = SafeHttpServerPipeline.builder();
-    if (blocks) {
-      http.correlation(correlation)
-          .rateLimit(() -> new RateLimitHandler(rateLimit))
-          .conditional(() -> new ConditionalRequestHandler(caching));
+    if (layers.correlation()) {
+      http.correlation(correlation);
+    }
+    if (layers.rateLimit()) {
+      http.rateLimit(() -> new RateLimitHandler(rateLimit));
+    }
+    if (layers.etag()) {
+      http.conditional(() -> new ConditionalRequestHandler(caching));
     }
     SafeHttpServerPipeline pipeline = http.aggregate(64 * 1024).application(ItemHandler::new).build();
     new ServerBootstrap().group(boss, workers).channel(NioServerSocketChannel.class)
