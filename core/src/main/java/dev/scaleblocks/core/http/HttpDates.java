@@ -1,5 +1,6 @@
 package dev.scaleblocks.core.http;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.time.LocalDateTime;
 import java.time.ZoneOffset;
@@ -24,9 +25,53 @@ public final class HttpDates {
 
   private HttpDates() {}
 
-  /** {@code instant} as an IMF-fixdate, truncated to the second. */
+  private static final String[] DAYS = {"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"};
+  private static final String[] MONTHS =
+      {"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+  /**
+   * {@code instant} as an IMF-fixdate, truncated to the second. Years 1000 to 9999 are written
+   * directly into the 29 characters of the date (one string, no formatter on the way); others go
+   * through the {@link DateTimeFormatter}.
+   */
   public static String format(Instant instant) {
-    return IMF.format(instant);
+    LocalDateTime t = LocalDateTime.ofEpochSecond(instant.getEpochSecond(), 0, ZoneOffset.UTC);
+    int year = t.getYear();
+    if (year < 1000 || year > 9999) {
+      return IMF.format(instant);
+    }
+    byte[] out = new byte[29];
+    put3(out, 0, DAYS[t.getDayOfWeek().getValue() - 1]);
+    out[3] = ',';
+    out[4] = ' ';
+    put2(out, 5, t.getDayOfMonth());
+    out[7] = ' ';
+    put3(out, 8, MONTHS[t.getMonthValue() - 1]);
+    out[11] = ' ';
+    put2(out, 12, year / 100);
+    put2(out, 14, year % 100);
+    out[16] = ' ';
+    put2(out, 17, t.getHour());
+    out[19] = ':';
+    put2(out, 20, t.getMinute());
+    out[22] = ':';
+    put2(out, 23, t.getSecond());
+    out[25] = ' ';
+    out[26] = 'G';
+    out[27] = 'M';
+    out[28] = 'T';
+    return new String(out, StandardCharsets.ISO_8859_1);
+  }
+
+  private static void put2(byte[] out, int at, int value) {
+    out[at] = (byte) ('0' + value / 10);
+    out[at + 1] = (byte) ('0' + value % 10);
+  }
+
+  private static void put3(byte[] out, int at, String name) {
+    out[at] = (byte) name.charAt(0);
+    out[at + 1] = (byte) name.charAt(1);
+    out[at + 2] = (byte) name.charAt(2);
   }
 
   /**

@@ -14,9 +14,11 @@ import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import io.opentelemetry.context.propagation.TextMapGetter;
-import java.util.Set;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -37,16 +39,29 @@ import org.slf4j.MDC;
  * <p>An invalid incoming id (too long, bad characters, CR/LF) is never echoed, logged or put in
  * the MDC: a fresh id replaces it.
  *
- * <p>Immutable and thread-safe. {@link #start} costs one timer lookup, one span start and, when an
- * id must be generated, one 32-character string.
+ * <p>Thread-safe; its configuration is immutable. {@link #start} costs one span start and, when an
+ * id must be generated, one 32-character string; {@link Exchange#end} one array read for the
+ * request's timer: each timer is registered once, on its first request, and kept here (tags are
+ * not sorted and looked up again per request). Timers of at most {@value #MAX_CACHED_ROUTES} routes
+ * are kept; a {@code routeTag} with more values (which it must not have) is registered per request,
+ * as are timers of requests that ended with an exception.
  */
 public final class RequestCorrelation {
 
   /** The name of the request timer. */
   public static final String METRIC = "scaleblocks.http.server.requests";
 
-  private static final Set<String> KNOWN_METHODS =
-      Set.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
+  /** The methods named in tags; any other is {@code OTHER} (index {@code METHODS.size()}). */
+  private static final List<String> METHODS =
+      List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "TRACE", "CONNECT");
+
+  /** Timer slots per method: one per status code below 600; slot 0 is "no response" (0). */
+  private static final int STATUSES = 600;
+
+  /** Routes whose timers are kept; beyond, timers are registered per request. */
+  static final int MAX_CACHED_ROUTES = 1024;
+
+  private static final Supplier<String> DEFAULT_GENERATOR = RequestIds::generate;
 
   private static final TextMapGetter<HttpRequestView> GETTER =
       new TextMapGetter<>() {
@@ -65,6 +80,9 @@ public final class RequestCorrelation {
   private final Function<HttpRequestView, String> routeTag;
   private final Telemetry telemetry;
   private final Ticker ticker;
+  /** Per route, per method index, per status: the timer, registered on first use. */
+  private final ConcurrentHashMap<String, AtomicReferenceArray<@Nullable AtomicReferenceArray<@Nullable Timer>>>
+      timers = new ConcurrentHashMap<>();
 
   private RequestCorrelation(Builder b) {
     this.requestIdHeader = b.requestIdHeader;
@@ -113,6 +131,9 @@ public final class RequestCorrelation {
         }
       }
     }
+    if (idGenerator == DEFAULT_GENERATOR) {
+      return RequestIds.generate(); // what an invalid generated id is replaced by anyway: no check
+    }
     String generated = idGenerator.get();
     if (!RequestIds.isValid(generated, maxIdLength)) {
       return RequestIds.generate();
@@ -122,21 +143,26 @@ public final class RequestCorrelation {
 
   /** Starts observing {@code request}: resolves its id, starts the timer and the span. */
   public Exchange start(HttpRequestView request) {
-    String id = resolveId(request.header(requestIdHeader), request.header("traceparent"));
-    String method = request.method();
-    Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), request, GETTER);
+    String traceparent = request.header("traceparent");
+    String id = resolveId(request.header(requestIdHeader), traceparent);
+    int methodIndex = METHODS.indexOf(request.method());
+    String method = methodIndex < 0 ? null : METHODS.get(methodIndex);
+    // without a traceparent the propagator extracts nothing: the parent is the root context
+    Context parent = traceparent == null
+        ? Context.root()
+        : W3CTraceContextPropagator.getInstance().extract(Context.root(), request, GETTER);
     String route = routeOf(request);
     Span span =
         telemetry
             .tracer()
-            .spanBuilder(KNOWN_METHODS.contains(method) ? method : "HTTP")
+            .spanBuilder(method != null ? method : "HTTP")
             .setParent(parent)
             .setSpanKind(SpanKind.SERVER)
-            .setAttribute("http.request.method", KNOWN_METHODS.contains(method) ? method : "_OTHER")
+            .setAttribute("http.request.method", method != null ? method : "_OTHER")
             .setAttribute("url.path", request.path())
             .setAttribute("http.route", route)
             .startSpan();
-    return new Exchange(id, KNOWN_METHODS.contains(method) ? method : "OTHER", route, span);
+    return new Exchange(id, methodIndex < 0 ? METHODS.size() : methodIndex, route, span);
   }
 
   /**
@@ -145,15 +171,15 @@ public final class RequestCorrelation {
    */
   public final class Exchange {
     private final String requestId;
-    private final String method;
+    private final int methodIndex;
     private final String route;
     private final Span span;
     private final long startNanos;
     private final AtomicBoolean ended = new AtomicBoolean();
 
-    private Exchange(String requestId, String method, String route, Span span) {
+    private Exchange(String requestId, int methodIndex, String route, Span span) {
       this.requestId = requestId;
-      this.method = method;
+      this.methodIndex = methodIndex;
       this.route = route;
       this.span = span;
       this.startNanos = ticker.read();
@@ -194,17 +220,10 @@ public final class RequestCorrelation {
         return;
       }
       long nanos = ticker.read() - startNanos;
-      Timer.builder(METRIC)
-          .description("HTTP server requests")
-          .tags(
-              Tags.of(
-                  "method", method,
-                  "uri", route,
-                  "status", status <= 0 ? "UNKNOWN" : Integer.toString(status),
-                  "outcome", outcome(status),
-                  "exception", error == null ? "none" : error.getClass().getSimpleName()))
-          .register(telemetry.meterRegistry())
-          .record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+      Timer timer = error == null
+          ? timer(methodIndex, route, status)
+          : register(methodIndex, route, status, error.getClass().getSimpleName());
+      timer.record(Math.max(0, nanos), TimeUnit.NANOSECONDS);
       if (status > 0) {
         span.setAttribute("http.response.status_code", status);
       }
@@ -216,6 +235,48 @@ public final class RequestCorrelation {
       }
       span.end();
     }
+  }
+
+  /** The timer of a request that ended without an exception, registered on its first use. */
+  private Timer timer(int methodIndex, String route, int status) {
+    var byMethod = timers.get(route);
+    if (byMethod == null) {
+      if (timers.size() >= MAX_CACHED_ROUTES) {
+        return register(methodIndex, route, status, "none");
+      }
+      byMethod = timers.computeIfAbsent(route, r -> new AtomicReferenceArray<>(METHODS.size() + 1));
+    }
+    var byStatus = byMethod.get(methodIndex);
+    if (byStatus == null) {
+      byMethod.compareAndSet(methodIndex, null, new AtomicReferenceArray<>(STATUSES));
+      byStatus = byMethod.get(methodIndex);
+    }
+    // 0 ("no response", tagged UNKNOWN) is kept in slot 0; codes a server never sends (1-99,
+    // 600 and up) are registered each time
+    int slot = status >= 100 && status < STATUSES ? status : status <= 0 ? 0 : -1;
+    if (slot < 0) {
+      return register(methodIndex, route, status, "none");
+    }
+    Timer timer = byStatus.get(slot);
+    if (timer == null) {
+      // registering twice at once is harmless: the registry gives both the same timer
+      timer = register(methodIndex, route, status, "none");
+      byStatus.set(slot, timer);
+    }
+    return timer;
+  }
+
+  private Timer register(int methodIndex, String route, int status, String exception) {
+    return Timer.builder(METRIC)
+        .description("HTTP server requests")
+        .tags(
+            Tags.of(
+                "method", methodIndex < METHODS.size() ? METHODS.get(methodIndex) : "OTHER",
+                "uri", route,
+                "status", status <= 0 ? "UNKNOWN" : Integer.toString(status),
+                "outcome", outcome(status),
+                "exception", exception))
+        .register(telemetry.meterRegistry());
   }
 
   private String routeOf(HttpRequestView request) {

@@ -1,5 +1,6 @@
 package dev.scaleblocks.core.http;
 
+import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 
@@ -14,6 +15,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Stateless and thread-safe; every method is allocation-free except {@link #generate()}.
  */
 public final class RequestIds {
+
+  private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.ISO_8859_1);
 
   private RequestIds() {}
 
@@ -88,15 +91,15 @@ public final class RequestIds {
    */
   public static String generate() {
     ThreadLocalRandom r = ThreadLocalRandom.current();
-    char[] out = new char[32];
+    byte[] out = new byte[32];
     fill(out, 0, r.nextLong());
     fill(out, 16, r.nextLong());
-    return new String(out);
+    return new String(out, StandardCharsets.ISO_8859_1);
   }
 
-  private static void fill(char[] out, int off, long bits) {
+  private static void fill(byte[] out, int off, long bits) {
     for (int i = 15; i >= 0; i--) {
-      out[off + i] = Character.forDigit((int) (bits & 0xF), 16);
+      out[off + i] = HEX[(int) (bits & 0xF)];
       bits >>>= 4;
     }
   }

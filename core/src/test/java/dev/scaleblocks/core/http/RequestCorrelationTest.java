@@ -113,6 +113,35 @@ class RequestCorrelationTest {
   }
 
   @Test
+  void keptTimersRecordEachRequestUnderItsOwnTags() {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    RequestCorrelation c = RequestCorrelation.builder().telemetry(Telemetry.of(registry))
+        .routeTag(r -> r.path().startsWith("/a") ? "/a" : "/b").build();
+    for (int i = 0; i < 3; i++) {
+      c.start(new FakeRequest("GET", "/a", Map.of())).end(200, null);
+    }
+    c.start(new FakeRequest("POST", "/a", Map.of())).end(200, null);
+    c.start(new FakeRequest("GET", "/b", Map.of())).end(200, null);
+    c.start(new FakeRequest("GET", "/a", Map.of())).end(503, null);
+    c.start(new FakeRequest("GET", "/a", Map.of())).end(0, null);
+    c.start(new FakeRequest("GET", "/a", Map.of())).end(500, new IllegalStateException("boom"));
+    c.start(new FakeRequest("GET", "/a", Map.of())).end(500, null);
+
+    assertThat(count(registry, "GET", "/a", "200", "none")).isEqualTo(3);
+    assertThat(count(registry, "POST", "/a", "200", "none")).isEqualTo(1);
+    assertThat(count(registry, "GET", "/b", "200", "none")).isEqualTo(1);
+    assertThat(count(registry, "GET", "/a", "503", "none")).isEqualTo(1);
+    assertThat(count(registry, "GET", "/a", "UNKNOWN", "none")).isEqualTo(1);
+    assertThat(count(registry, "GET", "/a", "500", "IllegalStateException")).isEqualTo(1);
+    assertThat(count(registry, "GET", "/a", "500", "none")).isEqualTo(1);
+  }
+
+  private static long count(SimpleMeterRegistry registry, String method, String uri, String status, String exception) {
+    return registry.get(RequestCorrelation.METRIC)
+        .tags("method", method, "uri", uri, "status", status, "exception", exception).timer().count();
+  }
+
+  @Test
   void hostileMethodsDoNotCreateNewTagValues() {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     RequestCorrelation c = RequestCorrelation.builder().telemetry(Telemetry.of(registry)).build();
