@@ -50,12 +50,15 @@ public final class ClientIpResolver implements KeyResolver {
 
   @Override
   public @Nullable String resolve(HttpRequestView request) {
-    byte[] peer = IpAddresses.parse(request.remoteAddress());
+    String remote = request.remoteAddress();
+    byte[] peer = IpAddresses.parse(remote);
     if (peer == null) {
       return null;
     }
     if (!isTrusted(peer)) {
-      return key(peer);
+      // a dotted quad the parser accepts is already in the form key() writes (no leading zeros)
+      return remote != null && peer.length == 4 && ipv4Prefix == 32 && remote.indexOf(':') < 0
+          ? remote : key(peer);
     }
     List<String> hops;
     try {

@@ -7,6 +7,7 @@ import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.http.HttpRequestView;
 import dev.scaleblocks.core.http.RequestMatcher;
 import dev.scaleblocks.ratelimit.Decision;
+import dev.scaleblocks.ratelimit.RateLimitPolicy;
 import dev.scaleblocks.ratelimit.RateLimiter;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -15,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReferenceArray;
 import java.util.function.Predicate;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
@@ -39,8 +41,10 @@ import org.slf4j.LoggerFactory;
  * {@code rejected}, {@code shadow_rejected}, {@code error}); requests skipped or without a key
  * count under {@code policy=none}, {@code result=skipped}.
  *
- * <p>Immutable and thread-safe. Cost per request: one matcher pass per route, one key resolution,
- * one limiter call per applicable limiter, and the header strings.
+ * <p>Thread-safe; its configuration is immutable. Cost per request: one matcher pass per route, one
+ * key resolution, one limiter call per applicable limiter, and the {@code RateLimit} item string;
+ * the {@code RateLimit-Policy} value of each limiter is formatted once (again only if the limiter
+ * answers with another policy), and each counter is registered once, on its first use, and kept.
  */
 public final class HttpRateLimit {
 
@@ -57,9 +61,20 @@ public final class HttpRateLimit {
   private final boolean shadow;
   private final Clock clock;
   private final MeterRegistry registry;
+  /** The {@code policy=none} counters, by {@link Result}, registered on first use. */
+  private final AtomicReferenceArray<@Nullable Counter> noneCounters =
+      new AtomicReferenceArray<>(Result.values().length);
 
   private HttpRateLimit(Builder b) {
-    this.routes = List.copyOf(b.routes);
+    List<Route> rs = new ArrayList<>(b.routes.size());
+    for (Map.Entry<RequestMatcher, List<RateLimiter>> r : b.routes) {
+      List<Limited> limited = new ArrayList<>(r.getValue().size());
+      for (RateLimiter l : r.getValue()) {
+        limited.add(new Limited(l));
+      }
+      rs.add(new Route(r.getKey(), List.copyOf(limited)));
+    }
+    this.routes = List.copyOf(rs);
     this.keyResolver = b.keyResolver;
     this.skip = b.skip;
     this.headerStyle = b.headerStyle;
@@ -84,20 +99,26 @@ public final class HttpRateLimit {
    * or {@link Pending#decideAsync()}. Never throws on malformed requests.
    */
   public @Nullable Pending prepare(HttpRequestView request) {
-    List<RateLimiter> limiters = null;
+    List<Limited> limiters = null;
     try {
       if (skip.test(request)) {
-        count("none", "skipped");
+        countNone(Result.SKIPPED);
         return null;
       }
       String method = request.method();
       String path = request.path();
+      boolean copied = false;
       for (Route route : routes) {
         if (route.matcher.matches(method, path)) {
           if (limiters == null) {
-            limiters = new ArrayList<>(route.limiters.size());
+            limiters = route.limiters; // immutable: shared until a second route matches
+          } else {
+            if (!copied) {
+              limiters = new ArrayList<>(limiters);
+              copied = true;
+            }
+            limiters.addAll(route.limiters);
           }
-          limiters.addAll(route.limiters);
         }
       }
       if (limiters == null) {
@@ -105,31 +126,120 @@ public final class HttpRateLimit {
       }
       String key = keyResolver.resolve(request);
       if (key == null) {
-        count("none", "skipped");
+        countNone(Result.SKIPPED);
         return null;
       }
       return new Pending(key, limiters);
     } catch (RuntimeException e) {
       log.warn("rate limit key resolution failed; request not limited", e);
-      count("none", "error");
+      countNone(Result.ERROR);
       return null;
     }
   }
 
-  private void count(String policy, String result) {
-    Counter.builder(METRIC)
-        .description("HTTP requests seen by the rate limiter")
-        .tags("policy", policy, "result", result)
-        .register(registry)
-        .increment();
+  private void countNone(Result result) {
+    count(noneCounters, "none", result);
+  }
+
+  private void count(AtomicReferenceArray<@Nullable Counter> counters, String policy, Result result) {
+    Counter counter = counters.get(result.slot);
+    if (counter == null) {
+      // registering twice at once is harmless: the registry gives both the same counter
+      counter = Counter.builder(METRIC)
+          .description("HTTP requests seen by the rate limiter")
+          .tags("policy", policy, "result", result.tag)
+          .register(registry);
+      counters.set(result.slot, counter);
+    }
+    counter.increment();
+  }
+
+  /** The {@code result} tag values. */
+  private enum Result {
+    ALLOWED(0, "allowed"), REJECTED(1, "rejected"), SHADOW_REJECTED(2, "shadow_rejected"), ERROR(3, "error"),
+    SKIPPED(4, "skipped");
+
+    /** Where its counter is kept in a counter array. */
+    final int slot;
+    final String tag;
+
+    Result(int slot, String tag) {
+      this.slot = slot;
+      this.tag = tag;
+    }
+  }
+
+  /**
+   * A limiter of a route, with what is the same for all its requests: the header text of its policy
+   * and its counters. Thread-safe.
+   */
+  private final class Limited {
+    final RateLimiter limiter;
+    /** Counters of the policy name they were registered under, by {@link Result}. */
+    private volatile Counters counters;
+    private volatile Formats formats;
+
+    Limited(RateLimiter limiter) {
+      this.limiter = limiter;
+      RateLimitPolicy policy = limiter.policy();
+      this.counters = new Counters(policy.name());
+      this.formats = new Formats(policy);
+    }
+
+    /** The formats of the policy the limiter enforces now (formatted again if it changed). */
+    Formats formats() {
+      Formats f = formats;
+      RateLimitPolicy policy = limiter.policy();
+      if (f.policy != policy) {
+        f = new Formats(policy);
+        formats = f;
+      }
+      return f;
+    }
+
+    void count(Result result) {
+      Counters c = counters;
+      String name = limiter.policy().name();
+      if (!c.policy.equals(name)) {
+        c = new Counters(name);
+        counters = c;
+      }
+      HttpRateLimit.this.count(c.byResult, name, result);
+    }
+  }
+
+  private static final class Counters {
+    final String policy;
+    final AtomicReferenceArray<@Nullable Counter> byResult = new AtomicReferenceArray<>(Result.values().length);
+
+    Counters(String policy) {
+      this.policy = policy;
+    }
+  }
+
+  /** The header text of one policy, formatted once. Immutable. */
+  private static final class Formats {
+    final RateLimitPolicy policy;
+    final String policyItems;
+    /** Per limit of the policy, the start of its {@code RateLimit} item: {@code "name";r=}. */
+    final String[] itemStarts;
+
+    Formats(RateLimitPolicy policy) {
+      this.policy = policy;
+      this.policyItems = RateLimitHeaders.policyItems(policy);
+      this.itemStarts = new String[policy.limits().size()];
+      for (int i = 0; i < itemStarts.length; i++) {
+        itemStarts[i] = RateLimitHeaders.itemStart(policy, i);
+      }
+    }
   }
 
   /** A request with a key and the limiters that apply to it. Not thread-safe; use once. */
   public final class Pending {
     private final String key;
-    private final List<RateLimiter> limiters;
+    private final List<Limited> limiters;
 
-    private Pending(String key, List<RateLimiter> limiters) {
+    private Pending(String key, List<Limited> limiters) {
       this.key = key;
       this.limiters = limiters;
     }
@@ -142,16 +252,16 @@ public final class HttpRateLimit {
     /** Decides on the calling thread (may wait for a remote store). */
     public Outcome decide() {
       List<Decided> decided = new ArrayList<>(limiters.size());
-      for (RateLimiter limiter : limiters) {
+      for (Limited limited : limiters) {
         Decision d;
         try {
-          d = limiter.tryAcquire(key, 1);
+          d = limited.limiter.tryAcquire(key, 1);
         } catch (RuntimeException e) {
-          log.warn("rate limiter {} failed; request allowed", limiter.policy().name(), e);
-          count(limiter.policy().name(), "error");
+          log.warn("rate limiter {} failed; request allowed", limited.limiter.policy().name(), e);
+          limited.count(Result.ERROR);
           continue;
         }
-        decided.add(new Decided(limiter, d));
+        decided.add(new Decided(limited, d));
         if (!d.allowed()) {
           break;
         }
@@ -165,70 +275,90 @@ public final class HttpRateLimit {
      * limiter completes on; it never completes exceptionally.
      */
     public CompletableFuture<Outcome> decideAsync() {
-      List<Decided> decided = new ArrayList<>(limiters.size());
-      return step(0, decided).thenApply(ignored -> outcome(decided));
+      return step(0, new ArrayList<>(limiters.size()));
     }
 
-    private CompletableFuture<Void> step(int index, List<Decided> decided) {
-      if (index >= limiters.size()) {
-        return CompletableFuture.completedFuture(null);
+    /**
+     * Asks the limiters from {@code index} on. Decisions already made (a local limiter's) are taken
+     * as they are, without a dependent stage; the walk goes on in a callback from the first one
+     * still pending or failed.
+     */
+    private CompletableFuture<Outcome> step(int index, List<Decided> decided) {
+      for (int i = index; i < limiters.size(); i++) {
+        Limited limited = limiters.get(i);
+        CompletableFuture<Decision> future;
+        try {
+          future = limited.limiter.tryAcquireAsync(key, 1);
+        } catch (RuntimeException e) {
+          future = CompletableFuture.failedFuture(e);
+        }
+        Decision now = future.isDone() && !future.isCompletedExceptionally() ? future.getNow(null) : null;
+        if (now == null) {
+          int next = i + 1;
+          return future
+              .handle((d, e) -> accept(limited, d, e, decided))
+              .thenCompose(go -> go ? step(next, decided) : CompletableFuture.completedFuture(outcome(decided)));
+        }
+        if (!accept(limited, now, null, decided)) {
+          break;
+        }
       }
-      RateLimiter limiter = limiters.get(index);
-      CompletableFuture<Decision> future;
-      try {
-        future = limiter.tryAcquireAsync(key, 1);
-      } catch (RuntimeException e) {
-        future = CompletableFuture.failedFuture(e);
+      return CompletableFuture.completedFuture(outcome(decided));
+    }
+
+    /** Records one limiter's answer; whether the next limiter is to be asked. */
+    private boolean accept(Limited limited, @Nullable Decision d, @Nullable Throwable e, List<Decided> decided) {
+      if (e != null || d == null) {
+        log.warn("rate limiter {} failed; request allowed", limited.limiter.policy().name(), e);
+        limited.count(Result.ERROR);
+        return true;
       }
-      return future
-          .handle(
-              (d, e) -> {
-                if (e != null || d == null) {
-                  log.warn("rate limiter {} failed; request allowed", limiter.policy().name(), e);
-                  count(limiter.policy().name(), "error");
-                  return Boolean.TRUE;
-                }
-                decided.add(new Decided(limiter, d));
-                return d.allowed();
-              })
-          .thenCompose(go -> go ? step(index + 1, decided) : CompletableFuture.completedFuture(null));
+      decided.add(new Decided(limited, d));
+      return d.allowed();
     }
   }
 
-  private record Decided(RateLimiter limiter, Decision decision) {}
+  private record Decided(Limited limited, Decision decision) {}
 
   private Outcome outcome(List<Decided> decided) {
-    List<Map.Entry<String, String>> headers = new ArrayList<>(6);
     Decision rejectedBy = null;
     Decision binding = null;
-    StringBuilder policies = new StringBuilder();
-    StringBuilder items = new StringBuilder();
+    String policies = "";
+    StringBuilder items = null;
     for (Decided d : decided) {
       Decision decision = d.decision;
-      String policy = d.limiter.policy().name();
       boolean wouldReject = !decision.allowed() || decision.shadowRejected();
       if (!decision.allowed() && !shadow) {
         rejectedBy = decision;
-        count(policy, "rejected");
+        d.limited.count(Result.REJECTED);
       } else {
-        count(policy, wouldReject ? "shadow_rejected" : "allowed");
+        d.limited.count(wouldReject ? Result.SHADOW_REJECTED : Result.ALLOWED);
       }
       boolean bindingRejects = binding != null && (!binding.allowed() || binding.shadowRejected());
       if (binding == null || (!bindingRejects && (wouldReject || decision.remaining() < binding.remaining()))) {
         binding = decision;
       }
-      if (policies.length() > 0) {
-        policies.append(", ");
+      Formats formats = d.limited.formats();
+      if (items == null) {
+        policies = formats.policyItems;
+        items = new StringBuilder(48);
+      } else {
+        policies = policies + ", " + formats.policyItems;
         items.append(", ");
       }
-      policies.append(RateLimitHeaders.policyItems(d.limiter.policy()));
-      items.append(RateLimitHeaders.rateLimitItem(d.limiter.policy(), decision));
+      RateLimitHeaders.appendRateLimitItem(items, formats.policy, formats.itemStarts, decision);
     }
-    if (binding == null) {
+    if (binding == null || items == null) {
       return new Outcome(false, 200, List.of(), "");
     }
+    if (rejectedBy == null && headerStyle == HeaderStyle.IETF) {
+      return new Outcome(false, 200, List.of(
+          Map.entry(RateLimitHeaders.POLICY, policies),
+          Map.entry(RateLimitHeaders.RATELIMIT, items.toString())), "");
+    }
+    List<Map.Entry<String, String>> headers = new ArrayList<>(7);
     if (headerStyle == HeaderStyle.IETF || headerStyle == HeaderStyle.IETF_AND_LEGACY) {
-      headers.add(Map.entry(RateLimitHeaders.POLICY, policies.toString()));
+      headers.add(Map.entry(RateLimitHeaders.POLICY, policies));
       headers.add(Map.entry(RateLimitHeaders.RATELIMIT, items.toString()));
     }
     if (headerStyle == HeaderStyle.LEGACY || headerStyle == HeaderStyle.IETF_AND_LEGACY) {
@@ -291,11 +421,11 @@ public final class HttpRateLimit {
     }
   }
 
-  private record Route(RequestMatcher matcher, List<RateLimiter> limiters) {}
+  private record Route(RequestMatcher matcher, List<Limited> limiters) {}
 
   /** Builds an {@link HttpRateLimit}. Not thread-safe. */
   public static final class Builder {
-    private final List<Route> routes = new ArrayList<>();
+    private final List<Map.Entry<RequestMatcher, List<RateLimiter>>> routes = new ArrayList<>();
     private KeyResolver keyResolver = KeyResolver.clientIp();
     private Predicate<HttpRequestView> skip = r -> false;
     private HeaderStyle headerStyle = HeaderStyle.IETF;
@@ -314,7 +444,7 @@ public final class HttpRateLimit {
       for (RateLimiter l : limiters) {
         requireNonNull(l, "limiter");
       }
-      routes.add(new Route(matcher, List.of(limiters)));
+      routes.add(Map.entry(matcher, List.of(limiters)));
       return this;
     }
 

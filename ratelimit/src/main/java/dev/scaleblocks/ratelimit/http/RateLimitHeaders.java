@@ -57,13 +57,31 @@ public final class RateLimitHeaders {
   /** The {@code RateLimit} item of {@code decision} under {@code policy}, e.g. {@code "api";r=42;t=17}. */
   public static String rateLimitItem(RateLimitPolicy policy, Decision decision) {
     StringBuilder sb = new StringBuilder(32);
-    appendName(sb, itemName(policy, bindingIndex(policy, decision)))
-        .append(";r=").append(decision.remaining());
+    int index = bindingIndex(policy, decision);
+    sb.append(itemStart(policy, index));
+    return appendNumbers(sb, decision).toString();
+  }
+
+  /**
+   * Appends the {@code RateLimit} item of {@code decision} to {@code sb}, given the {@link
+   * #itemStart} of each limit of {@code policy} (formatted once by the caller).
+   */
+  static void appendRateLimitItem(StringBuilder sb, RateLimitPolicy policy, String[] itemStarts, Decision decision) {
+    appendNumbers(sb.append(itemStarts[bindingIndex(policy, decision)]), decision);
+  }
+
+  /** The start of the {@code RateLimit} item of limit {@code index} of {@code policy}: {@code "name";r=}. */
+  static String itemStart(RateLimitPolicy policy, int index) {
+    return appendName(new StringBuilder(24), itemName(policy, index)).append(";r=").toString();
+  }
+
+  private static StringBuilder appendNumbers(StringBuilder sb, Decision decision) {
+    sb.append(decision.remaining());
     long t = ceilSeconds(decision.resetAfter());
     if (t > 0) {
       sb.append(";t=").append(t);
     }
-    return sb.toString();
+    return sb;
   }
 
   /** Whole seconds, rounded up, of {@code d}; never negative. */
