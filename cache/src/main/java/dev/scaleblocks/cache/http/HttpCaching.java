@@ -5,7 +5,9 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import dev.scaleblocks.core.http.HttpDates;
 import dev.scaleblocks.core.http.HttpRequestView;
 import dev.scaleblocks.core.http.RequestMatcher;
+import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
@@ -21,16 +23,42 @@ import org.slf4j.LoggerFactory;
  * list (RFC 9110 §5.3).
  *
  * <p>Immutable and thread-safe. Cost per request: one matcher pass per route until a match, one
- * validator lookup, the header parsing.
+ * validator lookup, one header lookup per precondition field (a list only for those present, parsed
+ * only when there are validators), the {@code ETag} and {@code Last-Modified} strings; a policy's
+ * {@code Cache-Control} and {@code Vary} headers are built once.
  */
 public final class HttpCaching {
 
   private static final Logger log = LoggerFactory.getLogger(HttpCaching.class);
 
-  private final List<Map.Entry<RequestMatcher, CachePolicy>> routes;
+  private final List<Route> routes;
 
   private HttpCaching(Builder b) {
-    this.routes = List.copyOf(b.routes);
+    List<Route> rs = new ArrayList<>(b.routes.size());
+    for (Map.Entry<RequestMatcher, CachePolicy> r : b.routes) {
+      rs.add(new Route(r.getKey(), r.getValue()));
+    }
+    this.routes = List.copyOf(rs);
+  }
+
+  /** A route and the headers of its policy that are the same for every request. */
+  private static final class Route {
+    final RequestMatcher matcher;
+    final CachePolicy policy;
+    final List<Map.Entry<String, String>> fixedHeaders;
+
+    Route(RequestMatcher matcher, CachePolicy policy) {
+      this.matcher = matcher;
+      this.policy = policy;
+      List<Map.Entry<String, String>> fixed = new ArrayList<>(2);
+      if (policy.cacheControl() != null) {
+        fixed.add(Map.entry("Cache-Control", policy.cacheControl().toString()));
+      }
+      if (policy.vary() != null) {
+        fixed.add(Map.entry("Vary", policy.vary()));
+      }
+      this.fixedHeaders = List.copyOf(fixed);
+    }
   }
 
   public static Builder builder() {
@@ -41,15 +69,16 @@ public final class HttpCaching {
   public @Nullable Plan plan(HttpRequestView request) {
     String method = request.method();
     String path = request.path();
-    for (Map.Entry<RequestMatcher, CachePolicy> route : routes) {
-      if (route.getKey().matches(method, path)) {
-        return plan(request, route.getValue());
+    for (Route route : routes) {
+      if (route.matcher.matches(method, path)) {
+        return plan(request, route);
       }
     }
     return null;
   }
 
-  private static Plan plan(HttpRequestView request, CachePolicy policy) {
+  private static Plan plan(HttpRequestView request, Route route) {
+    CachePolicy policy = route.policy;
     Validators validators = null;
     ValidatorSource source = policy.validators();
     if (source != null) {
@@ -59,25 +88,25 @@ public final class HttpCaching {
         log.warn("validator source failed; request served unconditionally", e);
       }
     }
-    List<Map.Entry<String, String>> headers = new ArrayList<>(4);
+    List<Map.Entry<String, String>> headers = route.fixedHeaders;
     String method = request.method();
     boolean safe = method.equals("GET") || method.equals("HEAD");
     // a write changes the representation: its response must not carry the validators read
     // before it (a client reusing them in If-Match would get 412); the application may set new ones
     if (validators != null && safe) {
       EntityTag etag = validators.etag();
-      if (etag != null) {
-        headers.add(Map.entry("ETag", etag.toString()));
+      Instant lastModified = validators.lastModified();
+      if (etag != null || lastModified != null) {
+        List<Map.Entry<String, String>> all = new ArrayList<>(2 + headers.size());
+        if (etag != null) {
+          all.add(Map.entry("ETag", etag.toString()));
+        }
+        if (lastModified != null) {
+          all.add(Map.entry("Last-Modified", HttpDates.format(lastModified)));
+        }
+        all.addAll(headers);
+        headers = Collections.unmodifiableList(all);
       }
-      if (validators.lastModified() != null) {
-        headers.add(Map.entry("Last-Modified", HttpDates.format(validators.lastModified())));
-      }
-    }
-    if (policy.cacheControl() != null) {
-      headers.add(Map.entry("Cache-Control", policy.cacheControl().toString()));
-    }
-    if (policy.vary() != null) {
-      headers.add(Map.entry("Vary", policy.vary()));
     }
     Conditionals.Result result = Conditionals.Result.PROCEED;
     if (validators != null) {
@@ -86,7 +115,7 @@ public final class HttpCaching {
           field(request, "If-Match"), field(request, "If-Unmodified-Since"),
           field(request, "If-None-Match"), field(request, "If-Modified-Since"));
     }
-    return new Plan(result, List.copyOf(headers));
+    return new Plan(result, headers);
   }
 
   /**
@@ -95,6 +124,9 @@ public final class HttpCaching {
    * list); null when absent. A date field sent twice thus becomes invalid, and is ignored.
    */
   static @Nullable String field(HttpRequestView request, String name) {
+    if (request.header(name) == null) {
+      return null; // the usual case: one lookup, no list
+    }
     List<String> lines = request.headers(name);
     if (lines.isEmpty()) {
       return null;
