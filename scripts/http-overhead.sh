@@ -15,8 +15,9 @@
 #                                       blocks (all three), or one alone: correlation, ratelimit,
 #                                       etag (e.g. HTTP_VARIANTS="correlation ratelimit etag blocks")
 #   HTTP_SERVERS="jetty netty"          HTTP_CONNECTIONS="4 16"
-#   HTTP_JFR=DIR                        record each measured server with Java Flight Recorder
-#                                       (profile settings) into DIR/<server>-<variant>-<c>-<n>.jfr
+#   HTTP_JFR=DIR                        record each server with Java Flight Recorder (profile
+#                                       settings, HTTP_DURATION long, from HTTP_WARMUP after start)
+#                                       into DIR/<server>-<variant>-<c>-<n>.jfr
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v wrk >/dev/null || { echo "http-overhead: wrk not found (apt-get install wrk)" >&2; exit 1; }
@@ -44,7 +45,9 @@ measure() { # server variant connections
   port=$((port + 1))
   run=$((run + 1))
   local jvm=()
-  [[ -n "$jfr" ]] && jvm=("-XX:StartFlightRecording=settings=profile,filename=$jfr/$1-$2-$3-$run.jfr")
+  # written when it ends (before the server is killed: a killed JVM may leave the file empty);
+  # it starts $warmup after the JVM, so it covers the end of the warm-up and most of the measured run
+  [[ -n "$jfr" ]] && jvm=("-XX:StartFlightRecording=settings=profile,delay=$warmup,duration=$duration,filename=$jfr/$1-$2-$3-$run.jfr")
   java "${jvm[@]}" -cp "$jar" dev.scaleblocks.examples.HttpOverhead "$1" "$2" "$port" > "$out/server.log" 2>&1 &
   server_pid=$!
   for _ in $(seq 50); do curl -s -o /dev/null "http://127.0.0.1:$port/item" && break; sleep 0.2; done
