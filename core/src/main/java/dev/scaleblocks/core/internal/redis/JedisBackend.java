@@ -230,7 +230,7 @@ public final class JedisBackend implements RedisBackend {
     }
   }
 
-  private static long millis(Duration ttl) {
+  static long millis(Duration ttl) {
     requireNonNull(ttl, "ttl");
     long ms = ttl.toMillis();
     if (ms <= 0) {

@@ -63,8 +63,13 @@ abstract class RedisBackendContract {
   /** Closes the clients {@link #onThrowaway} opened. */
   protected abstract void closeThrowawayClients();
 
-  /** Whether the asynchronous forms complete on the client's I/O thread (Lettuce). */
+  /** Whether the asynchronous forms complete on the client's I/O thread (Lettuce, coalescing Jedis). */
   protected abstract boolean completesOnIoThread();
+
+  /** How the names of the threads that complete the asynchronous forms begin. */
+  protected String ioThreadPrefix() {
+    return "lettuce-";
+  }
 
   @AfterEach
   void stopServers() {
@@ -181,6 +186,67 @@ abstract class RedisBackendContract {
       // both absent: GET's nil is Lua false inside the script, a nil again in the reply
       assertThat((List<?>) b.eval(TWO_KEYS, keys, List.of())).containsExactly(null, null);
     }
+  }
+
+  /** INCRBY of its key by its argument; the new value. */
+  static final RedisScript INCR = RedisScript.of("contract-incr",
+      "local n = redis.call('INCRBY', KEYS[1], ARGV[1]) redis.call('PEXPIRE', KEYS[1], 600000) return n");
+
+  @Test
+  void concurrentScriptCallsCountEveryCallExactlyOnce() throws Exception {
+    RedisBackend b = backend();
+    int threads = 16;
+    int calls = 1_000;
+    int spread = 64;
+    List<byte[]> keys = new ArrayList<>();
+    for (int i = 0; i < spread; i++) {
+      keys.add(key("count-" + i));
+    }
+    byte[] hot = key("count-hot");
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    AtomicReference<Throwable> failure = new AtomicReference<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread w = new Thread(() -> {
+        try {
+          start.await();
+          List<CompletableFuture<Object>> pending = new ArrayList<>();
+          for (int i = 0; i < calls; i++) {
+            byte[] k = keys.get((id * calls + i) % spread);
+            if (i % 2 == 0) {
+              b.eval(INCR, List.of(k), List.of(bytes("1")));
+              b.eval(INCR, List.of(hot), List.of(bytes("1")));
+            } else {
+              pending.add(b.evalAsync(INCR, List.of(k), List.of(bytes("1"))));
+              pending.add(b.evalAsync(INCR, List.of(hot), List.of(bytes("1"))));
+            }
+          }
+          for (CompletableFuture<Object> f : pending) {
+            f.get(30, TimeUnit.SECONDS);
+          }
+        } catch (Throwable e) {
+          failure.compareAndSet(null, e);
+        }
+      });
+      w.start();
+      workers.add(w);
+    }
+    long began = System.nanoTime();
+    start.countDown();
+    for (Thread w : workers) {
+      w.join(120_000);
+    }
+    long millis = (System.nanoTime() - began) / 1_000_000;
+    assertThat(failure.get()).isNull();
+    long total = 0;
+    for (byte[] k : keys) {
+      total += Long.parseLong(new String(b.get(k), UTF_8));
+    }
+    System.out.printf("%s: %d script calls from %d threads in %d ms%n", b, 2L * threads * calls,
+        threads, millis);
+    assertThat(total).as("spread keys").isEqualTo((long) threads * calls);
+    assertThat(new String(b.get(hot), UTF_8)).as("hot key").isEqualTo(Long.toString((long) threads * calls));
   }
 
   // ---- strings
@@ -343,8 +409,8 @@ abstract class RedisBackendContract {
         }));
       }
       CompletableFuture.allOf(all.toArray(new CompletableFuture<?>[0])).get(10, TimeUnit.SECONDS);
-      assertThat(threads).as("completed on Lettuce's I/O threads")
-          .anyMatch(t -> t.startsWith("lettuce-"));
+      assertThat(threads).as("completed on the client's I/O threads")
+          .anyMatch(t -> t.startsWith(ioThreadPrefix()));
     } else {
       assertThat(f).as("a blocking client's future is complete on return").isDone();
       assertThat(completedOn.get()).isEqualTo(caller);

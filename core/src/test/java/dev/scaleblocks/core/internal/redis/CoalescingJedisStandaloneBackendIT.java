@@ -1,0 +1,66 @@
+package dev.scaleblocks.core.internal.redis;
+
+import dev.scaleblocks.core.testing.TestServices;
+import dev.scaleblocks.core.testing.ThrowawayRedis;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import redis.clients.jedis.DefaultJedisClientConfig;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/** The backend contract over coalescing Jedis on the shared standalone Redis. */
+class CoalescingJedisStandaloneBackendIT extends RedisBackendContract {
+
+  private static UnifiedJedis client;
+  private static RedisBackend backend;
+  private final List<UnifiedJedis> throwaway = new ArrayList<>();
+
+  @BeforeAll
+  static void connect() {
+    InetSocketAddress redis = TestServices.redis();
+    client = RedisClient.create(redis.getHostString(), redis.getPort());
+    backend = RedisBackends.coalescing(client);
+  }
+
+  @AfterAll
+  static void close() {
+    client.close();
+  }
+
+  @Override
+  protected RedisBackend backend() {
+    return backend;
+  }
+
+  @Override
+  protected RedisBackend onThrowaway(ThrowawayRedis server, Duration timeout) {
+    UnifiedJedis c = RedisClient.builder().hostAndPort(server.host(), server.port())
+        .clientConfig(DefaultJedisClientConfig.builder()
+            .socketTimeoutMillis((int) timeout.toMillis())
+            .connectionTimeoutMillis((int) timeout.toMillis())
+            .build())
+        .build();
+    throwaway.add(c);
+    return RedisBackends.coalescing(c);
+  }
+
+  @Override
+  protected void closeThrowawayClients() {
+    throwaway.forEach(UnifiedJedis::close);
+    throwaway.clear();
+  }
+
+  @Override
+  protected boolean completesOnIoThread() {
+    return true;
+  }
+
+  @Override
+  protected String ioThreadPrefix() {
+    return "scaleblocks-redis-flusher-";
+  }
+}
