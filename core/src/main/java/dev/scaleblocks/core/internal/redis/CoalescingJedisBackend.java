@@ -29,6 +29,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.Pipeline;
@@ -163,6 +164,11 @@ public final class CoalescingJedisBackend implements RedisBackend {
         }
 
         @Override
+        public @Nullable ConnectionPool pool(String node) {
+          return c.getClusterNodes().get(node);
+        }
+
+        @Override
         public void refresh() {
           c.refreshClusterTopology();
         }
@@ -172,6 +178,11 @@ public final class CoalescingJedisBackend implements RedisBackend {
         @Override
         public Connection connection(int slot) {
           return c.getConnectionFromSlot(slot);
+        }
+
+        @Override
+        public @Nullable ConnectionPool pool(String node) {
+          return c.getClusterNodes().get(node);
         }
 
         @Override
@@ -425,6 +436,9 @@ public final class CoalescingJedisBackend implements RedisBackend {
   private interface ClusterAccess {
     /** A pooled connection to the node that owns {@code slot} in the client's map. */
     Connection connection(int slot);
+
+    /** The client's pool for {@code node} ({@code host:port}), null when it knows no such node. */
+    @Nullable ConnectionPool pool(String node);
 
     /** Re-reads the client's slot map (a no-op while another re-read is running). */
     void refresh();
@@ -683,10 +697,22 @@ public final class CoalescingJedisBackend implements RedisBackend {
       }
     }
 
-    /** A pipeline on one connection to this node (on a Cluster: the owner of {@code slot}). */
+    /**
+     * A pipeline on one connection to this node: on a Cluster from the client's pool for it (a
+     * node the client does not know yet: after a re-read of its map, else the owner of {@code
+     * slot} in that map, which answers MOVED for any slot it does not own).
+     */
     private AbstractPipeline pipeline(int slot) {
       ClusterAccess c = cluster;
-      return c == null ? jedis.pipelined() : new Pipeline(c.connection(slot), true);
+      if (c == null) {
+        return jedis.pipelined();
+      }
+      ConnectionPool pool = c.pool(name);
+      if (pool == null) {
+        c.refresh();
+        pool = c.pool(name);
+      }
+      return new Pipeline(pool != null ? pool.getResource() : c.connection(slot), true);
     }
 
     private void closeQuietly(AbstractPipeline p) {
