@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.scaleblocks.core.redis.RedisScript;
+import dev.scaleblocks.core.testing.ThrowawayClusters;
 import dev.scaleblocks.core.testing.ThrowawayRedis;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,7 +23,9 @@ import org.junit.jupiter.api.Test;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.UnifiedJedis;
+import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
  * What the coalescing Jedis backend adds to the contract: calls in flight share pipelines, each
@@ -262,5 +265,38 @@ class CoalescingJedisBackendIT {
     assertThat(counter(key)).isEqualTo(arrived);
     assertThat(b.eval(INCR, List.of(key), List.of(bytes("1")))).as("works again")
         .isEqualTo(arrived + 1);
+  }
+
+  @Test
+  void aMovedSlotSendsItsEntriesToTheNewOwnerOnce() throws Exception {
+    ThrowawayRedis a = ThrowawayRedis.start("--cluster-enabled", "yes");
+    ThrowawayRedis c = ThrowawayRedis.start("--cluster-enabled", "yes");
+    try {
+      ThrowawayClusters.form(List.of(a, c));
+      try (RedisClusterClient cluster = ThrowawayClusters.client(List.of(a, c),
+          DefaultJedisClientConfig.builder().timeoutMillis(2_000).build())) {
+        CoalescingJedisBackend b = new CoalescingJedisBackend(cluster);
+        byte[] key = bytes("moved");
+        int slot = JedisClusterCRC16.getSlot(key);
+        assertThat(slot).as("owned by the first node").isLessThan(8192);
+        assertThat(b.eval(INCR, List.of(key), List.of(bytes("1")))).isEqualTo(1L);
+        ThrowawayClusters.moveSlot(a, c, slot);
+        List<CompletableFuture<Object>> after = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+          after.add(b.evalAsync(INCR, List.of(key), List.of(bytes("1"))));
+        }
+        for (CompletableFuture<Object> f : after) {
+          f.get(30, TimeUnit.SECONDS);
+        }
+        try (Jedis direct = new Jedis(c.host(), c.port())) {
+          System.out.printf("slot %d moved: 200 calls answered by the new owner in %d pipelines%n",
+              slot, b.batches());
+          assertThat(direct.get("moved")).as("each call ran once, on the new owner").isEqualTo("201");
+        }
+      }
+    } finally {
+      a.close();
+      c.close();
+    }
   }
 }
