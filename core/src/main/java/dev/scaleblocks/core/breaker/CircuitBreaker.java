@@ -629,14 +629,14 @@ public final class CircuitBreaker implements AutoCloseable {
 
     /** The time source; the system ticker by default. */
     public Builder ticker(Ticker ticker) {
-      requireUnset(this.ticker != null, "ticker", this.ticker);
+      requireUnset(this.ticker != null, "ticker");
       this.ticker = requireNonNull(ticker, "ticker");
       return this;
     }
 
     /** Where state and calls are reported; nothing by default. */
     public Builder telemetry(Telemetry telemetry) {
-      requireUnset(this.telemetry != null, "telemetry", this.telemetry);
+      requireUnset(this.telemetry != null, "telemetry");
       this.telemetry = requireNonNull(telemetry, "telemetry");
       return this;
     }

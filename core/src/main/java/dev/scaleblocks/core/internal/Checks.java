@@ -171,10 +171,25 @@ public final class Checks {
     return checked;
   }
 
-  /** Requires that a setting has not been set before on a builder ("maximumSize was already set to 10"). */
+  /**
+   * Refuses a builder option given a second time: throws {@link IllegalStateException}
+   * "{name} was already set to {current}" when {@code isSet} ("maximumSize was already set to
+   * 10"). Every single-valued builder option calls this (or {@link #requireUnset(boolean, String)})
+   * before it stores its value, so that a later call can never silently override an earlier one.
+   */
   public static void requireUnset(boolean isSet, String name, @Nullable Object current) {
     if (isSet) {
       throw new IllegalStateException(name + " was already set to " + current);
+    }
+  }
+
+  /**
+   * As {@link #requireUnset(boolean, String, Object)} without the value, for a secret, a flag or
+   * an object whose {@code toString()} says nothing ("credentials was already set").
+   */
+  public static void requireUnset(boolean isSet, String name) {
+    if (isSet) {
+      throw new IllegalStateException(name + " was already set");
     }
   }
 }

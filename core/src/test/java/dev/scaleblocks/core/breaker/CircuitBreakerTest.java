@@ -7,6 +7,7 @@ import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.breaker.CircuitBreaker.State;
 import dev.scaleblocks.core.breaker.CircuitBreaker.Transition;
 import dev.scaleblocks.core.testing.FakeTicker;
+import dev.scaleblocks.core.testing.SetOnceOptions;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
@@ -485,5 +486,27 @@ class CircuitBreakerTest {
         .hasMessage("slowCallDuration must be positive but was PT-0.005S");
     assertThatThrownBy(() -> CircuitBreaker.builder("b").ticker(null))
         .isInstanceOf(NullPointerException.class).hasMessage("ticker must not be null");
+  }
+
+  @Test
+  void refusesEachOptionSetTwice() {
+    SetOnceOptions.of(CircuitBreaker.Builder.class, () -> CircuitBreaker.builder("b"))
+        .option("failureRateThreshold", b -> b.failureRateThreshold(50),
+            "failureRateThreshold was already set to 50.0")
+        .option("slowCallRateThreshold", b -> b.slowCallRateThreshold(80),
+            "slowCallRateThreshold was already set to 80.0")
+        .option("slowCallDuration", b -> b.slowCallDuration(Duration.ofMillis(500)),
+            "slowCallDuration was already set to PT0.5S")
+        .option("slidingWindowSize", b -> b.slidingWindowSize(10),
+            "slidingWindowSize was already set to 10")
+        .option("minimumNumberOfCalls", b -> b.minimumNumberOfCalls(5),
+            "minimumNumberOfCalls was already set to 5")
+        .option("waitDurationInOpenState", b -> b.waitDurationInOpenState(Duration.ofSeconds(1)),
+            "waitDurationInOpenState was already set to PT1S")
+        .option("permittedCallsInHalfOpenState", b -> b.permittedCallsInHalfOpenState(2),
+            "permittedCallsInHalfOpenState was already set to 2")
+        .option("ticker", b -> b.ticker(ticker), "ticker was already set")
+        .option("telemetry", b -> b.telemetry(Telemetry.none()), "telemetry was already set")
+        .verify();
   }
 }

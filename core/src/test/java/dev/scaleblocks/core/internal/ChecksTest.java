@@ -51,6 +51,8 @@ class ChecksTest {
         .hasMessage("n must be at most 3 but was 5");
     assertThatThrownBy(() -> Checks.requireUnset(true, "maximumSize", 10))
         .isInstanceOf(IllegalStateException.class).hasMessage("maximumSize was already set to 10");
+    assertThatThrownBy(() -> Checks.requireUnset(true, "credentials"))
+        .isInstanceOf(IllegalStateException.class).hasMessage("credentials was already set");
   }
 
   @Test
