@@ -90,12 +90,12 @@ public final class ShardedDataSource implements AutoCloseable {
 
   private ShardedDataSource(Builder b) {
     this.routers = Checks.requireNonNull(b.routers, "router");
-    this.timeout = b.timeout;
+    this.timeout = b.timeout != null ? b.timeout : DEFAULT_FAN_OUT_TIMEOUT;
     if (b.executor != null) {
       this.executor = b.executor;
       this.ownsExecutor = false;
     } else {
-      int threads = b.parallelism;
+      int threads = b.parallelism != 0 ? b.parallelism : defaultParallelism();
       AtomicInteger seq = new AtomicInteger();
       ThreadPoolExecutor pool =
           new ThreadPoolExecutor(
@@ -103,7 +103,7 @@ public final class ShardedDataSource implements AutoCloseable {
               threads,
               30,
               TimeUnit.SECONDS,
-              new ArrayBlockingQueue<>(b.queueCapacity),
+              new ArrayBlockingQueue<>(b.queueCapacity != 0 ? b.queueCapacity : DEFAULT_QUEUE_CAPACITY),
               r -> {
                 Thread t = new Thread(r, "scaleblocks-sharding-fanout-" + seq.incrementAndGet());
                 t.setDaemon(true);
@@ -113,10 +113,17 @@ public final class ShardedDataSource implements AutoCloseable {
       this.executor = pool;
       this.ownsExecutor = true;
     }
-    var registry = b.telemetry.meterRegistry();
+    var registry = (b.telemetry != null ? b.telemetry : Telemetry.none()).meterRegistry();
     this.success = Timer.builder("scaleblocks.sharding.fanout").tag("result", "success").register(registry);
     this.failure = Timer.builder("scaleblocks.sharding.fanout").tag("result", "failure").register(registry);
     this.timedOut = Timer.builder("scaleblocks.sharding.fanout").tag("result", "timeout").register(registry);
+  }
+
+  private static final Duration DEFAULT_FAN_OUT_TIMEOUT = Duration.ofSeconds(30);
+  private static final int DEFAULT_QUEUE_CAPACITY = 1024;
+
+  private static int defaultParallelism() {
+    return Math.max(2, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
   }
 
   /** A new builder. */
@@ -266,31 +273,32 @@ public final class ShardedDataSource implements AutoCloseable {
   public static final class Builder {
     private @Nullable ShardRouterHolder<DataSource> routers;
     private @Nullable ExecutorService executor;
-    private int parallelism = Math.max(2, Math.min(16, 2 * Runtime.getRuntime().availableProcessors()));
-    private int queueCapacity = 1024;
-    private Duration timeout = Duration.ofSeconds(30);
-    private Telemetry telemetry = Telemetry.none();
+    private int parallelism; // 0: not set
+    private int queueCapacity; // 0: not set
+    private @Nullable Duration timeout;
+    private @Nullable Telemetry telemetry;
 
     private Builder() {}
 
     /** The router (required, or {@link #routers(ShardRouterHolder)}). */
     public Builder router(ShardRouter<DataSource> router) {
+      Checks.requireUnset(routers != null, "router");
       Checks.requireNonNull(router, "router");
-      Checks.requireUnset(routers != null, "router", routers);
       this.routers = ShardRouterHolder.of(router);
       return this;
     }
 
     /** A holder shared with other code that swaps topologies. */
     public Builder routers(ShardRouterHolder<DataSource> holder) {
+      Checks.requireUnset(routers != null, "router");
       Checks.requireNonNull(holder, "holder");
-      Checks.requireUnset(routers != null, "router", routers);
       this.routers = holder;
       return this;
     }
 
     /** Fan-out threads when no executor is given, 1 to 1024 (default 2 × cores, between 2 and 16). */
     public Builder parallelism(int threads) {
+      Checks.requireUnset(parallelism != 0, "parallelism", parallelism);
       this.parallelism = (int) Checks.requireInRange(threads, 1, 1024, "parallelism");
       return this;
     }
@@ -300,24 +308,28 @@ public final class ShardedDataSource implements AutoCloseable {
      * queue is allocated up front; default 1024).
      */
     public Builder queueCapacity(int capacity) {
+      Checks.requireUnset(queueCapacity != 0, "queueCapacity", queueCapacity);
       this.queueCapacity = (int) Checks.requireInRange(capacity, 1, 1 << 20, "queueCapacity");
       return this;
     }
 
     /** Run fan-outs on this executor instead (not shut down by {@link #close()}). */
     public Builder executor(ExecutorService executor) {
+      Checks.requireUnset(this.executor != null, "executor");
       this.executor = Checks.requireNonNull(executor, "executor");
       return this;
     }
 
     /** Longest a fan-out waits for all shards (default 30 s). */
     public Builder fanOutTimeout(Duration timeout) {
+      Checks.requireUnset(this.timeout != null, "fanOutTimeout", this.timeout);
       this.timeout = Checks.requirePositive(timeout, "fanOutTimeout");
       return this;
     }
 
     /** Where metrics go (default none). */
     public Builder telemetry(Telemetry telemetry) {
+      Checks.requireUnset(this.telemetry != null, "telemetry");
       this.telemetry = Checks.requireNonNull(telemetry, "telemetry");
       return this;
     }
