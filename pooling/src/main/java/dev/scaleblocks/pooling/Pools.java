@@ -4,6 +4,7 @@ import static dev.scaleblocks.core.internal.Checks.requireArgument;
 import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static dev.scaleblocks.core.internal.Checks.requirePositive;
+import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariCredentialsProvider;
@@ -14,6 +15,7 @@ import com.zaxxer.hikari.metrics.PoolStats;
 import com.zaxxer.hikari.metrics.micrometer.MicrometerMetricsTrackerFactory;
 import com.zaxxer.hikari.util.Credentials;
 import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.internal.Checks;
 import dev.scaleblocks.core.internal.OwnedMeters;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -93,9 +95,11 @@ public final class Pools {
   }
 
   /**
-   * Settings of one HikariCP pool. Each option is checked when set; settings that depend on each
-   * other (minimumIdle against maximumPoolSize, keepaliveTime against maxLifetime, ...) are checked
-   * by {@link #build()}. Not thread-safe.
+   * Settings of one HikariCP pool. Each option is checked when set and may be set once (a second
+   * call throws {@link IllegalStateException} "maxLifetime was already set to 60s"; {@link
+   * #dataSourceProperty} once per name); settings that depend on each other (minimumIdle against
+   * maximumPoolSize, keepaliveTime against maxLifetime, ...) are checked by {@link #build()}. Not
+   * thread-safe.
    */
   public static final class Builder {
     private @Nullable String jdbcUrl;
@@ -106,16 +110,16 @@ public final class Pools {
     private @Nullable String driverClassName;
     private int maximumPoolSize = -1;
     private int minimumIdle = -1;
-    private Duration connectionTimeout = DEFAULT_CONNECTION_TIMEOUT;
-    private Duration idleTimeout = DEFAULT_IDLE_TIMEOUT;
-    private Duration maxLifetime = DEFAULT_MAX_LIFETIME;
-    private Duration keepaliveTime = DEFAULT_KEEPALIVE;
+    private @Nullable Duration connectionTimeout;
+    private @Nullable Duration idleTimeout;
+    private @Nullable Duration maxLifetime;
+    private @Nullable Duration keepaliveTime;
     private @Nullable Duration validationTimeout;
-    private Duration leakDetectionThreshold = Duration.ZERO;
-    private boolean autoCommit = true;
-    private boolean readOnly;
+    private @Nullable Duration leakDetectionThreshold;
+    private @Nullable Boolean autoCommit;
+    private @Nullable Boolean readOnly;
     private @Nullable String shard;
-    private Telemetry telemetry = Telemetry.none();
+    private @Nullable Telemetry telemetry;
     private @Nullable ScheduledExecutorService scheduler;
     private final Map<String, String> dataSourceProperties = new LinkedHashMap<>();
     private @Nullable Consumer<HikariConfig> customizer;
@@ -159,6 +163,7 @@ public final class Pools {
 
     /** The JDBC URL, e.g. {@code jdbc:postgresql://db1:5432/orders}. Required (or {@link #postgresql}). */
     public Builder jdbcUrl(String jdbcUrl) {
+      requireUnset(this.jdbcUrl != null, "jdbcUrl"); // a URL may carry a password
       requireNonEmpty(jdbcUrl, "jdbcUrl");
       requireArgument(jdbcUrl.startsWith("jdbc:"), "jdbcUrl must start with jdbc: but was %s", jdbcUrl);
       this.jdbcUrl = jdbcUrl;
@@ -167,6 +172,7 @@ public final class Pools {
 
     /** Shorthand for {@code jdbcUrl("jdbc:postgresql://host:port/database")}. */
     public Builder postgresql(String host, int port, String database) {
+      requireUnset(this.jdbcUrl != null, "jdbcUrl");
       requireNonEmpty(host, "host");
       requireArgument(port > 0 && port < 65536, "port must be in [1, 65535] but was %s", port);
       requireNonEmpty(database, "database");
@@ -175,15 +181,19 @@ public final class Pools {
 
     /** The JDBC driver class, only needed when the driver does not register itself. */
     public Builder driverClassName(String driverClassName) {
+      requireUnset(this.driverClassName != null, "driverClassName", this.driverClassName);
       this.driverClassName = requireNonEmpty(driverClassName, "driverClassName");
       return this;
     }
 
-    /** Fixed credentials. {@code password} may be null for trust or certificate authentication. */
+    /**
+     * Fixed credentials. {@code password} may be null for trust or certificate authentication.
+     * Credentials are given once, here or by {@link #credentialsProvider}.
+     */
     public Builder credentials(String username, @Nullable String password) {
+      requireUnset(this.username != null || credentialsProvider != null, "credentials");
       this.username = requireNonEmpty(username, "username");
       this.password = password;
-      this.credentialsProvider = null;
       return this;
     }
 
@@ -192,26 +202,28 @@ public final class Pools {
      * on HikariCP's connection-adder thread, never on a borrow.
      */
     public Builder credentialsProvider(HikariCredentialsProvider provider) {
+      requireUnset(username != null || credentialsProvider != null, "credentials");
       this.credentialsProvider = requireNonNull(provider, "credentialsProvider");
-      this.username = null;
-      this.password = null;
       return this;
     }
 
     /** The pool's name in logs, metrics and errors. Default {@code scaleblocks-pool-N}. */
     public Builder poolName(String poolName) {
+      requireUnset(this.poolName != null, "poolName", this.poolName);
       this.poolName = requireNonEmpty(poolName, "poolName");
       return this;
     }
 
     /** Maximum connections, idle and in use. Default from {@link PoolSizing#hikariFormula}. */
     public Builder maximumPoolSize(int maximumPoolSize) {
+      requireUnset(this.maximumPoolSize > 0, "maximumPoolSize", this.maximumPoolSize);
       this.maximumPoolSize = requirePositive(maximumPoolSize, "maximumPoolSize");
       return this;
     }
 
     /** Idle connections kept ready. Default equal to maximumPoolSize (a fixed-size pool). */
     public Builder minimumIdle(int minimumIdle) {
+      requireUnset(this.minimumIdle >= 0, "minimumIdle", this.minimumIdle);
       requireArgument(minimumIdle >= 0, "minimumIdle must not be negative but was %s", minimumIdle);
       this.minimumIdle = minimumIdle;
       return this;
@@ -219,12 +231,14 @@ public final class Pools {
 
     /** How long a borrow waits for a connection before failing. At least 250 ms. Default 2 s. */
     public Builder connectionTimeout(Duration connectionTimeout) {
+      requireUnsetDuration(this.connectionTimeout, "connectionTimeout");
       this.connectionTimeout = atLeast(connectionTimeout, Duration.ofMillis(250), "connectionTimeout");
       return this;
     }
 
     /** How long an idle connection above minimumIdle lives. At least 10 s, or zero for never. Default 30 s. */
     public Builder idleTimeout(Duration idleTimeout) {
+      requireUnsetDuration(this.idleTimeout, "idleTimeout");
       this.idleTimeout = zeroOrAtLeast(idleTimeout, Duration.ofSeconds(10), "idleTimeout");
       return this;
     }
@@ -234,67 +248,78 @@ public final class Pools {
      * or a firewall puts on connection age or idleness. At least 30 s. Default 25 min.
      */
     public Builder maxLifetime(Duration maxLifetime) {
+      requireUnsetDuration(this.maxLifetime, "maxLifetime");
       this.maxLifetime = atLeast(maxLifetime, Duration.ofSeconds(30), "maxLifetime");
       return this;
     }
 
     /** How often an idle connection is pinged. At least 30 s, or zero to disable. Default 2 min. */
     public Builder keepaliveTime(Duration keepaliveTime) {
+      requireUnsetDuration(this.keepaliveTime, "keepaliveTime");
       this.keepaliveTime = zeroOrAtLeast(keepaliveTime, Duration.ofSeconds(30), "keepaliveTime");
       return this;
     }
 
     /** Longest wait for a liveness check. At least 250 ms. Default 1 s, or connectionTimeout if shorter. */
     public Builder validationTimeout(Duration validationTimeout) {
+      requireUnsetDuration(this.validationTimeout, "validationTimeout");
       this.validationTimeout = atLeast(validationTimeout, Duration.ofMillis(250), "validationTimeout");
       return this;
     }
 
     /** Logs a warning with the borrower's stack when a connection is held longer. At least 2 s, or zero (default: off). */
     public Builder leakDetectionThreshold(Duration threshold) {
+      requireUnsetDuration(this.leakDetectionThreshold, "leakDetectionThreshold");
       this.leakDetectionThreshold = zeroOrAtLeast(threshold, Duration.ofSeconds(2), "leakDetectionThreshold");
       return this;
     }
 
     /** Default auto-commit state of connections handed out. Default true. */
     public Builder autoCommit(boolean autoCommit) {
+      requireUnset(this.autoCommit != null, "autoCommit", this.autoCommit);
       this.autoCommit = autoCommit;
       return this;
     }
 
     /** Whether connections are read-only by default. Default false. */
     public Builder readOnly(boolean readOnly) {
+      requireUnset(this.readOnly != null, "readOnly", this.readOnly);
       this.readOnly = readOnly;
       return this;
     }
 
     /** The shard this pool serves, as a {@code shard} metric tag. Default none. */
     public Builder shard(String shard) {
+      requireUnset(this.shard != null, "shard", this.shard);
       this.shard = requireNonEmpty(shard, "shard");
       return this;
     }
 
     /** Where metrics go. Default {@link Telemetry#none()}: HikariCP's metrics are not wired. */
     public Builder telemetry(Telemetry telemetry) {
+      requireUnset(this.telemetry != null, "telemetry");
       this.telemetry = requireNonNull(telemetry, "telemetry");
       return this;
     }
 
     /** A scheduler shared by many pools (see {@link Pools#newScheduler}); the caller owns it. */
     public Builder scheduler(ScheduledExecutorService scheduler) {
+      requireUnset(this.scheduler != null, "scheduler");
       this.scheduler = requireNonNull(scheduler, "scheduler");
       return this;
     }
 
-    /** A driver property (e.g. {@code ApplicationName}, {@code tcpKeepAlive}). */
+    /** A driver property (e.g. {@code ApplicationName}, {@code tcpKeepAlive}), each name once. */
     public Builder dataSourceProperty(String name, String value) {
       requireNonEmpty(name, "name");
+      requireUnset(dataSourceProperties.containsKey(name), "dataSourceProperty " + name); // may be a secret
       dataSourceProperties.put(name, requireNonNull(value, "value"));
       return this;
     }
 
     /** Last say over the {@link HikariConfig}, for settings this builder leaves out on purpose. */
     public Builder customize(Consumer<HikariConfig> customizer) {
+      requireUnset(this.customizer != null, "customize");
       this.customizer = requireNonNull(customizer, "customizer");
       return this;
     }
@@ -313,7 +338,7 @@ public final class Pools {
           poolName != null ? poolName : defaultName,
           role,
           shard != null ? shard : defaultShard,
-          telemetry != Telemetry.none() ? telemetry : defaultTelemetry,
+          telemetry != null ? telemetry : defaultTelemetry,
           scheduler != null ? scheduler : defaultScheduler);
     }
 
@@ -333,7 +358,7 @@ public final class Pools {
       if (name == null) {
         name = "scaleblocks-pool-" + POOL_IDS.incrementAndGet();
       }
-      return config(name, "primary", shard, telemetry, scheduler);
+      return config(name, "primary", shard, telemetry != null ? telemetry : Telemetry.none(), scheduler);
     }
 
     private HikariConfig config(
@@ -345,6 +370,11 @@ public final class Pools {
       if (jdbcUrl == null) {
         throw new IllegalStateException("jdbcUrl must be set (jdbcUrl(...) or postgresql(host, port, database))");
       }
+      Duration connectionTimeout = orDefault(this.connectionTimeout, DEFAULT_CONNECTION_TIMEOUT);
+      Duration idleTimeout = orDefault(this.idleTimeout, DEFAULT_IDLE_TIMEOUT);
+      Duration maxLifetime = orDefault(this.maxLifetime, DEFAULT_MAX_LIFETIME);
+      Duration keepaliveTime = orDefault(this.keepaliveTime, DEFAULT_KEEPALIVE);
+      Duration leakDetectionThreshold = orDefault(this.leakDetectionThreshold, Duration.ZERO);
       int max = maximumPoolSize > 0 ? maximumPoolSize : defaultPoolSize();
       int minIdle = minimumIdle >= 0 ? minimumIdle : max;
       requireArgument(
@@ -400,8 +430,8 @@ public final class Pools {
       config.setKeepaliveTime(keepaliveTime.toMillis());
       config.setValidationTimeout(validation.toMillis());
       config.setLeakDetectionThreshold(leakDetectionThreshold.toMillis());
-      config.setAutoCommit(autoCommit);
-      config.setReadOnly(readOnly);
+      config.setAutoCommit(autoCommit == null || autoCommit);
+      config.setReadOnly(readOnly != null && readOnly);
       dataSourceProperties.forEach(config::addDataSourceProperty);
       if (scheduler != null) {
         config.setScheduledExecutor(scheduler);
@@ -416,6 +446,17 @@ public final class Pools {
         customizer.accept(config);
       }
       return config;
+    }
+
+    /** Refuses a duration option set before, naming the value it has ("maxLifetime was already set to 60s"). */
+    private static void requireUnsetDuration(@Nullable Duration current, String name) {
+      if (current != null) {
+        Checks.requireUnset(true, name, pretty(current));
+      }
+    }
+
+    private static Duration orDefault(@Nullable Duration value, Duration fallback) {
+      return value != null ? value : fallback;
     }
 
     /** A registry that adds role and shard tags to HikariCP's {@code pool}-tagged meters. */

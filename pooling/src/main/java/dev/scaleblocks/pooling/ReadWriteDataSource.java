@@ -4,6 +4,7 @@ import static dev.scaleblocks.core.internal.Checks.requireArgument;
 import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static dev.scaleblocks.core.internal.Checks.requirePositive;
+import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
@@ -127,30 +128,35 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
   Duration DEFAULT_READ_TIMEOUT = Duration.ofSeconds(5);
 
   /**
-   * Settings of a {@link ReadWriteDataSource}. Each option is checked when set. Not thread-safe.
+   * Settings of a {@link ReadWriteDataSource}. Each option is checked when set and may be set once
+   * (a second call throws {@link IllegalStateException}); {@link #replica} adds one each call. Not thread-safe.
    * The {@link Pools.Builder}s given to {@link #primary} and {@link #replica} are copied when
    * given: reusing or changing one afterwards does not change this data source.
    */
   final class Builder {
-    private String name = "rw";
+    private static final Duration DEFAULT_MAX_REPLICATION_LAG = Duration.ofSeconds(5);
+
+    private @Nullable String name;
     private Pools.@Nullable Builder primary;
     private final List<Pools.Builder> replicas = new ArrayList<>();
     private final List<Integer> weights = new ArrayList<>();
-    private Balancing balancing = Balancing.ROUND_ROBIN;
-    private Duration healthCheckInterval = Duration.ofSeconds(1);
-    private Duration probeTimeout = Duration.ofSeconds(1);
-    private Duration readTimeout = DEFAULT_READ_TIMEOUT;
-    private int readmitAfter = 2;
-    private @Nullable Duration maxReplicationLag = Duration.ofSeconds(5);
+    private @Nullable Balancing balancing;
+    private @Nullable Duration healthCheckInterval;
+    private @Nullable Duration probeTimeout;
+    private @Nullable Duration readTimeout;
+    private int readmitAfter; // 0: not set
+    private boolean lagSet;
+    private @Nullable Duration maxReplicationLag; // null when unbounded
     private @Nullable String shard;
-    private Telemetry telemetry = Telemetry.none();
+    private @Nullable Telemetry telemetry;
     private @Nullable ScheduledExecutorService scheduler;
-    private Ticker ticker = Ticker.system();
+    private @Nullable Ticker ticker;
 
     Builder() {}
 
     /** Name in logs, metrics and errors. Default {@code rw}. */
     public Builder name(String name) {
+      requireUnset(this.name != null, "name", this.name);
       this.name = requireNonEmpty(name, "name");
       return this;
     }
@@ -160,6 +166,7 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
      * fast when the primary is unreachable (HikariCP's default).
      */
     public Builder primary(Pools.Builder primary) {
+      requireUnset(this.primary != null, "primary");
       this.primary = requireNonNull(primary, "primary").copy();
       return this;
     }
@@ -184,12 +191,14 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
 
     /** How reads are spread over serving replicas. Default {@link Balancing#ROUND_ROBIN}. */
     public Builder balancing(Balancing balancing) {
+      requireUnset(this.balancing != null, "balancing", this.balancing);
       this.balancing = requireNonNull(balancing, "balancing");
       return this;
     }
 
     /** How often each pool is probed. At least 50 ms, at most 1 h. Default 1 s. */
     public Builder healthCheckInterval(Duration interval) {
+      requireUnset(healthCheckInterval != null, "healthCheckInterval", pretty(healthCheckInterval));
       this.healthCheckInterval = within(interval, Duration.ofMillis(50), Duration.ofHours(1), "healthCheckInterval");
       return this;
     }
@@ -199,6 +208,7 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
      * 1 h. Default 1 s.
      */
     public Builder probeTimeout(Duration timeout) {
+      requireUnset(probeTimeout != null, "probeTimeout", pretty(probeTimeout));
       this.probeTimeout = within(timeout, Duration.ofMillis(250), Duration.ofHours(1), "probeTimeout");
       return this;
     }
@@ -214,8 +224,13 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
      * get no timeout: an ambiguous commit is worse than a slow one.
      */
     public Builder readTimeout(Duration timeout) {
+      requireUnset(readTimeout != null, "readTimeout", pretty(readTimeout));
       this.readTimeout = within(timeout, Duration.ofMillis(100), Duration.ofHours(24), "readTimeout");
       return this;
+    }
+
+    private static @Nullable String pretty(@Nullable Duration value) {
+      return value == null ? null : Pools.pretty(value);
     }
 
     private static Duration within(@Nullable Duration value, Duration min, Duration max, String name) {
@@ -232,6 +247,7 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
 
     /** Consecutive passing probes before an ejected replica serves again. Default 2. */
     public Builder readmitAfter(int probes) {
+      requireUnset(readmitAfter > 0, "readmitAfter", readmitAfter);
       this.readmitAfter = requirePositive(probes, "readmitAfter");
       return this;
     }
@@ -241,24 +257,33 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
      * be longer than {@code healthCheckInterval} (the estimate's resolution). Default 5 s.
      */
     public Builder maxReplicationLag(Duration maxLag) {
+      requireUnset(lagSet, "maxReplicationLag", maxReplicationLag == null ? "unbounded" : pretty(maxReplicationLag));
       this.maxReplicationLag = requirePositive(maxLag, "maxReplicationLag");
+      lagSet = true;
       return this;
     }
 
-    /** No lag bound: replicas serve plain reads however far behind (token reads are still exact). */
+    /**
+     * No lag bound: replicas serve plain reads however far behind (token reads are still exact).
+     * Sets the same option as {@link #maxReplicationLag}.
+     */
     public Builder unboundedReplicationLag() {
+      requireUnset(lagSet, "maxReplicationLag", maxReplicationLag == null ? "unbounded" : pretty(maxReplicationLag));
       this.maxReplicationLag = null;
+      lagSet = true;
       return this;
     }
 
     /** Shard tag for every pool's metrics. Default none. */
     public Builder shard(String shard) {
+      requireUnset(this.shard != null, "shard", this.shard);
       this.shard = requireNonEmpty(shard, "shard");
       return this;
     }
 
     /** Where metrics go, for every pool. Default {@link Telemetry#none()}. */
     public Builder telemetry(Telemetry telemetry) {
+      requireUnset(this.telemetry != null, "telemetry");
       this.telemetry = requireNonNull(telemetry, "telemetry");
       return this;
     }
@@ -268,12 +293,14 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
      * caller owns it. Default: a private two-thread daemon scheduler shut down by {@link #drain}.
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
+      requireUnset(this.scheduler != null, "scheduler");
       this.scheduler = requireNonNull(scheduler, "scheduler");
       return this;
     }
 
     /** Time source for lag estimates and drain timing. Default {@link Ticker#system()}. */
     public Builder ticker(Ticker ticker) {
+      requireUnset(this.ticker != null, "ticker");
       this.ticker = requireNonNull(ticker, "ticker");
       return this;
     }
@@ -289,27 +316,28 @@ public interface ReadWriteDataSource extends DataSource, AutoCloseable {
       if (p == null) {
         throw new IllegalStateException("primary must be set");
       }
-      Duration lag = maxReplicationLag;
+      Duration lag = lagSet ? maxReplicationLag : DEFAULT_MAX_REPLICATION_LAG;
+      Duration healthCheckInterval = this.healthCheckInterval != null ? this.healthCheckInterval : Duration.ofSeconds(1);
       requireArgument(
           lag == null || lag.compareTo(healthCheckInterval) > 0,
           "maxReplicationLag must be longer than healthCheckInterval but was %s <= %s",
           lag,
           healthCheckInterval);
       return new RoutingDataSource.Settings(
-              name,
+              name != null ? name : "rw",
               p,
               List.copyOf(replicas),
               List.copyOf(weights),
-              balancing,
+              balancing != null ? balancing : Balancing.ROUND_ROBIN,
               healthCheckInterval,
-              probeTimeout,
-              readTimeout,
-              readmitAfter,
+              probeTimeout != null ? probeTimeout : Duration.ofSeconds(1),
+              readTimeout != null ? readTimeout : DEFAULT_READ_TIMEOUT,
+              readmitAfter > 0 ? readmitAfter : 2,
               lag,
               shard,
-              telemetry,
+              telemetry != null ? telemetry : Telemetry.none(),
               scheduler,
-              ticker,
+              ticker != null ? ticker : Ticker.system(),
               ReplicaDialect.postgresql());
     }
   }

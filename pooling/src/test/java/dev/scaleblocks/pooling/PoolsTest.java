@@ -85,11 +85,11 @@ class PoolsTest {
         .hasMessage("keepaliveTime must be zero (off) or at least 30s but was 1s");
     assertThatThrownBy(() -> valid().leakDetectionThreshold(Duration.ofMillis(500)))
         .hasMessage("leakDetectionThreshold must be zero (off) or at least 2s but was 500ms");
-    assertThatThrownBy(() -> valid().jdbcUrl("postgresql://x/y"))
+    assertThatThrownBy(() -> Pools.builder().jdbcUrl("postgresql://x/y"))
         .hasMessage("jdbcUrl must start with jdbc: but was postgresql://x/y");
-    assertThatThrownBy(() -> valid().postgresql("h", 70000, "d"))
+    assertThatThrownBy(() -> Pools.builder().postgresql("h", 70000, "d"))
         .hasMessage("port must be in [1, 65535] but was 70000");
-    assertThatThrownBy(() -> valid().poolName(""))
+    assertThatThrownBy(() -> Pools.builder().poolName(""))
         .hasMessage("poolName must not be empty");
     assertThatThrownBy(() -> valid().connectionTimeout(null))
         .isInstanceOf(NullPointerException.class)

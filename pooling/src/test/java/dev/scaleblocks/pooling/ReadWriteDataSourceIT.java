@@ -505,16 +505,24 @@ class ReadWriteDataSourceIT {
   }
 
   @Test
-  void reusingOnePoolsBuilderForPrimaryAndReplicaKeepsEachItsOwnSettings() throws Exception {
-    Pools.Builder shared = pool(primaryAddr, "primary");
+  void optionsGivenToAPoolsBuilderAfterItWasHandedOverDoNotReachThePool() throws Exception {
+    Pools.Builder shared =
+        Pools.builder()
+            .postgresql(primaryAddr.getHostString(), primaryAddr.getPort(), DB)
+            .credentials(TestServices.postgresUser(), null)
+            .maximumPoolSize(4)
+            .minimumIdle(1)
+            .connectionTimeout(Duration.ofSeconds(1));
     ReadWriteDataSource.Builder b =
         ReadWriteDataSource.builder().name("it").primary(shared).healthCheckInterval(Duration.ofMillis(100));
-    // the same builder, changed for the replica after it was given as the primary
-    shared.postgresql(replicaAddr.getHostString(), replicaAddr.getPort(), DB).dataSourceProperty("ApplicationName", "r1");
-    b.replica(shared);
-    shared.postgresql("127.0.0.1", 1, "nowhere");
+    // options the builder had left unset, given after it became the primary's settings
+    shared.dataSourceProperty("ApplicationName", "late").readOnly(true);
+    b.replica(pool(replicaAddr, "r1"));
     ReadWriteDataSource ds = later(b.build());
-    assertThat(where(ds.readWrite())).isEqualTo("primary@primary");
+    try (Connection c = ds.readWrite().getConnection()) {
+      assertThat(where(c)).doesNotStartWith("late").endsWith("@primary");
+      assertThat(c.isReadOnly()).isFalse();
+    }
     assertThat(where(ds.readOnly())).isEqualTo("r1@standby");
   }
 
