@@ -341,7 +341,7 @@ public final class ConcurrencyLimit implements AutoCloseable {
 
     /** The clock latencies are read from; the system ticker by default. */
     public Builder ticker(Ticker ticker) {
-      requireUnset(tickerSet != null, "ticker", tickerSet);
+      requireUnset(tickerSet != null, "ticker");
       this.ticker = requireNonNull(ticker, "ticker");
       tickerSet = ticker;
       return this;
@@ -349,7 +349,7 @@ public final class ConcurrencyLimit implements AutoCloseable {
 
     /** Where the meters go; none by default. */
     public Builder telemetry(Telemetry telemetry) {
-      requireUnset(telemetrySet != null, "telemetry", telemetrySet);
+      requireUnset(telemetrySet != null, "telemetry");
       this.telemetry = requireNonNull(telemetry, "telemetry");
       telemetrySet = telemetry;
       return this;

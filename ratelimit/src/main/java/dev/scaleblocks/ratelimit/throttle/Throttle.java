@@ -95,11 +95,11 @@ public final class Throttle implements AutoCloseable {
   private Throttle(Builder b) {
     this.name = b.name;
     this.limiter = b.limiter;
-    this.queueCapacity = b.queueCapacity;
-    this.maxDelayNanos = b.maxDelay.toNanos();
-    this.maxKeys = b.maxKeys;
+    this.queueCapacity = b.queueCapacity > 0 ? b.queueCapacity : 10;
+    this.maxDelayNanos = (b.maxDelay != null ? b.maxDelay : Duration.ofSeconds(5)).toNanos();
+    this.maxKeys = b.maxKeys > 0 ? b.maxKeys : 10_000;
     this.nodelay = b.nodelay;
-    this.ticker = b.ticker;
+    this.ticker = b.ticker != null ? b.ticker : Ticker.system();
     ScheduledExecutorService s = b.scheduler;
     if (s == null) {
       ScheduledThreadPoolExecutor own = new ScheduledThreadPoolExecutor(1, r -> {
@@ -114,7 +114,7 @@ public final class Throttle implements AutoCloseable {
       this.ownsScheduler = false;
     }
     this.scheduler = s;
-    this.meters = OwnedMeters.claim(b.telemetry.meterRegistry(), "throttle", name);
+    this.meters = OwnedMeters.claim((b.telemetry != null ? b.telemetry : Telemetry.none()).meterRegistry(), "throttle", name);
     meters.add(Gauge.builder("scaleblocks.ratelimit.throttle.waiting", waiting, AtomicInteger::get)
         .tag("name", name).description("requests waiting in the throttle's queues (nodelay: places not yet paid)")
         .register(meters.registry()));
@@ -444,19 +444,22 @@ public final class Throttle implements AutoCloseable {
     }
   }
 
-  /** Builds a {@link Throttle}. Not thread-safe; each option set once is validated at once. */
+  /**
+   * Builds a {@link Throttle}. Not thread-safe; each option may be set once (a second call throws
+   * {@link IllegalStateException} "maxDelay was already set to PT5S") and is validated at once.
+   */
   public static final class Builder {
     private static final Duration MAX_DELAY_CAP = Duration.ofDays(1);
 
     private final String name;
     private final RateLimiter limiter;
-    private int queueCapacity = 10;
-    private Duration maxDelay = Duration.ofSeconds(5);
-    private int maxKeys = 10_000;
+    private int queueCapacity; // 0: not set
+    private @Nullable Duration maxDelay;
+    private int maxKeys; // 0: not set
     private boolean nodelay;
-    private Ticker ticker = Ticker.system();
+    private @Nullable Ticker ticker;
     private @Nullable ScheduledExecutorService scheduler;
-    private Telemetry telemetry = Telemetry.none();
+    private @Nullable Telemetry telemetry;
 
     private Builder(String name, RateLimiter limiter) {
       this.name = Checks.requireNonNull(name, "name");
@@ -466,12 +469,14 @@ public final class Throttle implements AutoCloseable {
 
     /** Requests that may wait per key (nginx's {@code burst}); default 10, 1 to 1 000 000. */
     public Builder queueCapacity(int queueCapacity) {
+      Checks.requireUnset(this.queueCapacity > 0, "queueCapacity", this.queueCapacity);
       this.queueCapacity = (int) Checks.requireInRange(queueCapacity, 1, 1_000_000, "queueCapacity");
       return this;
     }
 
     /** The longest a request waits before it is refused; default 5 s, at most 1 day. */
     public Builder maxDelay(Duration maxDelay) {
+      Checks.requireUnset(this.maxDelay != null, "maxDelay", this.maxDelay);
       Checks.requireNonNull(maxDelay, "maxDelay");
       Checks.requireArgument(maxDelay.compareTo(Duration.ZERO) > 0 && maxDelay.compareTo(MAX_DELAY_CAP) <= 0,
           "maxDelay must be in (0, 1 day] but was %s", maxDelay);
@@ -481,18 +486,21 @@ public final class Throttle implements AutoCloseable {
 
     /** Keys that may have waiters at once (beyond, a refused request is refused); default 10 000. */
     public Builder maxKeys(int maxKeys) {
+      Checks.requireUnset(this.maxKeys > 0, "maxKeys", this.maxKeys);
       this.maxKeys = Checks.requirePositive(maxKeys, "maxKeys");
       return this;
     }
 
     /** nginx's {@code nodelay}: admit a request that finds room in the queue at once (see the class comment). */
     public Builder nodelay() {
+      Checks.requireUnset(nodelay, "nodelay");
       this.nodelay = true;
       return this;
     }
 
     /** The clock for waiting times (the scheduler still waits in real time); default the system's. */
     public Builder ticker(Ticker ticker) {
+      Checks.requireUnset(this.ticker != null, "ticker");
       this.ticker = Checks.requireNonNull(ticker, "ticker");
       return this;
     }
@@ -502,12 +510,14 @@ public final class Throttle implements AutoCloseable {
      * close. A scheduler given here is not shut down by the throttle.
      */
     public Builder scheduler(ScheduledExecutorService scheduler) {
+      Checks.requireUnset(this.scheduler != null, "scheduler");
       this.scheduler = Checks.requireNonNull(scheduler, "scheduler");
       return this;
     }
 
     /** Where the meters go ({@code scaleblocks.ratelimit.throttle.*}, tag {@code name}). */
     public Builder telemetry(Telemetry telemetry) {
+      Checks.requireUnset(this.telemetry != null, "telemetry");
       this.telemetry = Checks.requireNonNull(telemetry, "telemetry");
       return this;
     }
