@@ -2,6 +2,7 @@ package dev.scaleblocks.cache.http;
 
 import static dev.scaleblocks.core.internal.Checks.requireNonNegative;
 import static dev.scaleblocks.core.internal.Checks.requireState;
+import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
 import java.time.Duration;
 import org.jspecify.annotations.Nullable;
@@ -38,7 +39,11 @@ public final class CacheControl {
     return value;
   }
 
-  /** Builds a {@link CacheControl}. Not thread-safe. */
+  /**
+   * Builds a {@link CacheControl}. Each directive may be given once ({@code publicCache()} and
+   * {@code privateCache()} are one option, visibility); a second call throws {@link
+   * IllegalStateException} ("maxAge was already set to PT5M"). Not thread-safe.
+   */
   public static final class Builder {
     private @Nullable String visibility;
     private boolean noCache;
@@ -56,69 +61,81 @@ public final class CacheControl {
 
     /** {@code public}: shared caches may store it. */
     public Builder publicCache() {
+      requireUnset(visibility != null, "visibility", visibility);
       this.visibility = "public";
       return this;
     }
 
     /** {@code private}: only the user's own cache may store it. */
     public Builder privateCache() {
+      requireUnset(visibility != null, "visibility", visibility);
       this.visibility = "private";
       return this;
     }
 
     /** {@code no-cache}: caches must revalidate before each use. */
     public Builder noCache() {
+      requireUnset(noCache, "noCache");
       this.noCache = true;
       return this;
     }
 
     /** {@code no-store}. */
     public Builder noStore() {
+      requireUnset(noStore, "noStore");
       this.noStore = true;
       return this;
     }
 
     public Builder mustRevalidate() {
+      requireUnset(mustRevalidate, "mustRevalidate");
       this.mustRevalidate = true;
       return this;
     }
 
     public Builder proxyRevalidate() {
+      requireUnset(proxyRevalidate, "proxyRevalidate");
       this.proxyRevalidate = true;
       return this;
     }
 
     public Builder noTransform() {
+      requireUnset(noTransform, "noTransform");
       this.noTransform = true;
       return this;
     }
 
     /** {@code immutable} (RFC 8246). */
     public Builder immutable() {
+      requireUnset(immutable, "immutable");
       this.immutable = true;
       return this;
     }
 
     /** {@code max-age}, in whole seconds. */
     public Builder maxAge(Duration maxAge) {
+      requireUnset(this.maxAge != null, "maxAge", this.maxAge);
       this.maxAge = requireNonNegative(maxAge, "maxAge");
       return this;
     }
 
     /** {@code s-maxage} for shared caches, in whole seconds. */
     public Builder sMaxAge(Duration sMaxAge) {
+      requireUnset(this.sMaxAge != null, "sMaxAge", this.sMaxAge);
       this.sMaxAge = requireNonNegative(sMaxAge, "sMaxAge");
       return this;
     }
 
     /** {@code stale-while-revalidate} (RFC 5861). */
     public Builder staleWhileRevalidate(Duration d) {
+      requireUnset(staleWhileRevalidate != null, "staleWhileRevalidate", staleWhileRevalidate);
       this.staleWhileRevalidate = requireNonNegative(d, "staleWhileRevalidate");
       return this;
     }
 
     /** {@code stale-if-error} (RFC 5861). */
     public Builder staleIfError(Duration d) {
+      requireUnset(staleIfError != null, "staleIfError", staleIfError);
       this.staleIfError = requireNonNegative(d, "staleIfError");
       return this;
     }

@@ -2,6 +2,7 @@ package dev.scaleblocks.cache.http;
 
 import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +41,10 @@ public final class CachePolicy {
     return validators;
   }
 
-  /** Builds a {@link CachePolicy}. Not thread-safe. */
+  /**
+   * Builds a {@link CachePolicy}. {@link #cacheControl} and {@link #validators} may be set once (a
+   * second call throws {@link IllegalStateException}); {@link #vary} adds names. Not thread-safe.
+   */
   public static final class Builder {
     private @Nullable CacheControl cacheControl;
     private final List<String> vary = new ArrayList<>();
@@ -50,6 +54,7 @@ public final class CachePolicy {
 
     /** The {@code Cache-Control} set on responses that do not set their own; none by default. */
     public Builder cacheControl(CacheControl cacheControl) {
+      requireUnset(this.cacheControl != null, "cacheControl", this.cacheControl);
       this.cacheControl = requireNonNull(cacheControl, "cacheControl");
       return this;
     }
@@ -65,6 +70,7 @@ public final class CachePolicy {
 
     /** Where validators come from; none by default (no conditional evaluation before the application). */
     public Builder validators(ValidatorSource source) {
+      requireUnset(this.validators != null, "validators");
       this.validators = requireNonNull(source, "validators");
       return this;
     }
