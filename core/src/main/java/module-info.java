@@ -39,6 +39,7 @@ module dev.scaleblocks.core {
   requires static org.jspecify;
   requires static com.google.errorprone.annotations;
   requires static redis.clients.jedis;
+  requires static org.apache.commons.pool2; // a Jedis subscription makes its own connection with the pool's factory
   requires static lettuce.core;
   requires static jakarta.servlet;
   requires static io.netty.codec.http;

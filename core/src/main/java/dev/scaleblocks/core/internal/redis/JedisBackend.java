@@ -10,13 +10,20 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import redis.clients.jedis.AbstractPipeline;
+import redis.clients.jedis.BinaryJedisPubSub;
+import redis.clients.jedis.BinaryJedisShardedPubSub;
+import redis.clients.jedis.Connection;
+import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClusterClient;
@@ -24,7 +31,9 @@ import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.commands.JedisBinaryCommands;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
+import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
+import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.JedisClusterCRC16;
 
 /**
@@ -175,6 +184,333 @@ public final class JedisBackend implements RedisBackend {
   @Override
   public CompletableFuture<Long> publishAsync(byte[] channel, byte[] message) {
     return now(() -> publish(channel, message));
+  }
+
+  @Override
+  public ValueTtl getWithTtl(byte[] key) {
+    requireNonNull(key, "key");
+    try (AbstractPipeline p = jedis.pipelined()) {
+      Response<byte[]> value = p.get(key);
+      Response<Long> ttl = p.pttl(key);
+      p.sync();
+      byte[] v = value.get();
+      return v == null ? ValueTtl.ABSENT : new ValueTtl(v, ttl.get());
+    }
+  }
+
+  @Override
+  public CompletableFuture<ValueTtl> getWithTtlAsync(byte[] key) {
+    return now(() -> getWithTtl(key));
+  }
+
+  @Override
+  public List<ValueTtl> mgetWithTtl(List<byte[]> keys) {
+    requireNoNulls(keys, "keys");
+    if (keys.isEmpty()) {
+      return new ArrayList<>(0);
+    }
+    List<byte @Nullable []> values = new ArrayList<>(keys.size());
+    List<Response<Long>> ttls = new ArrayList<>(keys.size());
+    try (AbstractPipeline p = jedis.pipelined()) {
+      if (cluster) {
+        // GET and PTTL per key: the cluster pipeline sends each node its keys in one round trip
+        List<Response<byte[]>> gets = new ArrayList<>(keys.size());
+        for (byte[] key : keys) {
+          gets.add(p.get(key));
+          ttls.add(p.pttl(key));
+        }
+        p.sync();
+        for (Response<byte[]> r : gets) {
+          values.add(r.get());
+        }
+      } else {
+        Response<List<byte[]>> all = p.mget(keys.toArray(new byte[0][]));
+        for (byte[] key : keys) {
+          ttls.add(p.pttl(key));
+        }
+        p.sync();
+        values.addAll(all.get());
+      }
+    }
+    List<ValueTtl> out = new ArrayList<>(keys.size());
+    for (int i = 0; i < keys.size(); i++) {
+      byte[] v = values.get(i);
+      out.add(v == null ? ValueTtl.ABSENT : new ValueTtl(v, ttls.get(i).get()));
+    }
+    return out;
+  }
+
+  @Override
+  public CompletableFuture<List<ValueTtl>> mgetWithTtlAsync(List<byte[]> keys) {
+    return now(() -> mgetWithTtl(keys));
+  }
+
+  @Override
+  public long del(List<byte[]> keys) {
+    requireNoNulls(keys, "keys");
+    if (keys.isEmpty()) {
+      return 0;
+    }
+    if (!cluster) {
+      return jedis.del(keys.toArray(new byte[0][]));
+    }
+    List<Response<Long>> deleted = new ArrayList<>(keys.size());
+    try (AbstractPipeline p = jedis.pipelined()) {
+      for (byte[] key : keys) {
+        deleted.add(p.del(key));
+      }
+      p.sync();
+    }
+    long n = 0;
+    for (Response<Long> r : deleted) {
+      n += r.get();
+    }
+    return n;
+  }
+
+  @Override
+  public CompletableFuture<Long> delAsync(List<byte[]> keys) {
+    return now(() -> del(keys));
+  }
+
+  @Override
+  public long deleteMatching(byte[] pattern) {
+    requireNonNull(pattern, "pattern");
+    if (!cluster) {
+      return scanAndDelete(jedis::scan, keys -> jedis.del(keys.toArray(new byte[0][])), pattern);
+    }
+    long n = 0;
+    for (ConnectionPool pool : clusterNodes().values()) {
+      try (Connection c = pool.getResource()) {
+        Jedis node = new Jedis(c);
+        if (!isMaster(node)) {
+          continue; // a replica holds its master's keys and refuses DEL
+        }
+        n += scanAndDelete(node::scan, keys -> {
+          // a page holds keys of many slots: one DEL each, pipelined
+          redis.clients.jedis.Pipeline p = new redis.clients.jedis.Pipeline(c);
+          List<Response<Long>> deleted = new ArrayList<>(keys.size());
+          for (byte[] key : keys) {
+            deleted.add(p.del(key));
+          }
+          p.sync();
+          long d = 0;
+          for (Response<Long> r : deleted) {
+            d += r.get();
+          }
+          return d;
+        }, pattern);
+      }
+    }
+    return n;
+  }
+
+  @SuppressWarnings("deprecation") // JedisCluster: deprecated for RedisClusterClient, still in use
+  private Map<String, ConnectionPool> clusterNodes() {
+    return jedis instanceof RedisClusterClient c
+        ? c.getClusterNodes()
+        : ((JedisCluster) jedis).getClusterNodes();
+  }
+
+  @SuppressWarnings("deprecation") // JedisCluster: deprecated for RedisClusterClient, still in use
+  private void ssubscribe(BinaryJedisShardedPubSub pubSub, byte[] channel) {
+    if (jedis instanceof RedisClusterClient c) {
+      c.ssubscribe(pubSub, channel);
+    } else {
+      ((JedisCluster) jedis).ssubscribe(pubSub, channel);
+    }
+  }
+
+  private static boolean isMaster(Jedis node) {
+    List<Object> role = node.role();
+    Object first = role.isEmpty() ? null : role.get(0);
+    String name = first instanceof byte[] b ? new String(b, US_ASCII) : String.valueOf(first);
+    return name.equals("master");
+  }
+
+  private interface Scanner {
+    ScanResult<byte[]> scan(byte[] cursor, ScanParams params);
+  }
+
+  private interface Deleter {
+    long del(List<byte[]> keys);
+  }
+
+  private static long scanAndDelete(Scanner scanner, Deleter deleter, byte[] pattern) {
+    byte[] cursor = ScanParams.SCAN_POINTER_START_BINARY;
+    ScanParams params = new ScanParams().match(pattern).count(500);
+    long n = 0;
+    do {
+      ScanResult<byte[]> page = scanner.scan(cursor, params);
+      List<byte[]> keys = page.getResult();
+      if (!keys.isEmpty()) {
+        n += deleter.del(keys);
+      }
+      cursor = page.getCursorAsBytes();
+    } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
+    return n;
+  }
+
+  @Override
+  public CompletableFuture<Long> deleteMatchingAsync(byte[] pattern) {
+    return now(() -> deleteMatching(pattern));
+  }
+
+  @Override
+  @SuppressWarnings("deprecation") // the sample-key form: routes SPUBLISH by its channel
+  public long publishSharded(byte[] channel, byte[] message) {
+    requireNonNull(channel, "channel");
+    requireNonNull(message, "message");
+    if (!cluster) {
+      return jedis.publish(channel, message);
+    }
+    Object reply = jedis.sendCommand(channel, Protocol.Command.SPUBLISH, channel, message);
+    return reply instanceof Long n ? n : 0;
+  }
+
+  @Override
+  public CompletableFuture<Long> publishShardedAsync(byte[] channel, byte[] message) {
+    return now(() -> publishSharded(channel, message));
+  }
+
+  @Override
+  public Subscription subscribe(byte[] channel, SubscriptionListener listener) {
+    requireNonNull(channel, "channel");
+    requireNonNull(listener, "listener");
+    JedisSubscription s = new JedisSubscription(channel.clone(), listener);
+    s.thread.start();
+    return s;
+  }
+
+  /**
+   * One blocking {@code SUBSCRIBE} / {@code SSUBSCRIBE} at a time on the client (which holds one
+   * of its connections for it), remade after every loss by a thread of its own.
+   */
+  private final class JedisSubscription implements Subscription {
+    private final byte[] channel;
+    private final SubscriptionListener listener;
+    private final Thread thread;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile @Nullable Runnable unsubscribe;
+    private volatile boolean subscribed;
+
+    JedisSubscription(byte[] channel, SubscriptionListener listener) {
+      this.channel = channel;
+      this.listener = listener;
+      this.thread = new Thread(this::loop, "scaleblocks-redis-subscriber");
+      thread.setDaemon(true);
+    }
+
+    private void loop() {
+      long backoffMillis = 50;
+      while (!closed.get()) {
+        String reason = "connection lost";
+        try {
+          if (cluster) {
+            BinaryJedisShardedPubSub p = new BinaryJedisShardedPubSub() {
+              @Override
+              public void onSSubscribe(byte[] ch, int count) {
+                subscribedNow();
+              }
+
+              @Override
+              public void onSMessage(byte[] ch, byte[] message) {
+                listener.onMessage(message);
+              }
+            };
+            unsubscribe = () -> p.sunsubscribe();
+            ssubscribe(p, channel);
+          } else {
+            BinaryJedisPubSub p = new BinaryJedisPubSub() {
+              @Override
+              public void onSubscribe(byte[] ch, int count) {
+                subscribedNow();
+              }
+
+              @Override
+              public void onMessage(byte[] ch, byte[] message) {
+                listener.onMessage(message);
+              }
+            };
+            if (jedis instanceof redis.clients.jedis.RedisClient rc) {
+              // a connection of its own, never one of the pool's: dropped by closing it
+              try (Connection c = rc.getPool().getFactory().makeObject().getObject()) {
+                unsubscribe = c::disconnect;
+                p.proceed(c, channel);
+              }
+            } else {
+              unsubscribe = () -> p.unsubscribe();
+              jedis.subscribe(p, channel);
+            }
+          }
+          reason = "unsubscribed";
+        } catch (Exception e) {
+          reason = e.toString();
+          log.debug("subscription failed: {}", reason);
+        } finally {
+          unsubscribe = null;
+        }
+        boolean wasSubscribed = subscribed;
+        subscribed = false;
+        if (wasSubscribed) {
+          backoffMillis = 50;
+          if (!closed.get()) {
+            listener.onLost(reason);
+          }
+        }
+        if (closed.get()) {
+          return;
+        }
+        try {
+          Thread.sleep(backoffMillis);
+        } catch (InterruptedException e) {
+          if (closed.get()) {
+            return;
+          }
+        }
+        backoffMillis = Math.min(2_000, backoffMillis * 2);
+      }
+    }
+
+    private void subscribedNow() {
+      if (closed.get()) {
+        Runnable u = unsubscribe;
+        if (u != null) {
+          u.run();
+        }
+        return;
+      }
+      subscribed = true;
+      listener.onSubscribed();
+    }
+
+    @Override
+    public void reconnect() {
+      Runnable u = unsubscribe;
+      if (u != null && subscribed) {
+        try {
+          u.run();
+        } catch (RuntimeException e) {
+          log.debug("unsubscribe failed: {}", e.toString());
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      if (closed.getAndSet(true)) {
+        return;
+      }
+      Runnable u = unsubscribe;
+      if (u != null) {
+        try {
+          u.run();
+        } catch (RuntimeException e) {
+          log.debug("unsubscribe failed: {}", e.toString());
+        }
+      }
+      thread.interrupt();
+    }
   }
 
   @Override

@@ -4,12 +4,16 @@ import static dev.scaleblocks.core.internal.Checks.requireNoNulls;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
 import dev.scaleblocks.core.redis.RedisScript;
+import io.lettuce.core.KeyScanCursor;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.RedisFuture;
 import io.lettuce.core.RedisClient;
 import io.lettuce.core.RedisCommandInterruptedException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
 import io.lettuce.core.RedisNoScriptException;
+import io.lettuce.core.ScanArgs;
+import io.lettuce.core.ScanCursor;
 import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
@@ -75,8 +79,12 @@ final class LettuceBackend implements RedisBackend {
 
   /** Opens the connection (blocking); null when the user passed the connection. */
   private final @Nullable Supplier<Connected> connector;
+  /** The user's {@link RedisClient} or {@link RedisClusterClient}, for subscriptions; null over a connection. */
+  private @Nullable Object client;
   private final boolean cluster;
   private volatile @Nullable Connected connected;
+  /** Set by {@link #disconnect}: no new connection is attempted. */
+  private volatile boolean closed;
   private final AtomicBoolean connecting = new AtomicBoolean();
   private volatile long nextAttemptAt;
   private volatile @Nullable String lastConnectError;
@@ -94,7 +102,7 @@ final class LettuceBackend implements RedisBackend {
     return connectingNow(() -> {
       StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
       return new Connected(c, c.async());
-    }, false);
+    }, false, client);
   }
 
   /** As {@link #of(RedisClient)}, to a Cluster. */
@@ -103,11 +111,13 @@ final class LettuceBackend implements RedisBackend {
     return connectingNow(() -> {
       StatefulRedisClusterConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
       return new Connected(c, c.async());
-    }, true);
+    }, true, client);
   }
 
-  private static RedisBackend connectingNow(Supplier<Connected> connector, boolean cluster) {
+  private static RedisBackend connectingNow(Supplier<Connected> connector, boolean cluster,
+      Object client) {
     LettuceBackend backend = new LettuceBackend(connector, null, cluster);
+    backend.client = client;
     try {
       backend.connected = connector.get();
     } catch (RuntimeException e) {
@@ -145,13 +155,13 @@ final class LettuceBackend implements RedisBackend {
 
   private void connectLater() {
     Supplier<Connected> connect = connector;
-    if (connect == null || System.nanoTime() - nextAttemptAt < 0
+    if (connect == null || closed || System.nanoTime() - nextAttemptAt < 0
         || !connecting.compareAndSet(false, true)) {
       return;
     }
     Thread attempt = new Thread(() -> {
       try {
-        if (connected == null) {
+        if (connected == null && !closed) {
           connected = connect.get();
           log.info("connected to Redis");
         }
@@ -337,6 +347,147 @@ final class LettuceBackend implements RedisBackend {
     requireNonNull(channel, "channel");
     requireNonNull(message, "message");
     return call(c -> c.publish(channel, message)).thenApply(n -> n);
+  }
+
+  @Override
+  public ValueTtl getWithTtl(byte[] key) {
+    return await(getWithTtlAsync(key));
+  }
+
+  @Override
+  public CompletableFuture<ValueTtl> getWithTtlAsync(byte[] key) {
+    requireNonNull(key, "key");
+    // both sent before either answer comes: one round trip on the shared connection
+    return call(c -> withTtl(c.get(key), c.pttl(key)));
+  }
+
+  private static CompletableFuture<ValueTtl> withTtl(RedisFuture<byte[]> value, RedisFuture<Long> ttl) {
+    return value.toCompletableFuture().thenCombine(ttl,
+        (v, t) -> v == null ? ValueTtl.ABSENT : new ValueTtl(v, t));
+  }
+
+  @Override
+  public List<ValueTtl> mgetWithTtl(List<byte[]> keys) {
+    return await(mgetWithTtlAsync(keys));
+  }
+
+  @Override
+  public CompletableFuture<List<ValueTtl>> mgetWithTtlAsync(List<byte[]> keys) {
+    requireNoNulls(keys, "keys");
+    if (keys.isEmpty()) {
+      return CompletableFuture.completedFuture(new ArrayList<>(0));
+    }
+    return call(c -> {
+      List<CompletableFuture<ValueTtl>> each = new ArrayList<>(keys.size());
+      if (cluster) {
+        // GET and PTTL per key, all sent before any answer: each node gets its keys in one go
+        for (byte[] key : keys) {
+          each.add(withTtl(c.get(key), c.pttl(key)));
+        }
+      } else {
+        CompletableFuture<List<KeyValue<byte[], byte[]>>> values =
+            c.mget(keys.toArray(new byte[0][])).toCompletableFuture();
+        for (int i = 0; i < keys.size(); i++) {
+          int index = i;
+          each.add(values.thenCombine(c.pttl(keys.get(i)), (kvs, t) -> {
+            KeyValue<byte[], byte[]> kv = kvs.get(index);
+            return kv.hasValue() ? new ValueTtl(kv.getValue(), t) : ValueTtl.ABSENT;
+          }));
+        }
+      }
+      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0])).thenApply(done -> {
+        List<ValueTtl> out = new ArrayList<>(each.size());
+        for (CompletableFuture<ValueTtl> f : each) {
+          out.add(f.join());
+        }
+        return out;
+      });
+    });
+  }
+
+  @Override
+  public long del(List<byte[]> keys) {
+    return await(delAsync(keys));
+  }
+
+  @Override
+  public CompletableFuture<Long> delAsync(List<byte[]> keys) {
+    requireNoNulls(keys, "keys");
+    if (keys.isEmpty()) {
+      return CompletableFuture.completedFuture(0L);
+    }
+    // on a Cluster connection, Lettuce's DEL splits by slot and sums
+    byte[][] k = keys.toArray(new byte[0][]);
+    return call(c -> c.del(k)).thenApply(n -> n);
+  }
+
+  @Override
+  public long deleteMatching(byte[] pattern) {
+    return await(deleteMatchingAsync(pattern));
+  }
+
+  @Override
+  public CompletableFuture<Long> deleteMatchingAsync(byte[] pattern) {
+    requireNonNull(pattern, "pattern");
+    ScanArgs args = ScanArgs.Builder.limit(500).match(pattern);
+    // on a Cluster connection, Lettuce's SCAN walks every master in turn
+    return call(c -> scanPage(c, c.scan(ScanCursor.INITIAL, args), args, 0L));
+  }
+
+  private static CompletableFuture<Long> scanPage(RedisClusterAsyncCommands<byte[], byte[]> c,
+      RedisFuture<KeyScanCursor<byte[]>> page, ScanArgs args, long deletedSoFar) {
+    return page.toCompletableFuture().thenCompose(cursor -> {
+      List<byte[]> keys = cursor.getKeys();
+      CompletableFuture<Long> deleted = keys.isEmpty()
+          ? CompletableFuture.completedFuture(0L)
+          : c.del(keys.toArray(new byte[0][])).toCompletableFuture();
+      return deleted.thenCompose(n -> cursor.isFinished()
+          ? CompletableFuture.completedFuture(deletedSoFar + n)
+          : scanPage(c, c.scan(cursor, args), args, deletedSoFar + n));
+    });
+  }
+
+  @Override
+  public long publishSharded(byte[] channel, byte[] message) {
+    return await(publishShardedAsync(channel, message));
+  }
+
+  @Override
+  public CompletableFuture<Long> publishShardedAsync(byte[] channel, byte[] message) {
+    requireNonNull(channel, "channel");
+    requireNonNull(message, "message");
+    return call(c -> cluster ? c.spublish(channel, message) : c.publish(channel, message))
+        .thenApply(n -> n);
+  }
+
+  @Override
+  public Subscription subscribe(byte[] channel, SubscriptionListener listener) {
+    requireNonNull(channel, "channel");
+    requireNonNull(listener, "listener");
+    Object c = client;
+    if (c == null) {
+      throw new UnsupportedOperationException(
+          "subscribe needs a RedisClient or RedisClusterClient, not a connection");
+    }
+    return LettuceSubscription.start(c, channel.clone(), listener);
+  }
+
+  @Override
+  @SuppressWarnings("FutureReturnValueIgnored") // its outcome is logged here
+  public void disconnect() {
+    if (connector == null) {
+      return; // the user's connection
+    }
+    closed = true;
+    Connected c = connected;
+    connected = null;
+    if (c != null) {
+      c.connection().closeAsync().whenComplete((ok, e) -> {
+        if (e != null) {
+          log.debug("closing the connection failed: {}", e.toString());
+        }
+      });
+    }
   }
 
   @Override

@@ -8,8 +8,9 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * What the blocks ask of Redis, whatever client the user gave them: scripts, GET, MGET, SET with
- * an expiry (plain and {@code NX}), PUBLISH and TIME, each as a blocking call and as a call that
- * returns a {@link CompletableFuture}. Made by {@link RedisBackends}; implemented over Jedis'
+ * an expiry (plain and {@code NX}), GET with the key's PTTL (one key or many), DEL, SCAN-and-DEL by
+ * pattern, PUBLISH (plain, and sharded on a Cluster) and TIME, each as a blocking call and as a
+ * call that returns a {@link CompletableFuture}; and a long-lived subscription to one channel. Made by {@link RedisBackends}; implemented over Jedis'
  * {@code UnifiedJedis} and over Lettuce.
  *
  * <h2>Replies</h2>
@@ -49,7 +50,8 @@ import org.jspecify.annotations.Nullable;
  * future's exception. A backend never retries beyond the {@code NOSCRIPT} reload.
  *
  * <p>Not {@link AutoCloseable}: the user owns the client and closes it; a backend holds nothing
- * that outlives it. Implementations are thread-safe. Cost per call: the client's own, plus for a
+ * that outlives it, but for the one connection a Lettuce backend opens, which its owner may
+ * close early ({@link #disconnect}). Implementations are thread-safe. Cost per call: the client's own, plus for a
  * script one {@code EVAL} round trip the first time a node sees it.
  */
 public interface RedisBackend {
@@ -109,6 +111,110 @@ public interface RedisBackend {
 
   /** {@link #publish} without waiting. */
   CompletableFuture<Long> publishAsync(byte[] channel, byte[] message);
+
+  /**
+   * A key's value and its remaining time to live as {@code PTTL} answers it: milliseconds, {@code
+   * -1} for a key without expiry, {@code -2} for an absent key (then {@code value} is null).
+   */
+  @SuppressWarnings("ArrayRecordComponent") // bytes as Redis sent them; never compared by value
+  record ValueTtl(byte @Nullable [] value, long pttlMillis) {
+    /** An absent key. */
+    public static final ValueTtl ABSENT = new ValueTtl(null, -2);
+  }
+
+  /**
+   * {@code GET key} and {@code PTTL key} in one round trip (pipelined, on the node owning the key),
+   * so the value and the time it has left are read together by the server's clock.
+   */
+  ValueTtl getWithTtl(byte[] key);
+
+  /** {@link #getWithTtl} without waiting. */
+  CompletableFuture<ValueTtl> getWithTtlAsync(byte[] key);
+
+  /**
+   * {@link #getWithTtl} for many keys, in their order: one pipeline (one round trip) per node: on
+   * a standalone Redis one {@code MGET} and the {@code PTTL}s; on a Cluster {@code GET} and {@code
+   * PTTL} per key, sent to each node together.
+   */
+  List<ValueTtl> mgetWithTtl(List<byte[]> keys);
+
+  /** {@link #mgetWithTtl} without waiting. */
+  CompletableFuture<List<ValueTtl>> mgetWithTtlAsync(List<byte[]> keys);
+
+  /**
+   * Deletes {@code keys}: one {@code DEL} on a standalone Redis, one pipeline of {@code DEL}s per
+   * node on a Cluster; how many existed.
+   */
+  long del(List<byte[]> keys);
+
+  /** {@link #del} without waiting. */
+  CompletableFuture<Long> delAsync(List<byte[]> keys);
+
+  /**
+   * Deletes every key matching the glob {@code pattern}: {@code SCAN MATCH} pages (of about 500
+   * keys), each followed by a {@code DEL} of what it found, on the standalone server or on every
+   * master of a Cluster in turn; how many were deleted. A long walk: nothing bounds it as a whole
+   * but each command's own timeout; keys written meanwhile may or may not be seen.
+   */
+  long deleteMatching(byte[] pattern);
+
+  /** {@link #deleteMatching} without waiting (the pages are chained, none waits for another thread). */
+  CompletableFuture<Long> deleteMatchingAsync(byte[] pattern);
+
+  /**
+   * Publishes to the subscribers {@link #subscribe} makes: {@code PUBLISH} on a standalone Redis,
+   * {@code SPUBLISH} on a Cluster (to the node owning the channel's slot only, rather than to every
+   * node); how many subscribers received it.
+   */
+  long publishSharded(byte[] channel, byte[] message);
+
+  /** {@link #publishSharded} without waiting. */
+  CompletableFuture<Long> publishShardedAsync(byte[] channel, byte[] message);
+
+  /** What a {@link #subscribe subscription} reports. */
+  interface SubscriptionListener {
+    /** The channel is subscribed: the first time and after every reconnection. */
+    void onSubscribed();
+
+    /** A message published on the channel. */
+    void onMessage(byte[] message);
+
+    /**
+     * The subscription is lost (the connection broke, or {@link Subscription#reconnect} dropped
+     * it): messages may be missed until the next {@link #onSubscribed}. Called once per loss,
+     * only after an {@link #onSubscribed}.
+     */
+    void onLost(String reason);
+  }
+
+  /** A live subscription; see {@link #subscribe}. */
+  interface Subscription extends AutoCloseable {
+    /** Drops the current connection as a network failure would; a new one subscribes again. */
+    void reconnect();
+
+    /** Ends the subscription and closes its connection; no callback follows. */
+    @Override
+    void close();
+  }
+
+  /**
+   * Subscribes to {@code channel} ({@code SUBSCRIBE} on a standalone Redis, {@code SSUBSCRIBE} on
+   * the node owning its slot on a Cluster, pairing with {@link #publishSharded}) on a connection of
+   * its own, never one callers use. Returns at once; the subscription is made, and made again after
+   * every loss (backoff 50 ms doubling to 2 s, back to 50 ms once subscribed), by one daemon thread
+   * named {@code scaleblocks-redis-subscriber}, until closed. Callbacks come one at a time, on that
+   * thread (Jedis) or on the client's I/O thread (Lettuce): they must be quick and must not block.
+   *
+   * @throws UnsupportedOperationException on a backend over a connection the user opened (Lettuce)
+   */
+  Subscription subscribe(byte[] channel, SubscriptionListener listener);
+
+  /**
+   * Closes the connection this backend opened on a Lettuce client, for a caller that owns the
+   * backend (the user's client stays open); later calls fail. Nothing for Jedis (whose client
+   * holds the connections) or for a connection the user passed.
+   */
+  default void disconnect() {}
 
   /** {@code TIME}: the server's clock, in microseconds since the epoch (on a Cluster, one node's). */
   long timeMicros();

@@ -372,6 +372,151 @@ abstract class RedisBackendContract {
   }
 
   @Test
+  void getWithTtlReadsTheValueAndItsTimeLeftTogether() throws Exception {
+    RedisBackend b = backend();
+    byte[] k = key("ttl");
+    byte[] v = everyByte();
+    b.set(k, v, Duration.ofSeconds(30));
+    for (RedisBackend.ValueTtl got : List.of(b.getWithTtl(k), b.getWithTtlAsync(k).get(10, TimeUnit.SECONDS))) {
+      assertThat(got.value()).containsExactly(v);
+      assertThat(got.pttlMillis()).isBetween(1L, 30_000L);
+    }
+    assertThat(b.getWithTtl(key("absent"))).isEqualTo(RedisBackend.ValueTtl.ABSENT);
+    assertThat(b.getWithTtlAsync(key("absent")).get(10, TimeUnit.SECONDS).value()).isNull();
+  }
+
+  @Test
+  void mgetWithTtlKeepsTheOrderAskedAcrossSlots() throws Exception {
+    RedisBackend b = backend();
+    List<byte[]> keys = new ArrayList<>();
+    for (int i = 0; i < 60; i++) {
+      byte[] k = key("mttl-" + i);
+      keys.add(k);
+      if (i % 3 != 2) {
+        b.set(k, bytes("v" + i), Duration.ofSeconds(10 + i));
+      }
+    }
+    for (List<RedisBackend.ValueTtl> got : List.of(b.mgetWithTtl(keys),
+        b.mgetWithTtlAsync(keys).get(10, TimeUnit.SECONDS))) {
+      assertThat(got).hasSize(keys.size());
+      for (int i = 0; i < keys.size(); i++) {
+        if (i % 3 == 2) {
+          assertThat(got.get(i)).as("key %d", i).isEqualTo(RedisBackend.ValueTtl.ABSENT);
+        } else {
+          assertThat(got.get(i).value()).as("key %d", i).containsExactly(bytes("v" + i));
+          assertThat(got.get(i).pttlMillis()).as("ttl %d", i)
+              .isBetween((10L + i) * 1000 - 5_000, (10L + i) * 1000);
+        }
+      }
+    }
+    assertThat(b.mgetWithTtl(List.of())).isEmpty();
+  }
+
+  @Test
+  void delDeletesManyKeysAcrossSlots() throws Exception {
+    RedisBackend b = backend();
+    List<byte[]> keys = new ArrayList<>();
+    for (int i = 0; i < 30; i++) {
+      byte[] k = key("del-" + i);
+      keys.add(k);
+      b.set(k, bytes("v"), Duration.ofMinutes(1));
+    }
+    assertThat(b.del(keys.subList(0, 20))).isEqualTo(20L);
+    List<byte[]> rest = new ArrayList<>(keys.subList(15, 30)); // 5 already gone
+    assertThat(b.delAsync(rest).get(10, TimeUnit.SECONDS)).isEqualTo(10L);
+    assertThat(b.mget(keys)).allMatch(v -> v == null);
+    assertThat(b.del(List.of())).isZero();
+  }
+
+  @Test
+  void deleteMatchingDeletesOnlyMatchingKeysOnEveryNode() throws Exception {
+    RedisBackend b = backend();
+    String prefix = "scaleblocks:test:backend:match:" + UUID.randomUUID() + ":";
+    List<byte[]> matching = new ArrayList<>();
+    for (int i = 0; i < 1200; i++) {
+      byte[] k = bytes(prefix + i);
+      matching.add(k);
+      b.set(k, bytes("v"), Duration.ofMinutes(1));
+    }
+    byte[] other = key("not-matching");
+    b.set(other, bytes("v"), Duration.ofMinutes(1));
+    assertThat(b.deleteMatching(bytes(prefix.substring(0, prefix.length() - 1) + "?5*"))).isEqualTo(111L);
+    assertThat(b.deleteMatchingAsync(bytes(prefix + "*")).get(30, TimeUnit.SECONDS)).isEqualTo(1089L);
+    assertThat(b.mget(matching)).allMatch(v -> v == null);
+    assertThat(b.get(other)).containsExactly(bytes("v"));
+  }
+
+  /** Records what a subscription reports, in order. */
+  static final class Recorder implements RedisBackend.SubscriptionListener {
+    final List<String> events = java.util.Collections.synchronizedList(new ArrayList<>());
+    final java.util.concurrent.LinkedBlockingQueue<byte[]> messages = new java.util.concurrent.LinkedBlockingQueue<>();
+
+    @Override
+    public void onSubscribed() {
+      events.add("subscribed");
+    }
+
+    @Override
+    public void onMessage(byte[] message) {
+      messages.add(message);
+    }
+
+    @Override
+    public void onLost(String reason) {
+      events.add("lost");
+    }
+
+    long count(String event) {
+      synchronized (events) {
+        return events.stream().filter(event::equals).count();
+      }
+    }
+  }
+
+  @Test
+  void aSubscriptionReceivesShardedPublishesAndComesBackAfterReconnect() throws Exception {
+    RedisBackend b = backend();
+    byte[] channel = key("sub");
+    Recorder r = new Recorder();
+    try (RedisBackend.Subscription s = b.subscribe(channel, r)) {
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> r.count("subscribed") == 1);
+      byte[] message = everyByte();
+      assertThat(b.publishSharded(channel, message)).isEqualTo(1L);
+      assertThat(r.messages.poll(10, TimeUnit.SECONDS)).containsExactly(message);
+
+      s.reconnect();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> r.count("subscribed") == 2);
+      assertThat(r.events).containsExactly("subscribed", "lost", "subscribed");
+      assertThat(b.publishShardedAsync(channel, bytes("again")).get(10, TimeUnit.SECONDS)).isEqualTo(1L);
+      assertThat(r.messages.poll(10, TimeUnit.SECONDS)).containsExactly(bytes("again"));
+    }
+    Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> b.publishSharded(channel, bytes("x")) == 0L);
+    assertThat(r.events).containsExactly("subscribed", "lost", "subscribed");
+  }
+
+  @Test
+  void aSubscriptionReportsAServerRestartOnceAndSubscribesAgain() throws Exception {
+    ThrowawayRedis server = server();
+    RedisBackend b = onThrowaway(server, Duration.ofSeconds(2));
+    byte[] channel = key("restart");
+    Recorder r = new Recorder();
+    RedisBackend.Subscription s = b.subscribe(channel, r);
+    try {
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> r.count("subscribed") == 1);
+      server.kill();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> r.count("lost") == 1);
+      server.restart();
+      Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> r.count("subscribed") == 2);
+      assertThat(r.events).containsExactly("subscribed", "lost", "subscribed");
+      Awaitility.await().atMost(Duration.ofSeconds(10)).ignoreExceptions() // a pooled connection the restart broke
+          .until(() -> b.publishSharded(channel, bytes("back")) == 1L);
+      assertThat(r.messages.poll(10, TimeUnit.SECONDS)).containsExactly(bytes("back"));
+    } finally {
+      s.close();
+    }
+  }
+
+  @Test
   void timeIsTheServersClock() throws Exception {
     RedisBackend b = backend();
     long local = System.currentTimeMillis() * 1000;
