@@ -3,7 +3,8 @@
  * HTTP caching with servlet and Netty adapters.
  *
  * <p>Exports its API packages only; the servlet API and Netty are optional (only the {@code
- * servlet} and {@code netty} adapter packages touch them).
+ * servlet} and {@code netty} adapter packages touch them), and so is Lettuce (only {@code
+ * TieredCacheBuilder.lettuce(...)} names it; core's Lettuce backend is loaded only then).
  */
 module dev.scaleblocks.cache {
   exports dev.scaleblocks.cache;
@@ -14,6 +15,8 @@ module dev.scaleblocks.cache {
   requires transitive dev.scaleblocks.core;
   requires com.github.benmanes.caffeine;
   requires transitive redis.clients.jedis; // TieredCacheBuilder.redis(UnifiedJedis)
+  // TieredCacheBuilder.lettuce(...): optional, loaded only when a Lettuce client is passed
+  requires static lettuce.core;
   requires org.apache.commons.pool2; // RedisTier bounds the wait of a RedisClient's pool
   requires org.slf4j;
 

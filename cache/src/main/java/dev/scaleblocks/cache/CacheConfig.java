@@ -8,7 +8,6 @@ import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.codec.Codec;
 import java.util.function.ToIntBiFunction;
 import org.jspecify.annotations.Nullable;
-import redis.clients.jedis.UnifiedJedis;
 
 /** The immutable copy of a {@link TieredCacheBuilder}'s options. */
 final class CacheConfig {
@@ -23,7 +22,8 @@ final class CacheConfig {
   final long negativeTtlNanos;
   final double refreshAhead;
   final long staleNanos;
-  final @Nullable UnifiedJedis redis;
+  /** A Jedis {@code UnifiedJedis}, or a Lettuce {@code RedisClient} / {@code RedisClusterClient}. */
+  final @Nullable Object redis;
   final @Nullable Codec<Object> keyCodec;
   final @Nullable Codec<Object> valueCodec;
   final byte[] keyPrefix;

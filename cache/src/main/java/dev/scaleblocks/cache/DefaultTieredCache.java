@@ -169,8 +169,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
           ? given
           : CircuitBreaker.builder("cache." + name).ticker(ticker).telemetry(config.telemetry).build();
       this.ownBreaker = given != null ? null : breaker;
-      this.l2 = new RedisTier(config.redis, breaker, ticker, tracer, name, metrics,
-          java.time.Duration.ofNanos(config.l2TimeoutNanos));
+      java.time.Duration l2Timeout = java.time.Duration.ofNanos(config.l2TimeoutNanos);
+      this.l2 = config.redis instanceof redis.clients.jedis.UnifiedJedis jedis
+          ? new JedisTier(jedis, breaker, ticker, tracer, name, metrics, l2Timeout)
+          : new LettuceTier(config.redis, breaker, ticker, tracer, name, metrics, l2Timeout);
       breaker.onStateTransition(t -> {
         if (t.to() == CircuitBreaker.State.OPEN && t.from() == CircuitBreaker.State.CLOSED) {
           log.warn("cache {}: redis tier unavailable, serving from L1 and the loader ({})", name, t.reason());
@@ -291,6 +293,15 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private L1Entry<V> miss(K key, Function<? super K, ? extends @Nullable V> loader,
       @Nullable L1Entry<V> stale, boolean skipL2) {
+    return miss(key, loader, stale, skipL2, null);
+  }
+
+  /** An L2 read made before the miss was handed to a thread that may load (see getAsync). */
+  @SuppressWarnings("ArrayRecordComponent") // carried along, never compared
+  private record PriorRead(long stamp, byte[] rkey, RedisTier tier, RedisTier.Read read) {}
+
+  private L1Entry<V> miss(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, boolean skipL2, @Nullable PriorRead prior) {
     Flight<V> mine = new Flight<>();
     Flight<V> running = inflight.putIfAbsent(key, mine);
     if (running != null) {
@@ -307,7 +318,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       return loadAndStore(key, loader, stale, null, stamp(key), null, null, L2Write.SKIP, null);
     }
     try {
-      L1Entry<V> result = loadThroughTiers(key, loader, stale, skipL2, mine);
+      L1Entry<V> result = prior == null
+          ? loadThroughTiers(key, loader, stale, skipL2, mine)
+          : afterL2Read(key, loader, stale, prior.stamp(), prior.rkey(), prior.tier(), prior.read(), mine);
       mine.complete(result);
       return result;
     } catch (RuntimeException | Error e) {
@@ -327,7 +340,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
     byte[] keyBytes = encodeKey(key);
     byte[] rkey = redisKey(keyBytes);
-    RedisTier.Read read = t.get(rkey);
+    return afterL2Read(key, loader, stale, stamp, rkey, t, t.get(rkey), flight);
+  }
+
+  /** What follows the L2 read of a miss: an L2 hit into L1, else a load (under the lease, if on). */
+  private L1Entry<V> afterL2Read(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, long stamp, byte[] rkey, RedisTier t, RedisTier.Read read,
+      @Nullable Flight<V> flight) {
     if (flight != null) {
       flight.leaveLoader(); // marks the end of the L2 read; waiters' clock restarts for the load
     }
@@ -1108,9 +1127,40 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       metrics.l1Hits.increment();
       return CompletableFuture.completedFuture(e);
     }
+    RedisTier t = l2;
+    if (e == null && t != null && t.nonBlocking() && !t.refusing() && !inflight.containsKey(key)) {
+      return missWithoutBlocking(key, loader, t);
+    }
     return async(() -> lookup(key, loader), () -> {
       metrics.l1Misses.increment();
       return miss(key, loader, e, true);
+    });
+  }
+
+  /**
+   * An L1 miss on a client whose L2 read does not block (Lettuce): the read is sent from the
+   * caller's thread and its answer handled on the client's I/O thread; an L2 hit completes there,
+   * and only what may block (a load: user code, the lease) goes to the executor, with the read
+   * already made. A miss that finds another load of the key in flight joins it on the executor.
+   */
+  private CompletableFuture<L1Entry<V>> missWithoutBlocking(
+      K key, Function<? super K, ? extends @Nullable V> loader, RedisTier t) {
+    metrics.l1Misses.increment();
+    long stamp = stamp(key);
+    byte[] rkey = redisKey(encodeKey(key));
+    return t.getAsync(rkey).thenCompose(read -> {
+      if (!unavailable(read) && read.value() != null) {
+        long now = ticker.read();
+        L1Entry<V> fromL2 = fromEnvelope(read, now);
+        if (fromL2 != null && now < fromL2.freshUntil) {
+          metrics.l2Hits.increment();
+          installL1(key, fromL2, stamp, false); // L1 maintenance off this thread
+          return CompletableFuture.completedFuture(fromL2);
+        }
+      }
+      PriorRead prior = new PriorRead(stamp, rkey, t, read);
+      return async(() -> miss(key, loader, null, false, prior), () -> miss(key, loader, null, true),
+          true);
     });
   }
 
@@ -1204,12 +1254,25 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
    * own Redis call could take the caller's wait to twice the timeout while Redis does not answer.
    */
   private <T> CompletableFuture<T> async(Supplier<T> task, Supplier<T> whenSaturated) {
+    return async(task, whenSaturated, false);
+  }
+
+  /**
+   * As {@link #async(Supplier, Supplier)}; {@code offThisThread} when the caller is a client's I/O
+   * thread, which must not run a load: a full queue then sends {@code whenSaturated} to the common
+   * pool instead of running it here.
+   */
+  private <T> CompletableFuture<T> async(Supplier<T> task, Supplier<T> whenSaturated,
+      boolean offThisThread) {
     long queuedAt = System.nanoTime();
     long latestStart = l2TimeoutNanos / 4;
     try {
       return CompletableFuture.supplyAsync(
           () -> System.nanoTime() - queuedAt > latestStart ? whenSaturated.get() : task.get(), executor);
     } catch (RejectedExecutionException e) {
+      if (offThisThread) {
+        return CompletableFuture.supplyAsync(whenSaturated, java.util.concurrent.ForkJoinPool.commonPool());
+      }
       try {
         return CompletableFuture.completedFuture(whenSaturated.get());
       } catch (RuntimeException | Error ex) {
@@ -1432,6 +1495,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       b.close();
     }
     executor.shutdown();
+    RedisTier t = l2;
+    if (t != null) {
+      t.close();
+    }
     CircuitBreaker own = ownBreaker;
     if (own != null) {
       own.close();

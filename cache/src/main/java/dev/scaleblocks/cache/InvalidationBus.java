@@ -2,6 +2,7 @@ package dev.scaleblocks.cache;
 
 import static java.nio.charset.StandardCharsets.UTF_8;
 
+import dev.scaleblocks.core.internal.redis.RedisBackend;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -52,7 +53,10 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * write keeps the order "Redis updated, then others drop their L1". One subscriber thread holds the
  * blocking subscription on a connection of its own (never one of the client's pooled connections,
  * which callers need) and reconnects with backoff (50 ms doubling to 2 s, back to 50 ms once a
- * subscription was established). Both are daemon threads named after the cache.
+ * subscription was established). Both are daemon threads named after the cache. Over Lettuce the
+ * subscription is core's ({@code RedisBackend.subscribe}: a pub/sub connection of its own, remade
+ * with the same backoff by a thread of core's), messages arrive on Lettuce's I/O thread, and the
+ * rest (numbering, heartbeats, gap detection, clearing L1 on a lost subscription) is the same.
  */
 final class InvalidationBus implements AutoCloseable {
 
@@ -77,6 +81,10 @@ final class InvalidationBus implements AutoCloseable {
   }
 
   private final RedisTier tier;
+  /** The Jedis tier, whose subscription this bus holds on its own thread; null over Lettuce. */
+  private final @Nullable JedisTier jedisTier;
+  /** Over Lettuce: the subscription core's backend keeps (it has a thread of its own). */
+  private volatile RedisBackend.@Nullable Subscription subscription;
   private final Listener listener;
   private final CacheMetrics metrics;
   private final String cacheName;
@@ -103,6 +111,7 @@ final class InvalidationBus implements AutoCloseable {
   InvalidationBus(RedisTier tier, Listener listener, CacheMetrics metrics, String cacheName,
       String instanceId, long heartbeatNanos) {
     this.tier = tier;
+    this.jedisTier = tier instanceof JedisTier j ? j : null;
     this.listener = listener;
     this.metrics = metrics;
     this.cacheName = cacheName;
@@ -119,7 +128,27 @@ final class InvalidationBus implements AutoCloseable {
    * cache does not begin by dropping what it has just loaded.
    */
   void start(java.time.Duration maxWait) {
-    subscriber.start();
+    if (tier instanceof LettuceTier lettuce) {
+      subscription = lettuce.subscribe(channel, new RedisBackend.SubscriptionListener() {
+        @Override
+        public void onSubscribed() {
+          InvalidationBus.this.onSubscribed();
+        }
+
+        @Override
+        public void onMessage(byte[] message) {
+          InvalidationBus.this.onMessage(message);
+        }
+
+        @Override
+        public void onLost(String reason) {
+          log.debug("cache {}: invalidation subscription lost: {}", cacheName, reason);
+          lost();
+        }
+      });
+    } else {
+      subscriber.start();
+    }
     publisher.start();
     try {
       if (!firstSubscription.await(maxWait.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -154,6 +183,11 @@ final class InvalidationBus implements AutoCloseable {
 
   /** Drops the subscription as if the connection broke (for tests and operators). */
   void dropSubscription() {
+    RedisBackend.Subscription s = subscription;
+    if (s != null) {
+      s.reconnect();
+      return;
+    }
     Connection c = connection;
     if (c != null) {
       c.disconnect();
@@ -164,6 +198,10 @@ final class InvalidationBus implements AutoCloseable {
   public void close() {
     closed = true;
     publisher.interrupt();
+    RedisBackend.Subscription s = subscription;
+    if (s != null) {
+      s.close();
+    }
     dropSubscription();
     subscriber.interrupt();
   }
@@ -249,7 +287,8 @@ final class InvalidationBus implements AutoCloseable {
   /** Through a sentinel client: a subscription left on a node that is no longer the master is dropped. */
   private void checkMasterMoved() {
     HostAndPort on = subscribedTo;
-    HostAndPort master = tier.sentinelMaster();
+    JedisTier jedis = jedisTier;
+    HostAndPort master = jedis == null ? null : jedis.sentinelMaster();
     if (connected && on != null && master != null && !master.equals(on)) {
       log.warn("cache {}: redis master moved from {} to {}, clearing L1 and subscribing there",
           cacheName, on, master);
@@ -275,7 +314,9 @@ final class InvalidationBus implements AutoCloseable {
 
   // ---------------------------------------------------------------- subscriber
 
+  /** The Jedis subscription: held on this bus's subscriber thread, remade after every loss. */
   private void subscribeLoop() {
+    JedisTier tier = java.util.Objects.requireNonNull(jedisTier);
     long backoffMillis = 50;
     while (!closed) {
       UnifiedJedis client = tier.client();
@@ -303,13 +344,7 @@ final class InvalidationBus implements AutoCloseable {
       } finally {
         connection = null;
         subscribedTo = null;
-        if (connected) {
-          connected = false;
-          if (!closed) {
-            log.warn("cache {}: invalidation subscription lost, clearing L1 and reconnecting", cacheName);
-            listener.onClearAll("subscription lost", 0);
-          }
-        }
+        lost();
       }
       if (closed) {
         return;
@@ -325,6 +360,17 @@ final class InvalidationBus implements AutoCloseable {
         }
       }
       backoffMillis = Math.min(2_000, backoffMillis * 2);
+    }
+  }
+
+  /** The subscription is gone: L1 is cleared once (unless a check already did, or we are closing). */
+  private void lost() {
+    if (connected) {
+      connected = false;
+      if (!closed) {
+        log.warn("cache {}: invalidation subscription lost, clearing L1 and reconnecting", cacheName);
+        listener.onClearAll("subscription lost", 0);
+      }
     }
   }
 

@@ -12,13 +12,12 @@ import io.opentelemetry.api.trace.Tracer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.apache.commons.pool2.impl.GenericObjectPool;
 import redis.clients.jedis.AbstractPipeline;
 import redis.clients.jedis.Connection;
@@ -37,12 +36,7 @@ import redis.clients.jedis.resps.ScanResult;
 import redis.clients.jedis.util.Pool;
 
 /**
- * Every Redis call the cache makes, each guarded by the circuit breaker, timed and traced. A failed
- * or refused call never throws: reads answer {@link #READ_UNAVAILABLE} (or {@code null} lists), writes
- * answer {@code false}.
- *
- * <p>Reads return the key's remaining time to live beside its bytes (GET and PTTL pipelined, one
- * round trip), so that freshness is decided by Redis' clock, never by a reader's or writer's.
+ * The L2 over a Jedis {@link UnifiedJedis}: every call blocks its caller for the round trip.
  *
  * <p>On a standalone {@code RedisClient} each call runs under one deadline, the cache's L2
  * timeout, whatever the client's own timeouts and pool settings: the tier borrows a connection
@@ -54,69 +48,27 @@ import redis.clients.jedis.util.Pool;
  * same holds node by node: {@link ClusterRouting} sends each call's commands to the nodes that own
  * its keys, on connections lent from the client's node pools, all under the one deadline.
  */
-final class RedisTier {
-
-  private static final Logger log = LoggerFactory.getLogger(RedisTier.class);
-
-  private static final RedisScript RELEASE_LEASE =
-      RedisScript.of(
-          "cache-release-lease",
-          "if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0");
-
-  /** SET only if the key still holds the version the load saw (or still nothing). Bytes 3..10 hold the version. */
-  private static final RedisScript SET_IF_VERSION =
-      RedisScript.of(
-          "cache-set-if-version",
-          "local cur = redis.call('GET', KEYS[1]) "
-              + "if (cur == false and ARGV[2] == '') or (cur and ARGV[2] ~= '' and string.sub(cur, 3, 10) == ARGV[2]) then "
-              + "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) return 1 end return 0");
+final class JedisTier extends RedisTier {
 
   private final UnifiedJedis client;
-  private final boolean cluster;
-  private final CircuitBreaker breaker;
-  private final Ticker ticker;
-  private final Tracer tracer;
-  private final String cacheName;
-  private final CacheMetrics metrics;
   /** Lends a standalone {@code RedisClient}'s connections under the L2 deadline; null otherwise. */
   private final @Nullable DeadlineConnections connections;
   /** A sentinel client, whose current master's pool changes on a failover; null otherwise. */
   private final @Nullable RedisSentinelClient sentinel;
   /** Lends the current master pool of {@link #sentinel}; replaced when that pool changes. */
   private volatile @Nullable DeadlineConnections sentinelLender;
-  private final java.time.Duration timeout;
   /** Routes a {@code RedisClusterClient}'s calls to its nodes under the L2 deadline; null for standalone. */
   private final @Nullable ClusterRouting routing;
-  private final Timer getTimer;
-  private final Timer mgetTimer;
-  private final Timer setTimer;
-  private final Timer delTimer;
-  private final Timer publishTimer;
-  private final Timer leaseTimer;
-  private final Timer scanTimer;
 
-  RedisTier(UnifiedJedis client, CircuitBreaker breaker, Ticker ticker, Tracer tracer,
+  JedisTier(UnifiedJedis client, CircuitBreaker breaker, Ticker ticker, Tracer tracer,
       String cacheName, CacheMetrics metrics, java.time.Duration timeout) {
+    super(breaker, ticker, tracer, cacheName, metrics, timeout);
     this.client = client;
     this.connections = client instanceof RedisClient rc
         ? new DeadlineConnections(rc.getPool(), timeout)
         : null;
     this.sentinel = client instanceof RedisSentinelClient sc ? sc : null;
-    this.timeout = timeout;
     this.routing = client instanceof RedisClusterClient rcc ? new ClusterRouting(rcc, timeout) : null;
-    this.cluster = routing != null;
-    this.breaker = breaker;
-    this.ticker = ticker;
-    this.tracer = tracer;
-    this.cacheName = cacheName;
-    this.metrics = metrics;
-    this.getTimer = metrics.l2Timer("get");
-    this.mgetTimer = metrics.l2Timer("mget");
-    this.setTimer = metrics.l2Timer("set");
-    this.delTimer = metrics.l2Timer("del");
-    this.publishTimer = metrics.l2Timer("publish");
-    this.leaseTimer = metrics.l2Timer("lease");
-    this.scanTimer = metrics.l2Timer("scan");
   }
 
   UnifiedJedis client() {
@@ -160,11 +112,6 @@ final class RedisTier {
     return s == null ? null : s.getCurrentMaster();
   }
 
-  /** Whether the breaker is open: calls are refused without I/O for now (a hint; it may change at once). */
-  boolean refusing() {
-    return breaker.state() == CircuitBreaker.State.OPEN;
-  }
-
   /**
    * A connection of its own for a long-lived subscription: made by the same factory (address,
    * credentials, timeouts) as the client's pooled connections but never taken from the pool, so the
@@ -196,23 +143,12 @@ final class RedisTier {
     }
   }
 
+  @Override
   boolean isCluster() {
-    return cluster;
+    return routing != null;
   }
 
-  /** What one key held: its bytes and its remaining time to live in Redis (millis; -1 none). */
-  @SuppressWarnings("ArrayRecordComponent") // never compared by value; see READ_UNAVAILABLE
-  record Read(byte @Nullable [] value, long pttl) {
-    static final Read ABSENT = new Read(null, -2);
-  }
-
-  /** Returned by {@link #get} when Redis could not be asked (compared by identity). */
-  static final Read READ_UNAVAILABLE = new Read(null, -2);
-
-  /**
-   * GET and PTTL of one key pipelined (one round trip): {@link Read#ABSENT} when absent, {@link
-   * #READ_UNAVAILABLE} on failure.
-   */
+  @Override
   Read get(byte[] key) {
     Read r = call("GET", getTimer, () -> pipelined(key, p -> {
       Response<byte[]> v = p.get(key);
@@ -224,11 +160,12 @@ final class RedisTier {
     return r == null ? READ_UNAVAILABLE : r;
   }
 
-  /**
-   * The values of {@code keys} in order (absent as {@link Read#ABSENT}) with their remaining TTLs:
-   * one MGET and the PTTLs pipelined on a standalone Redis, one pipelined round trip per node (one
-   * MGET per hash slot, then the PTTLs) on a Cluster; {@code null} on failure.
-   */
+  @Override
+  CompletableFuture<Read> getAsync(byte[] key) {
+    return CompletableFuture.completedFuture(get(key));
+  }
+
+  @Override
   @Nullable List<Read> mget(List<byte[]> keys) {
     return call("MGET", mgetTimer, () -> {
       List<byte @Nullable []> values;
@@ -282,6 +219,7 @@ final class RedisTier {
   }
 
   /** SET key value PX millis. */
+  @Override
   boolean set(byte[] key, byte[] value, long pxMillis) {
     return call("SET", setTimer, () -> commands(key, j -> j.set(key, value, SetParams.setParams().px(pxMillis)))) != null;
   }
@@ -290,12 +228,14 @@ final class RedisTier {
    * Writes a loaded value only if L2 still holds what the load saw ({@code expectedVersion}, or
    * nothing when empty): a put or an invalidation in between wins. One EVALSHA.
    */
+  @Override
   boolean setIfVersion(byte[] key, byte[] value, long pxMillis, byte[] expectedVersion) {
     return call("EVALSHA", setTimer, () -> commands(key, j -> ScriptRunner.evalBinary(j, SET_IF_VERSION, List.of(key),
         List.of(value, expectedVersion, Long.toString(pxMillis).getBytes(java.nio.charset.StandardCharsets.US_ASCII))))) != null;
   }
 
   /** {@link #setIfVersion} for many keys in one pipeline (one round trip per node). */
+  @Override
   boolean setAllIfVersion(List<byte[]> keys, List<byte[]> values, long[] pxMillis, List<byte[]> expected) {
     if (keys.size() == 1) {
       return setIfVersion(keys.get(0), values.get(0), pxMillis[0], expected.get(0));
@@ -307,6 +247,7 @@ final class RedisTier {
   }
 
   /** Several SETs in one pipeline (one round trip per node). */
+  @Override
   boolean setAll(List<byte[]> keys, List<byte[]> values, long[] pxMillis) {
     if (keys.size() == 1) {
       return set(keys.get(0), values.get(0), pxMillis[0]);
@@ -316,12 +257,13 @@ final class RedisTier {
   }
 
   /** Deletes keys: one DEL on a standalone Redis, pipelined DELs (one round trip per node) on a Cluster. */
+  @Override
   boolean del(List<byte[]> keys) {
     if (keys.isEmpty()) {
       return true;
     }
     return call("DEL", delTimer, () -> {
-      if (!cluster || keys.size() == 1) {
+      if (routing == null || keys.size() == 1) {
         return commands(keys.get(0), j -> j.del(keys.toArray(new byte[0][])));
       }
       return eachKey(keys, (p, i) -> p.del(keys.get(i)));
@@ -329,6 +271,7 @@ final class RedisTier {
   }
 
   /** PUBLISH, or SPUBLISH on a Cluster. */
+  @Override
   boolean publish(byte[] channel, byte[] message) {
     return call("PUBLISH", publishTimer, () -> {
       ClusterRouting r = routing;
@@ -344,6 +287,7 @@ final class RedisTier {
   }
 
   /** SET NX PX on the lease key: 1 taken, 0 held by another, -1 Redis unavailable. */
+  @Override
   int tryLease(byte[] leaseKey, byte[] owner, long pxMillis) {
     String r = call("SET", leaseTimer, () -> {
       String s = commands(leaseKey, j -> j.set(leaseKey, owner, SetParams.setParams().nx().px(pxMillis)));
@@ -356,6 +300,7 @@ final class RedisTier {
   }
 
   /** Deletes the lease key if this instance still holds it. */
+  @Override
   void releaseLease(byte[] leaseKey, byte[] owner) {
     call("EVALSHA", leaseTimer, () -> commands(leaseKey, j -> ScriptRunner.evalBinary(j, RELEASE_LEASE, List.of(leaseKey), List.of(owner))));
   }
@@ -365,6 +310,7 @@ final class RedisTier {
    * walk, so on a standalone client the L2 timeout bounds each page (one SCAN and one DEL round
    * trip on one connection) rather than the whole walk.
    */
+  @Override
   boolean deleteByPrefix(byte[] prefix) {
     return call("SCAN", scanTimer, () -> {
       byte[] pattern = globPrefix(prefix);
@@ -419,19 +365,6 @@ final class RedisTier {
       }
       cursor = page.getCursorAsBytes();
     } while (!Arrays.equals(cursor, ScanParams.SCAN_POINTER_START_BINARY));
-  }
-
-  private static byte[] globPrefix(byte[] prefix) {
-    byte[] out = new byte[prefix.length * 2 + 1];
-    int n = 0;
-    for (byte b : prefix) {
-      if (b == '*' || b == '?' || b == '[' || b == ']' || b == '\\') {
-        out[n++] = '\\';
-      }
-      out[n++] = b;
-    }
-    out[n++] = '*';
-    return Arrays.copyOf(out, n);
   }
 
   /**
@@ -489,40 +422,5 @@ final class RedisTier {
 
   private interface PerKey {
     void send(AbstractPipeline pipeline, int index);
-  }
-
-  /** Runs {@code body} under the breaker; {@code null} when refused or failed. */
-  private <T> @Nullable T call(String op, Timer timer, Supplier<T> body) {
-    if (!breaker.tryAcquirePermission()) {
-      return null;
-    }
-    Span span =
-        tracer.spanBuilder(op)
-            .setSpanKind(SpanKind.CLIENT)
-            .setAttribute("db.system", "redis")
-            .setAttribute("db.operation.name", op)
-            .setAttribute("scaleblocks.cache", cacheName)
-            .startSpan();
-    long start = ticker.read();
-    try {
-      T result = body.get();
-      long took = ticker.read() - start;
-      breaker.onSuccess(took);
-      timer.record(took, TimeUnit.NANOSECONDS);
-      return result;
-    } catch (RuntimeException e) {
-      long took = ticker.read() - start;
-      breaker.onError(took, e);
-      timer.record(took, TimeUnit.NANOSECONDS);
-      metrics.l2Errors.increment();
-      span.recordException(e);
-      span.setStatus(StatusCode.ERROR);
-      if (log.isDebugEnabled()) {
-        log.debug("cache {}: redis {} failed: {}", cacheName, op, e.toString());
-      }
-      return null;
-    } finally {
-      span.end();
-    }
   }
 }

@@ -33,7 +33,7 @@ import redis.clients.jedis.UnifiedJedis;
  *   <tr><td>{@link #negativeTtl}</td><td>30 seconds; zero caches nothing for absent values</td></tr>
  *   <tr><td>{@link #refreshAhead}</td><td>off</td></tr>
  *   <tr><td>{@link #staleIfError}</td><td>off</td></tr>
- *   <tr><td>{@link #redis}</td><td>none: L1 only</td></tr>
+ *   <tr><td>{@link #redis} (Jedis) or {@link #lettuce(io.lettuce.core.RedisClient)}</td><td>none: L1 only</td></tr>
  *   <tr><td>{@link #keyCodec}, {@link #valueCodec}</td><td>required with Redis</td></tr>
  *   <tr><td>{@link #keyPrefix}</td><td>{@code "<name>:"}</td></tr>
  *   <tr><td>{@link #maxValueBytes}</td><td>1 MiB (encoded)</td></tr>
@@ -62,7 +62,8 @@ public final class TieredCacheBuilder<K, V> {
   Duration negativeTtl = Duration.ofSeconds(30);
   double refreshAhead;
   Duration staleIfError = Duration.ZERO;
-  @Nullable UnifiedJedis redis;
+  /** A Jedis {@code UnifiedJedis} or a Lettuce client. */
+  @Nullable Object redis;
   @Nullable Codec<Object> keyCodec;
   @Nullable Codec<Object> valueCodec;
   @Nullable String keyPrefix;
@@ -171,6 +172,38 @@ public final class TieredCacheBuilder<K, V> {
    * Without it the cache is L1 only.
    */
   public TieredCacheBuilder<K, V> redis(UnifiedJedis client) {
+    this.redis = requireNonNull(client, "client");
+    return this;
+  }
+
+  /**
+   * The L2 through Lettuce, on a standalone Redis (an optional dependency: needed only by callers
+   * of this method). {@link #build()} opens one connection on {@code client}, shared by every call
+   * of the cache (Lettuce multiplexes them: no pool, so no call waits for a connection) and closed
+   * with the cache; the client stays the caller's. If Redis cannot be reached then, the cache is
+   * built all the same and serves from L1 and the loader while the connection is tried again.
+   * Invalidation subscribes on a second connection of its own. Each call is bounded by {@link
+   * #l2Timeout} (a call not answered in time fails for the breaker; the client's own command
+   * timeout only frees it, so give the client one at or above the L2 timeout). With Lettuce,
+   * {@link TieredCache#getAsync} reads Redis without a thread of the cache: the read completes on
+   * Lettuce's I/O thread, and only a load (user code) goes to the cache's executor.
+   *
+   * <p>Named apart from {@code redis(...)} on purpose: an overload with a Lettuce parameter would
+   * make every {@code redis(jedis)} call need Lettuce on the compile class path.
+   */
+  public TieredCacheBuilder<K, V> lettuce(io.lettuce.core.RedisClient client) {
+    requireUnset(redis != null, "redis", redis);
+    this.redis = requireNonNull(client, "client");
+    return this;
+  }
+
+  /**
+   * As {@link #lettuce(io.lettuce.core.RedisClient)}, on a Redis Cluster: one Cluster connection
+   * routing each command to its key's node, and invalidation by sharded pub/sub ({@code
+   * SSUBSCRIBE} on the node owning the channel).
+   */
+  public TieredCacheBuilder<K, V> lettuce(io.lettuce.core.cluster.RedisClusterClient client) {
+    requireUnset(redis != null, "redis", redis);
     this.redis = requireNonNull(client, "client");
     return this;
   }
