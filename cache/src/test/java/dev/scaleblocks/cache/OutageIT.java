@@ -180,6 +180,16 @@ class OutageIT {
     return false;
   }
 
+  /** The client the cache uses on {@code redis} (Jedis here), closed after the test. */
+  protected AutoCloseable connect(ThrowawayRedis redis) {
+    return RedisClients.standalone(redis.host(), redis.port());
+  }
+
+  /** Gives the builder the client {@link #connect} made. */
+  protected <K, V> TieredCacheBuilder<K, V> withClient(TieredCacheBuilder<K, V> builder, AutoCloseable client) {
+    return builder.redis((redis.clients.jedis.UnifiedJedis) client);
+  }
+
   @Test
   void everyCallIsBoundedThroughPauseResumeKillAndRestart() throws Exception {
     // baseline: L1 and the loader only, driven by its own 16 threads in the same JVM at the same
@@ -194,12 +204,11 @@ class OutageIT {
         .waitDurationInOpenState(Duration.ofSeconds(2)).build();
     try (StallMeter stalls = StallMeter.start();
         ThrowawayRedis redis = ThrowawayRedis.start();
-        RedisClient client = RedisClients.standalone(redis.host(), redis.port());
-        TieredCache<String, String> cache = TieredCache.builder()
+        AutoCloseable client = connect(redis);
+        TieredCache<String, String> cache = withClient(TieredCache.builder()
             .name("outage-" + UUID.randomUUID())
             .keyCodec(Codec.utf8())
-            .valueCodec(Codec.utf8())
-            .redis(client)
+            .valueCodec(Codec.utf8()), client)
             .l2Timeout(L2_TIMEOUT)
             .l1Ttl(Duration.ofMillis(200))
             .invalidationHeartbeat(Duration.ofMillis(200))
