@@ -58,6 +58,11 @@ final class LettuceTier extends RedisTier {
   }
 
   @Override
+  boolean canSend() {
+    return backend.connectedNow();
+  }
+
+  @Override
   Read get(byte[] key) {
     return getAsync(key).join();
   }

@@ -149,6 +149,15 @@ abstract class RedisTier {
   /** Deletes every key starting with {@code prefix} (SCAN MATCH over every master, then DEL). */
   abstract boolean deleteByPrefix(byte[] prefix);
 
+  /**
+   * Whether a call sent now reaches Redis at once; when not, {@link #callAsync} fails it at once
+   * (a failure for the breaker) rather than leave it to wait out the L2 timeout in a client's
+   * queue of commands held for a reconnection, to be sent late.
+   */
+  boolean canSend() {
+    return true;
+  }
+
   /** Releases what the tier itself opened (not the user's client). */
   void close() {}
 
@@ -214,7 +223,9 @@ abstract class RedisTier {
     long start = ticker.read();
     CompletableFuture<T> sent;
     try {
-      sent = body.get().copy();
+      sent = canSend()
+          ? body.get().copy()
+          : CompletableFuture.failedFuture(new IllegalStateException("not connected to redis"));
     } catch (RuntimeException e) {
       sent = CompletableFuture.failedFuture(e);
     }

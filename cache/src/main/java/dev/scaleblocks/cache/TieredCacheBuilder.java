@@ -252,7 +252,10 @@ public final class TieredCacheBuilder<K, V> {
    * for the answer together, on every node the call visits (the connection is borrowed from the
    * client's pool and its socket timeout set by the cache; the client's pool settings are left as
    * they are). It also bounds the time single-flight waiters give a leader that is talking to
-   * Redis. Other clients' calls are bounded by their own pool wait and socket timeout.
+   * Redis. Other clients' calls are bounded by their own pool wait and socket timeout. With
+   * {@link #lettuce(io.lettuce.core.RedisClient) Lettuce} each call's future is bounded by it (no
+   * pool wait: one multiplexed connection); a SCAN-and-DEL walk of {@code invalidateAll} by 20 times
+   * it as a whole.
    */
   public TieredCacheBuilder<K, V> l2Timeout(Duration timeout) {
     this.l2Timeout = requireInRange(timeout, Duration.ofMillis(1), Duration.ofMinutes(1), "l2Timeout");

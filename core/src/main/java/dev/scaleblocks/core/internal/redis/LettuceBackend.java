@@ -473,6 +473,12 @@ final class LettuceBackend implements RedisBackend {
   }
 
   @Override
+  public boolean connectedNow() {
+    Connected c = connected;
+    return c != null && c.connection().isOpen();
+  }
+
+  @Override
   @SuppressWarnings("FutureReturnValueIgnored") // its outcome is logged here
   public void disconnect() {
     if (connector == null) {

@@ -210,6 +210,16 @@ public interface RedisBackend {
   Subscription subscribe(byte[] channel, SubscriptionListener listener);
 
   /**
+   * Whether a call sent now goes to the server at once: false while a Lettuce connection is down
+   * (Lettuce then holds commands until it has reconnected, unless the client's options say
+   * otherwise), so a caller with a deadline of its own may refuse the call instead. Always true
+   * for Jedis (each call fails by itself when it cannot connect). A hint: it may change at once.
+   */
+  default boolean connectedNow() {
+    return true;
+  }
+
+  /**
    * Closes the connection this backend opened on a Lettuce client, for a caller that owns the
    * backend (the user's client stays open); later calls fail. Nothing for Jedis (whose client
    * holds the connections) or for a connection the user passed.
