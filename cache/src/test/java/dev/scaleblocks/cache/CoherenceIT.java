@@ -18,7 +18,6 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Two instances (separate clients, separate instance ids) on the same Redis: a write on one is gone
@@ -30,18 +29,20 @@ class CoherenceIT {
 
   static Stream<Arguments> redis() {
     return Stream.of(
-        Arguments.of("standalone", (Supplier<UnifiedJedis>) RedisClients::standalone),
-        Arguments.of("cluster", (Supplier<UnifiedJedis>) RedisClients::cluster));
+        Arguments.of("jedis standalone", (Supplier<TestL2>) TestL2::jedisStandalone),
+        Arguments.of("jedis cluster", (Supplier<TestL2>) TestL2::jedisCluster),
+        Arguments.of("lettuce standalone", (Supplier<TestL2>) TestL2::lettuceStandalone),
+        Arguments.of("lettuce cluster", (Supplier<TestL2>) TestL2::lettuceCluster));
   }
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("redis")
-  void aWriteOnOneInstanceLeavesTheOtherL1QuicklyAndP99IsReported(String mode, Supplier<UnifiedJedis> clients)
+  void aWriteOnOneInstanceLeavesTheOtherL1QuicklyAndP99IsReported(String mode, Supplier<TestL2> clients)
       throws Exception {
     String name = "coherence-" + UUID.randomUUID();
     SimpleMeterRegistry registryB = new SimpleMeterRegistry();
-    try (UnifiedJedis clientA = clients.get();
-        UnifiedJedis clientB = clients.get();
+    try (TestL2 clientA = clients.get();
+        TestL2 clientB = clients.get();
         TieredCache<String, String> a = build(name, clientA, new SimpleMeterRegistry());
         TieredCache<String, String> b = build(name, clientB, registryB)) {
       DefaultTieredCache<String, String> bImpl = (DefaultTieredCache<String, String>) b;
@@ -82,10 +83,10 @@ class CoherenceIT {
 
   @ParameterizedTest(name = "{0}")
   @MethodSource("redis")
-  void invalidateAndInvalidateAllReachTheOtherInstance(String mode, Supplier<UnifiedJedis> clients) throws Exception {
+  void invalidateAndInvalidateAllReachTheOtherInstance(String mode, Supplier<TestL2> clients) throws Exception {
     String name = "coherence-inv-" + UUID.randomUUID();
-    try (UnifiedJedis clientA = clients.get();
-        UnifiedJedis clientB = clients.get();
+    try (TestL2 clientA = clients.get();
+        TestL2 clientB = clients.get();
         TieredCache<String, String> a = build(name, clientA, new SimpleMeterRegistry());
         TieredCache<String, String> b = build(name, clientB, new SimpleMeterRegistry())) {
       List<String> keys = new ArrayList<>();
@@ -107,12 +108,11 @@ class CoherenceIT {
     }
   }
 
-  static TieredCache<String, String> build(String name, UnifiedJedis client, SimpleMeterRegistry registry) {
-    return TieredCache.builder()
+  static TieredCache<String, String> build(String name, TestL2 client, SimpleMeterRegistry registry) {
+    return client.attach(TieredCache.builder()
         .name(name)
         .keyCodec(Codec.utf8())
-        .valueCodec(Codec.utf8())
-        .redis(client)
+        .valueCodec(Codec.utf8()))
         .invalidationHeartbeat(Duration.ofMillis(200))
         .telemetry(Telemetry.of(registry))
         .build();

@@ -11,8 +11,8 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.locks.LockSupport;
-import org.junit.jupiter.api.Test;
-import redis.clients.jedis.RedisClient;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * One instance, no fault: readers load through the cache while writers change the source of truth
@@ -31,18 +31,18 @@ class InvalidationRaceIT {
     return t;
   }
 
-  @Test
-  void noLoadRacingAWriteLeavesAnOlderValueCached() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"jedis", "lettuce"})
+  void noLoadRacingAWriteLeavesAnOlderValueCached(String kind) throws Exception {
     Map<String, Long> source = new ConcurrentHashMap<>();
     for (int i = 0; i < KEYS; i++) {
       source.put("k" + i, 0L);
     }
-    try (RedisClient client = RedisClients.standalone();
-        TieredCache<String, String> cache = TieredCache.builder()
+    try (TestL2 client = kind.equals("lettuce") ? TestL2.lettuceStandalone() : TestL2.jedisStandalone();
+        TieredCache<String, String> cache = client.attach(TieredCache.builder()
             .name("race-" + UUID.randomUUID())
             .keyCodec(Codec.utf8())
-            .valueCodec(Codec.utf8())
-            .redis(client)
+            .valueCodec(Codec.utf8()))
             .l1Ttl(Duration.ofMinutes(5))
             .build()) {
       boolean[] stop = {false};

@@ -63,18 +63,50 @@ class L2DeadlineIT {
     }
   }
 
+  @Test
+  void aPausedRedisCostsALettuceCallAtMostTheL2Timeout() throws Exception {
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        TestL2 client = TestL2.lettuce(LettuceClients.standalone(redis.host(), redis.port()))) {
+      pausedServerCostsACallAtMostTheL2Timeout(client, redis, "lettuce standalone");
+    }
+  }
+
+  @Test
+  void aPausedClusterNodeCostsALettuceCallAtMostTheL2Timeout() throws Exception {
+    try (ThrowawayRedis node = ThrowawayRedis.start("--cluster-enabled", "yes")) {
+      ThrowawayClusters.form(List.of(node));
+      try (TestL2 client = TestL2.lettuce(io.lettuce.core.cluster.RedisClusterClient.create(
+          io.lettuce.core.RedisURI.builder().withHost(node.host()).withPort(node.port())
+              .withTimeout(Duration.ofSeconds(2)).build()))) {
+        pausedServerCostsACallAtMostTheL2Timeout(client, node, "lettuce cluster");
+      }
+    }
+  }
+
   private void pausedServerCostsACallAtMostTheL2Timeout(UnifiedJedis client, ThrowawayRedis redis, String kind)
+      throws Exception {
+    pausedServerCostsACallAtMostTheL2Timeout(new TestL2() {
+      @Override
+      public <K, V> TieredCacheBuilder<K, V> attach(TieredCacheBuilder<K, V> builder) {
+        return builder.redis(client);
+      }
+
+      @Override
+      public void close() {}
+    }, redis, "jedis " + kind);
+  }
+
+  private void pausedServerCostsACallAtMostTheL2Timeout(TestL2 client, ThrowawayRedis redis, String kind)
       throws Exception {
     // 1 s open, so that half-open trials (which may open new connections) run while Redis is paused
     CircuitBreaker breaker = CircuitBreaker.builder("cache.deadline-" + UUID.randomUUID())
         .waitDurationInOpenState(Duration.ofSeconds(1)).build();
     List<Throwable> errors = new CopyOnWriteArrayList<>();
     try (StallMeter stalls = StallMeter.start();
-        TieredCache<String, String> cache = TieredCache.builder()
+        TieredCache<String, String> cache = client.attach(TieredCache.builder()
         .name("deadline-" + UUID.randomUUID())
         .keyCodec(Codec.utf8())
-        .valueCodec(Codec.utf8())
-        .redis(client)
+        .valueCodec(Codec.utf8()))
         .l2Timeout(L2_TIMEOUT)
         .l1Ttl(Duration.ofMillis(50))
         .circuitBreaker(breaker)
@@ -145,7 +177,7 @@ class L2DeadlineIT {
       for (Thread t : threads) {
         t.join(10_000);
       }
-      log.info("{}: paused 4 s, client socket timeout 2 s, pool waits forever, l2Timeout {}: {} calls, longest {} ms",
+      log.info("{}: paused 4 s, client timeouts 2 s (Jedis: pool waits forever), l2Timeout {}: {} calls, longest {} ms",
           kind, L2_TIMEOUT.toMillis(), callsInWindow.get(), String.format("%.1f", maxInWindow.get() / 1e6));
       for (int i = 0; i < opNames.length; i++) {
         log.info("{}: paused: longest {} {} ms", kind, opNames[i], String.format("%.1f", maxPerOp[i].get() / 1e6));

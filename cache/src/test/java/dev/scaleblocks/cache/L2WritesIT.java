@@ -12,7 +12,8 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import redis.clients.jedis.RedisClient;
 
 /**
@@ -27,16 +28,17 @@ class L2WritesIT {
         .slidingWindowSize(1_000).build();
   }
 
-  private static TieredCacheBuilder<String, String> builder(String name, RedisClient client) {
-    return TieredCache.builder().name(name).keyCodec(Codec.utf8()).valueCodec(Codec.utf8()).redis(client)
+  private static TieredCacheBuilder<String, String> builder(String name, TestL2 client) {
+    return client.attach(TieredCache.builder().name(name).keyCodec(Codec.utf8()).valueCodec(Codec.utf8()))
         .invalidation(false).l2Timeout(Duration.ofMillis(300)).circuitBreaker(patientBreaker());
   }
 
-  @Test
-  void aLoadWhoseL2ReadFailedDoesNotOverwriteWhatRedisHolds() {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"jedis", "lettuce"})
+  void aLoadWhoseL2ReadFailedDoesNotOverwriteWhatRedisHolds(String kind) {
     String name = "writes-" + UUID.randomUUID();
     try (ThrowawayRedis redis = ThrowawayRedis.start();
-        RedisClient client = RedisClients.standalone(redis.host(), redis.port());
+        TestL2 client = TestL2.on(kind, redis.host(), redis.port());
         RedisClient admin = RedisClients.standalone(redis.host(), redis.port());
         TieredCache<String, String> cache = builder(name, client).build()) {
       byte[] rkey = (name + ":k").getBytes(UTF_8);
@@ -53,12 +55,13 @@ class L2WritesIT {
     }
   }
 
-  @Test
-  void aRefreshWhoseL2ReadFailedDoesNotOverwriteWhatRedisHolds() throws Exception {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"jedis", "lettuce"})
+  void aRefreshWhoseL2ReadFailedDoesNotOverwriteWhatRedisHolds(String kind) throws Exception {
     String name = "refresh-" + UUID.randomUUID();
     FakeTicker ticker = new FakeTicker();
     try (ThrowawayRedis redis = ThrowawayRedis.start();
-        RedisClient client = RedisClients.standalone(redis.host(), redis.port());
+        TestL2 client = TestL2.on(kind, redis.host(), redis.port());
         RedisClient admin = RedisClients.standalone(redis.host(), redis.port());
         TieredCache<String, String> cache = builder(name, client).ticker(ticker).ttlJitter(0)
             .l1Ttl(Duration.ofSeconds(10)).refreshAhead(0.5).build()) {
@@ -89,11 +92,12 @@ class L2WritesIT {
     }
   }
 
-  @Test
-  void readsDuringAnOutageQueueNoRepairsAndWritesQueueOnePerKey() {
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"jedis", "lettuce"})
+  void readsDuringAnOutageQueueNoRepairsAndWritesQueueOnePerKey(String kind) {
     String name = "repairs-" + UUID.randomUUID();
     try (ThrowawayRedis redis = ThrowawayRedis.start();
-        RedisClient client = RedisClients.standalone(redis.host(), redis.port());
+        TestL2 client = TestL2.on(kind, redis.host(), redis.port());
         TieredCache<String, String> cache = builder(name, client).build()) {
       DefaultTieredCache<String, String> impl = (DefaultTieredCache<String, String>) cache;
       redis.kill();
