@@ -1,0 +1,5 @@
+/** Auto-configuration of scaleblocks' cache, bound to {@code scaleblocks.cache.*}. */
+@NullMarked
+package dev.scaleblocks.spring.boot.autoconfigure.cache;
+
+import org.jspecify.annotations.NullMarked;
