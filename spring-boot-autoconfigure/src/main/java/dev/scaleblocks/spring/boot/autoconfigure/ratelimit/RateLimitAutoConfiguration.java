@@ -10,11 +10,9 @@ import dev.scaleblocks.ratelimit.RateLimiterBuilder;
 import dev.scaleblocks.ratelimit.http.ClientIpResolver;
 import dev.scaleblocks.ratelimit.http.HttpRateLimit;
 import dev.scaleblocks.ratelimit.http.KeyResolver;
-import dev.scaleblocks.ratelimit.servlet.RateLimitFilter;
 import dev.scaleblocks.spring.boot.autoconfigure.RedisClientSource;
 import dev.scaleblocks.spring.boot.autoconfigure.ScaleblocksAutoConfiguration;
 import dev.scaleblocks.spring.boot.autoconfigure.ScaleblocksBreakers;
-import jakarta.servlet.DispatcherType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -22,21 +20,18 @@ import java.util.List;
 import java.util.Map;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
-import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Conditional;
-import org.springframework.context.annotation.Configuration;
 import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Rate limiters from {@code scaleblocks.ratelimit.policies.*}, an {@link HttpRateLimit} from
- * {@code scaleblocks.ratelimit.routes}, and in a servlet application the {@link RateLimitFilter}.
+ * {@code scaleblocks.ratelimit.routes}; {@link RateLimitServletAutoConfiguration} registers the
+ * servlet filter.
  *
  * <p>The filter's order is {@code scaleblocks.ratelimit.filter-order}, -90 by default: after
  * Spring Security's filter chain (-100), so that {@code key.type=principal} sees the
@@ -210,24 +205,5 @@ public class RateLimitAutoConfiguration {
       i++;
     }
     return b.build();
-  }
-
-  /** The servlet filter. */
-  @Configuration(proxyBeanMethods = false)
-  @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
-  @ConditionalOnClass({jakarta.servlet.Filter.class, RateLimitFilter.class})
-  static class Servlet {
-
-    @Bean
-    @ConditionalOnBean(HttpRateLimit.class)
-    @ConditionalOnMissingBean(name = "scaleblocksRateLimitFilter")
-    FilterRegistrationBean<RateLimitFilter> scaleblocksRateLimitFilter(
-        HttpRateLimit rateLimit, RateLimitProperties properties) {
-      FilterRegistrationBean<RateLimitFilter> r = new FilterRegistrationBean<>(new RateLimitFilter(rateLimit));
-      r.setName("scaleblocksRateLimitFilter");
-      r.setOrder(properties.getFilterOrder());
-      r.setDispatcherTypes(DispatcherType.REQUEST);
-      return r;
-    }
   }
 }
