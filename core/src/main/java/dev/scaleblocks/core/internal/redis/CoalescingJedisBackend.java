@@ -127,6 +127,8 @@ public final class CoalescingJedisBackend implements RedisBackend {
   private static final byte[] KEYLESS_ROUTE = "scaleblocks:time".getBytes(US_ASCII);
 
   private final UnifiedJedis jedis;
+  /** The cache's calls (GET with PTTL, DEL, SCAN, sharded publish, subscriptions): sent as they come. */
+  private final JedisBackend direct;
   private final @Nullable ClusterAccess cluster;
   private final int maxBatch;
   private final int queueCapacity;
@@ -152,6 +154,7 @@ public final class CoalescingJedisBackend implements RedisBackend {
   @SuppressWarnings("deprecation") // JedisCluster: deprecated for RedisClusterClient, still in use
   CoalescingJedisBackend(UnifiedJedis jedis, int maxBatch, int queueCapacity) {
     this.jedis = requireNonNull(jedis, "jedis");
+    this.direct = new JedisBackend(jedis);
     requireArgument(maxBatch > 0, "maxBatch must be positive but was %s", maxBatch);
     requireArgument(queueCapacity > 0, "queueCapacity must be positive but was %s", queueCapacity);
     this.maxBatch = maxBatch;
@@ -722,5 +725,64 @@ public final class CoalescingJedisBackend implements RedisBackend {
         log.trace("closing a failed pipeline to {}", name, e);
       }
     }
+  }
+
+  // ---------------------------------------------------------------- not coalesced
+  // The cache's calls below go straight to the client (one pooled connection each, blocking the
+  // caller as plain Jedis does); only the hot calls above are queued.
+
+  @Override
+  public ValueTtl getWithTtl(byte[] key) {
+    return direct.getWithTtl(key);
+  }
+
+  @Override
+  public CompletableFuture<ValueTtl> getWithTtlAsync(byte[] key) {
+    return direct.getWithTtlAsync(key);
+  }
+
+  @Override
+  public List<ValueTtl> mgetWithTtl(List<byte[]> keys) {
+    return direct.mgetWithTtl(keys);
+  }
+
+  @Override
+  public CompletableFuture<List<ValueTtl>> mgetWithTtlAsync(List<byte[]> keys) {
+    return direct.mgetWithTtlAsync(keys);
+  }
+
+  @Override
+  public long del(List<byte[]> keys) {
+    return direct.del(keys);
+  }
+
+  @Override
+  public CompletableFuture<Long> delAsync(List<byte[]> keys) {
+    return direct.delAsync(keys);
+  }
+
+  @Override
+  public long deleteMatching(byte[] pattern) {
+    return direct.deleteMatching(pattern);
+  }
+
+  @Override
+  public CompletableFuture<Long> deleteMatchingAsync(byte[] pattern) {
+    return direct.deleteMatchingAsync(pattern);
+  }
+
+  @Override
+  public long publishSharded(byte[] channel, byte[] message) {
+    return direct.publishSharded(channel, message);
+  }
+
+  @Override
+  public CompletableFuture<Long> publishShardedAsync(byte[] channel, byte[] message) {
+    return direct.publishShardedAsync(channel, message);
+  }
+
+  @Override
+  public Subscription subscribe(byte[] channel, SubscriptionListener listener) {
+    return direct.subscribe(channel, listener);
   }
 }
