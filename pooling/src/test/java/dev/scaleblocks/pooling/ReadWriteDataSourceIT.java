@@ -92,12 +92,18 @@ class ReadWriteDataSourceIT {
   }
 
   private static Pools.Builder pool(InetSocketAddress at, String appName) {
+    return pool(at, appName, 4, 1, Duration.ofSeconds(1));
+  }
+
+  /** Each option once: a builder refuses an option set twice. */
+  private static Pools.Builder pool(InetSocketAddress at, String appName, int maximumPoolSize,
+      int minimumIdle, Duration connectionTimeout) {
     return Pools.builder()
         .postgresql(at.getHostString(), at.getPort(), DB)
         .credentials(TestServices.postgresUser(), null)
-        .maximumPoolSize(4)
-        .minimumIdle(1)
-        .connectionTimeout(Duration.ofSeconds(1))
+        .maximumPoolSize(maximumPoolSize)
+        .minimumIdle(minimumIdle)
+        .connectionTimeout(connectionTimeout)
         .dataSourceProperty("ApplicationName", appName);
   }
 
@@ -310,7 +316,7 @@ class ReadWriteDataSourceIT {
     InetSocketAddress viaProxy = InetSocketAddress.createUnresolved(proxy.host(), proxy.port());
     Duration readTimeout = Duration.ofSeconds(1);
     ReadWriteDataSource ds =
-        later(rw(pool(viaProxy, "hole").maximumPoolSize(8).minimumIdle(8)).readTimeout(readTimeout).build());
+        later(rw(pool(viaProxy, "hole", 8, 8, Duration.ofSeconds(1))).readTimeout(readTimeout).build());
     assertThat(where(ds.readOnly())).isEqualTo("hole@standby");
 
     int threads = 8;
@@ -566,7 +572,7 @@ class ReadWriteDataSourceIT {
   void exhaustionFailsWithThePoolNameAndItsStats() throws Exception {
     ReadWriteDataSource ds =
         later(ReadWriteDataSource.builder().name("tiny")
-            .primary(pool(primaryAddr, "p").poolName("orders-primary").maximumPoolSize(1).connectionTimeout(Duration.ofMillis(300)))
+            .primary(pool(primaryAddr, "p", 1, 1, Duration.ofMillis(300)).poolName("orders-primary"))
             .build());
     try (Connection held = ds.readWrite().getConnection()) {
       assertThat(held.isValid(1)).isTrue();
