@@ -34,11 +34,6 @@ import org.jspecify.annotations.Nullable;
  *   <li><b>Jedis</b>: every call blocks the calling thread for its round trip, the asynchronous
  *       forms included: they run the call on the caller's thread and return a future that is
  *       already complete. Never call them on an event loop; hand them to an executor.
- *   <li><b>Coalescing Jedis</b> ({@link RedisBackends#coalescing}): the asynchronous forms queue
- *       the command for its node and return at once; the future is completed on that node's
- *       flusher thread, which writes everything queued as one pipeline (dependent stages without
- *       an executor run there, so they must not block). The blocking forms wait for the same
- *       future. A full queue refuses the call at once with a {@code RejectedExecutionException}.
  *   <li><b>Lettuce</b>: the asynchronous forms send the command and return at once; the future is
  *       completed on Lettuce's I/O thread (dependent stages without an executor run there too, so
  *       they must not block). The blocking forms wait for that future, at most the connection's
@@ -57,7 +52,7 @@ import org.jspecify.annotations.Nullable;
 public interface RedisBackend {
 
   /**
-   * The client library under this backend: {@code "jedis"} (plain or coalescing) or {@code
+   * The client library under this backend: {@code "jedis"} or {@code
    * "lettuce"}.
    */
   String client();
@@ -66,7 +61,7 @@ public interface RedisBackend {
   boolean cluster();
 
   /**
-   * Whether the asynchronous forms really are asynchronous (Lettuce, coalescing Jedis), rather
+   * Whether the asynchronous forms really are asynchronous (Lettuce), rather
    * than blocking calls with a completed future (plain Jedis).
    */
   boolean nonBlocking();

@@ -56,30 +56,6 @@ public final class RedisBackends {
         + client.getClass().getName());
   }
 
-  /**
-   * The backend for {@code client} with concurrent calls coalesced: for a Jedis {@code
-   * UnifiedJedis} (standalone, Cluster, Sentinel) a {@link CoalescingJedisBackend}, which writes
-   * the calls in flight to each node as one pipeline on one connection (see there for its queue
-   * bound and what a connection failure does); for a Lettuce client the same backend as {@link
-   * #of}, since Lettuce already multiplexes every call over one connection.
-   *
-   * <p>Worth it when many threads call at once (a few or more per node): each call then costs a
-   * share of a round trip instead of a pooled connection's own. With one caller at a time it only
-   * adds a hand-off to the flusher thread.
-   *
-   * @throws IllegalArgumentException for any other object
-   */
-  public static RedisBackend coalescing(Object client) {
-    requireNonNull(client, "client");
-    if (client instanceof RedisBackend backend) {
-      return backend;
-    }
-    if (isA(client, UNIFIED_JEDIS)) {
-      return Jedis.coalescing(client);
-    }
-    return of(client);
-  }
-
   /** Whether {@code o}'s class is, extends or implements the type named {@code typeName}. */
   static boolean isA(Object o, String typeName) {
     Deque<Class<?>> todo = new ArrayDeque<>();
@@ -110,8 +86,5 @@ public final class RedisBackends {
       return new JedisBackend((redis.clients.jedis.UnifiedJedis) client);
     }
 
-    static RedisBackend coalescing(Object client) {
-      return new CoalescingJedisBackend((redis.clients.jedis.UnifiedJedis) client);
-    }
   }
 }
