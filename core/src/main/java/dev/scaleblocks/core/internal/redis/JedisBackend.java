@@ -23,6 +23,7 @@ import redis.clients.jedis.BinaryJedisPubSub;
 import redis.clients.jedis.BinaryJedisShardedPubSub;
 import redis.clients.jedis.Connection;
 import redis.clients.jedis.ConnectionPool;
+import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.JedisCluster;
 import redis.clients.jedis.Protocol;
@@ -30,6 +31,7 @@ import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.commands.JedisBinaryCommands;
+import redis.clients.jedis.exceptions.JedisException;
 import redis.clients.jedis.exceptions.JedisNoScriptException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
@@ -312,13 +314,25 @@ public final class JedisBackend implements RedisBackend {
         : ((JedisCluster) jedis).getClusterNodes();
   }
 
+  /**
+   * A new connection to the node owning {@code channel}'s slot, made by that node pool's factory
+   * (address, credentials, timeouts) but never in the pool. A pooled connection is borrowed only
+   * to read the owner's address and given back unused.
+   */
   @SuppressWarnings("deprecation") // JedisCluster: deprecated for RedisClusterClient, still in use
-  private void ssubscribe(BinaryJedisShardedPubSub pubSub, byte[] channel) {
-    if (jedis instanceof RedisClusterClient c) {
-      c.ssubscribe(pubSub, channel);
-    } else {
-      ((JedisCluster) jedis).ssubscribe(pubSub, channel);
+  private Connection shardConnection(byte[] channel) throws Exception {
+    int slot = JedisClusterCRC16.getSlot(channel);
+    HostAndPort owner;
+    try (Connection c = jedis instanceof RedisClusterClient rc
+        ? rc.getConnectionFromSlot(slot)
+        : ((JedisCluster) jedis).getConnectionFromSlot(slot)) {
+      owner = c.getHostAndPort();
     }
+    ConnectionPool pool = clusterNodes().get(owner.toString());
+    if (pool == null) {
+      throw new JedisException("no pool for cluster node " + owner);
+    }
+    return pool.getFactory().makeObject().getObject();
   }
 
   private static boolean isMaster(Jedis node) {
@@ -418,8 +432,13 @@ public final class JedisBackend implements RedisBackend {
                 listener.onMessage(message);
               }
             };
-            unsubscribe = () -> p.sunsubscribe();
-            ssubscribe(p, channel);
+            // a connection of its own to the channel's node, never one of the pools: a
+            // SUNSUBSCRIBE racing the hand-back of a pooled one would leave its reply for the
+            // next borrower. Dropped by closing it
+            try (Connection c = shardConnection(channel)) {
+              unsubscribe = c::disconnect;
+              p.proceed(c, channel);
+            }
           } else {
             BinaryJedisPubSub p = new BinaryJedisPubSub() {
               @Override

@@ -22,8 +22,14 @@ import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.output.CommandOutput;
+import io.lettuce.core.output.IntegerOutput;
+import io.lettuce.core.output.ValueListOutput;
+import io.lettuce.core.output.ValueOutput;
+import io.lettuce.core.protocol.AsyncCommand;
+import io.lettuce.core.protocol.Command;
 import io.lettuce.core.protocol.CommandArgs;
 import io.lettuce.core.protocol.CommandType;
+import io.lettuce.core.protocol.RedisCommand;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -34,6 +40,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -63,6 +70,12 @@ import org.slf4j.LoggerFactory;
  * ({@code scaleblocks-lettuce-connect}), at most once a second while calls keep coming. Once
  * connected, Lettuce's own reconnection takes over.
  *
+ * <p>On a {@link RedisClient} made on a {@code redis-sentinel://} URI, the backend also listens
+ * to the sentinels ({@link LettuceSentinelWatch}): when they announce a new master, the
+ * connection and the subscriptions made here are closed and made again, so they move within
+ * milliseconds of the announcement instead of when the old master drops them (8–10 s after a
+ * {@code SENTINEL FAILOVER}, when the sentinel demotes it; never, while a frozen master stays frozen).
+ *
  * <p>Thread-safe. The connection this backend opens on a client is closed with the client ({@code
  * shutdown()}); one the user passes stays the user's.
  */
@@ -72,6 +85,7 @@ final class LettuceBackend implements RedisBackend {
 
   private static final long RETRY_NANOS = TimeUnit.SECONDS.toNanos(1);
   private static final Duration UNCONNECTED_TIMEOUT = Duration.ofMinutes(1);
+  private static final ByteArrayCodec CODEC = ByteArrayCodec.INSTANCE;
 
   /** An open connection and its commands. */
   private record Connected(StatefulConnection<byte[], byte[]> connection,
@@ -88,6 +102,10 @@ final class LettuceBackend implements RedisBackend {
   private final AtomicBoolean connecting = new AtomicBoolean();
   private volatile long nextAttemptAt;
   private volatile @Nullable String lastConnectError;
+  /** On a {@code redis-sentinel://} client: hears failovers; null otherwise. */
+  private volatile @Nullable LettuceSentinelWatch sentinelWatch;
+  /** The subscriptions made on this backend's client, moved with the connection on a failover. */
+  private final List<LettuceSubscription> subscriptions = new CopyOnWriteArrayList<>();
 
   private LettuceBackend(@Nullable Supplier<Connected> connector, @Nullable Connected connected,
       boolean cluster) {
@@ -96,13 +114,18 @@ final class LettuceBackend implements RedisBackend {
     this.cluster = cluster;
   }
 
-  /** Connects {@code client} now, or later if Redis cannot be reached now (see the class comment). */
+  /**
+   * Connects {@code client} now, or later if Redis cannot be reached now (see the class comment).
+   * On a {@code redis-sentinel://} URI it also watches the sentinels (see the class comment).
+   */
   static RedisBackend of(RedisClient client) {
     requireNonNull(client, "client");
-    return connectingNow(() -> {
+    LettuceBackend backend = connectingNow(() -> {
       StatefulRedisConnection<byte[], byte[]> c = client.connect(ByteArrayCodec.INSTANCE);
       return new Connected(c, c.async());
     }, false, client);
+    backend.sentinelWatch = LettuceSentinelWatch.start(client, backend::masterMoved);
+    return backend;
   }
 
   /** As {@link #of(RedisClient)}, to a Cluster. */
@@ -114,7 +137,7 @@ final class LettuceBackend implements RedisBackend {
     }, true, client);
   }
 
-  private static RedisBackend connectingNow(Supplier<Connected> connector, boolean cluster,
+  private static LettuceBackend connectingNow(Supplier<Connected> connector, boolean cluster,
       Object client) {
     LettuceBackend backend = new LettuceBackend(connector, null, cluster);
     backend.client = client;
@@ -357,13 +380,12 @@ final class LettuceBackend implements RedisBackend {
   @Override
   public CompletableFuture<ValueTtl> getWithTtlAsync(byte[] key) {
     requireNonNull(key, "key");
-    // both sent before either answer comes: one round trip on the shared connection
-    return call(c -> withTtl(c.get(key), c.pttl(key)));
-  }
-
-  private static CompletableFuture<ValueTtl> withTtl(RedisFuture<byte[]> value, RedisFuture<Long> ttl) {
-    return value.toCompletableFuture().thenCombine(ttl,
-        (v, t) -> v == null ? ValueTtl.ABSENT : new ValueTtl(v, t));
+    return onConnection(c -> {
+      AsyncCommand<byte[], byte[], byte[]> value = keyCommand(CommandType.GET, new ValueOutput<>(CODEC), key);
+      AsyncCommand<byte[], byte[], Long> ttl = keyCommand(CommandType.PTTL, new IntegerOutput<>(CODEC), key);
+      send(c, List.<RedisCommand<byte[], byte[], ?>>of(value, ttl));
+      return value.thenCombine(ttl, (v, t) -> v == null ? ValueTtl.ABSENT : new ValueTtl(v, t));
+    });
   }
 
   @Override
@@ -377,32 +399,95 @@ final class LettuceBackend implements RedisBackend {
     if (keys.isEmpty()) {
       return CompletableFuture.completedFuture(new ArrayList<>(0));
     }
-    return call(c -> {
-      List<CompletableFuture<ValueTtl>> each = new ArrayList<>(keys.size());
+    return onConnection(c -> {
+      int n = keys.size();
+      List<RedisCommand<byte[], byte[], ?>> batch = new ArrayList<>(cluster ? 2 * n : n + 1);
+      List<AsyncCommand<byte[], byte[], Long>> ttls = new ArrayList<>(n);
+      CompletableFuture<List<byte @Nullable []>> values;
       if (cluster) {
-        // GET and PTTL per key, all sent before any answer: each node gets its keys in one go
+        // GET and PTTL per key (an MGET may not span slots); the connection sends each node its share
+        List<AsyncCommand<byte[], byte[], byte[]>> gets = new ArrayList<>(n);
         for (byte[] key : keys) {
-          each.add(withTtl(c.get(key), c.pttl(key)));
+          AsyncCommand<byte[], byte[], byte[]> get = keyCommand(CommandType.GET, new ValueOutput<>(CODEC), key);
+          AsyncCommand<byte[], byte[], Long> ttl = keyCommand(CommandType.PTTL, new IntegerOutput<>(CODEC), key);
+          gets.add(get);
+          ttls.add(ttl);
+          batch.add(get);
+          batch.add(ttl);
         }
+        values = CompletableFuture.allOf(gets.toArray(new CompletableFuture<?>[0])).thenApply(done -> {
+          List<byte @Nullable []> out = new ArrayList<>(n);
+          for (AsyncCommand<byte[], byte[], byte[]> get : gets) {
+            out.add(get.join());
+          }
+          return out;
+        });
       } else {
-        CompletableFuture<List<KeyValue<byte[], byte[]>>> values =
-            c.mget(keys.toArray(new byte[0][])).toCompletableFuture();
-        for (int i = 0; i < keys.size(); i++) {
-          int index = i;
-          each.add(values.thenCombine(c.pttl(keys.get(i)), (kvs, t) -> {
-            KeyValue<byte[], byte[]> kv = kvs.get(index);
-            return kv.hasValue() ? new ValueTtl(kv.getValue(), t) : ValueTtl.ABSENT;
-          }));
+        CommandArgs<byte[], byte[]> args = new CommandArgs<>(CODEC);
+        for (byte[] key : keys) {
+          args.addKey(key);
         }
+        AsyncCommand<byte[], byte[], List<byte @Nullable []>> mget =
+            new AsyncCommand<>(new Command<>(CommandType.MGET, new ValueListOutput<>(CODEC), args));
+        batch.add(mget);
+        for (byte[] key : keys) {
+          AsyncCommand<byte[], byte[], Long> ttl = keyCommand(CommandType.PTTL, new IntegerOutput<>(CODEC), key);
+          ttls.add(ttl);
+          batch.add(ttl);
+        }
+        values = mget;
       }
-      return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0])).thenApply(done -> {
-        List<ValueTtl> out = new ArrayList<>(each.size());
-        for (CompletableFuture<ValueTtl> f : each) {
-          out.add(f.join());
-        }
-        return out;
-      });
+      send(c, batch);
+      return CompletableFuture.allOf(batch.toArray(new CompletableFuture<?>[0])).thenCompose(done -> values)
+          .thenApply(vs -> {
+            List<ValueTtl> out = new ArrayList<>(n);
+            for (int i = 0; i < n; i++) {
+              byte[] v = vs.get(i);
+              out.add(v == null ? ValueTtl.ABSENT : new ValueTtl(v, ttls.get(i).join()));
+            }
+            return out;
+          });
     });
+  }
+
+  /**
+   * Sends {@code batch}, every command before any answer comes. On a standalone connection the
+   * batch is handed over at once (one write, where one command at a time is one write each); a
+   * Cluster connection takes them one by one, because its batch form looks up node connections
+   * synchronously, which may block the caller (an event loop, for {@code getAsync}).
+   */
+  private void send(StatefulConnection<byte[], byte[]> c, List<RedisCommand<byte[], byte[], ?>> batch) {
+    if (cluster) {
+      for (RedisCommand<byte[], byte[], ?> command : batch) {
+        c.dispatch(command);
+      }
+    } else {
+      c.dispatch(batch);
+    }
+  }
+
+  /** A one-key command, not yet sent. */
+  private static <T> AsyncCommand<byte[], byte[], T> keyCommand(
+      CommandType type, CommandOutput<byte[], byte[], T> output, byte[] key) {
+    return new AsyncCommand<>(new Command<>(type, output, new CommandArgs<>(CODEC).addKey(key)));
+  }
+
+  /**
+   * {@code send} on the connected connection (commands it dispatches itself, as {@link
+   * AsyncCommand}s it maps into a future of its own), or a failed future when not connected.
+   */
+  private <T> CompletableFuture<T> onConnection(
+      Function<StatefulConnection<byte[], byte[]>, CompletableFuture<T>> send) {
+    Connected c = connected;
+    if (c == null) {
+      try {
+        commands(); // starts a new attempt to connect and throws
+      } catch (RuntimeException e) {
+        return failed(e);
+      }
+      c = java.util.Objects.requireNonNull(connected);
+    }
+    return send.apply(c.connection());
   }
 
   @Override
@@ -469,7 +554,37 @@ final class LettuceBackend implements RedisBackend {
       throw new UnsupportedOperationException(
           "subscribe needs a RedisClient or RedisClusterClient, not a connection");
     }
-    return LettuceSubscription.start(c, channel.clone(), listener);
+    LettuceSubscription s = LettuceSubscription.start(c, channel.clone(), listener);
+    if (sentinelWatch != null) {
+      subscriptions.add(s);
+    }
+    return s;
+  }
+
+  /**
+   * The sentinels announced a new master: the connection (still open to the old master, which may
+   * go on taking writes or be frozen) is closed and made again, which resolves the new master;
+   * calls fail at once until it is, as while not connected. Subscriptions are remade too. Runs on
+   * Lettuce's I/O thread: nothing here waits.
+   */
+  @SuppressWarnings("FutureReturnValueIgnored") // its outcome is logged here
+  private void masterMoved() {
+    Connected c = connected;
+    if (connector != null && c != null && !closed) {
+      connected = null;
+      lastConnectError = "the master moved";
+      c.connection().closeAsync().whenComplete((ok, e) -> {
+        if (e != null) {
+          log.debug("closing the connection to the old master failed: {}", e.toString());
+        }
+      });
+      nextAttemptAt = System.nanoTime();
+      connectLater();
+    }
+    subscriptions.removeIf(LettuceSubscription::isClosed);
+    for (LettuceSubscription s : subscriptions) {
+      s.reconnect();
+    }
   }
 
   @Override
@@ -485,6 +600,10 @@ final class LettuceBackend implements RedisBackend {
       return; // the user's connection
     }
     closed = true;
+    LettuceSentinelWatch watch = sentinelWatch;
+    if (watch != null) {
+      watch.close();
+    }
     Connected c = connected;
     connected = null;
     if (c != null) {

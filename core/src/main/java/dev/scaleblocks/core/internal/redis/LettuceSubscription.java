@@ -67,7 +67,7 @@ final class LettuceSubscription implements Subscription {
   }
 
   /** Starts a subscription on {@code client}, a {@link RedisClient} or a {@link RedisClusterClient}. */
-  static Subscription start(Object client, byte[] channel, SubscriptionListener listener) {
+  static LettuceSubscription start(Object client, byte[] channel, SubscriptionListener listener) {
     LettuceSubscription s = new LettuceSubscription((AbstractRedisClient) client, channel, listener);
     s.client.addListener(s.disconnects);
     s.thread.start();
@@ -196,6 +196,11 @@ final class LettuceSubscription implements Subscription {
         log.debug("closing a subscription connection failed: {}", e.toString());
       }
     });
+  }
+
+  /** Whether {@link #close} was called. */
+  boolean isClosed() {
+    return closed;
   }
 
   @Override

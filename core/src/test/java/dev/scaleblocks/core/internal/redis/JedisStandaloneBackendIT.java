@@ -1,23 +1,17 @@
 package dev.scaleblocks.core.internal.redis;
 
 import dev.scaleblocks.core.testing.TestServices;
-import dev.scaleblocks.core.testing.ThrowawayRedis;
 import java.net.InetSocketAddress;
-import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.UnifiedJedis;
 
 /** The backend contract over Jedis on the shared standalone Redis. */
-class JedisStandaloneBackendIT extends RedisBackendContract {
+class JedisStandaloneBackendIT extends JedisBackendContract {
 
   private static UnifiedJedis client;
   private static RedisBackend backend;
-  private final List<UnifiedJedis> throwaway = new ArrayList<>();
 
   @BeforeAll
   static void connect() {
@@ -37,21 +31,8 @@ class JedisStandaloneBackendIT extends RedisBackendContract {
   }
 
   @Override
-  protected RedisBackend onThrowaway(ThrowawayRedis server, Duration timeout) {
-    UnifiedJedis c = RedisClient.builder().hostAndPort(server.host(), server.port())
-        .clientConfig(DefaultJedisClientConfig.builder()
-            .socketTimeoutMillis((int) timeout.toMillis())
-            .connectionTimeoutMillis((int) timeout.toMillis())
-            .build())
-        .build();
-    throwaway.add(c);
+  protected RedisBackend over(UnifiedJedis c) {
     return RedisBackends.of(c);
-  }
-
-  @Override
-  protected void closeThrowawayClients() {
-    throwaway.forEach(UnifiedJedis::close);
-    throwaway.clear();
   }
 
   @Override
