@@ -3,6 +3,7 @@ package dev.scaleblocks.core.http;
 import static dev.scaleblocks.core.internal.Checks.requireInRange;
 import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
@@ -312,6 +313,8 @@ public final class RequestCorrelation {
 
   /** Builds a {@link RequestCorrelation}. Not thread-safe. */
   public static final class Builder {
+    /** The options given so far: each may be given once. */
+    private final java.util.Set<String> given = new java.util.HashSet<>();
     private String requestIdHeader = "X-Request-Id";
     private boolean useTraceparent = true;
     private boolean acceptIncoming = true;
@@ -326,36 +329,42 @@ public final class RequestCorrelation {
 
     /** The header read and echoed; {@code X-Request-Id} by default. */
     public Builder requestIdHeader(String name) {
+      requireUnset(!given.add("requestIdHeader"), "requestIdHeader", requestIdHeader);
       this.requestIdHeader = requireNonEmpty(name, "requestIdHeader");
       return this;
     }
 
     /** Whether the trace id of {@code traceparent} is used when the id header is absent; true by default. */
     public Builder useTraceparent(boolean use) {
+      requireUnset(!given.add("useTraceparent"), "useTraceparent", useTraceparent);
       this.useTraceparent = use;
       return this;
     }
 
     /** Whether ids sent by the client are used at all; true by default (false: always generate). */
     public Builder acceptIncoming(boolean accept) {
+      requireUnset(!given.add("acceptIncoming"), "acceptIncoming", acceptIncoming);
       this.acceptIncoming = accept;
       return this;
     }
 
     /** The MDC key; {@code requestId} by default. */
     public Builder mdcKey(String key) {
+      requireUnset(!given.add("mdcKey"), "mdcKey", mdcKey);
       this.mdcKey = requireNonEmpty(key, "mdcKey");
       return this;
     }
 
     /** Longest incoming id accepted; 128 by default, at most 1024. */
     public Builder maxIdLength(int length) {
+      requireUnset(!given.add("maxIdLength"), "maxIdLength", maxIdLength);
       this.maxIdLength = (int) requireInRange(length, 16, 1024, "maxIdLength");
       return this;
     }
 
     /** Generates new ids; 32 random hex digits by default. An invalid generated id is replaced by the default. */
     public Builder idGenerator(Supplier<String> generator) {
+      requireUnset(!given.add("idGenerator"), "idGenerator");
       this.idGenerator = requireNonNull(generator, "idGenerator");
       return this;
     }
@@ -366,18 +375,21 @@ public final class RequestCorrelation {
      * {@code UNKNOWN} by default.
      */
     public Builder routeTag(Function<HttpRequestView, String> routeTag) {
+      requireUnset(!given.add("routeTag"), "routeTag");
       this.routeTag = requireNonNull(routeTag, "routeTag");
       return this;
     }
 
     /** Where the timer and spans go; {@link Telemetry#none()} by default. */
     public Builder telemetry(Telemetry telemetry) {
+      requireUnset(!given.add("telemetry"), "telemetry");
       this.telemetry = requireNonNull(telemetry, "telemetry");
       return this;
     }
 
     /** The time source of the timer; {@link Ticker#system()} by default. */
     public Builder ticker(Ticker ticker) {
+      requireUnset(!given.add("ticker"), "ticker");
       this.ticker = requireNonNull(ticker, "ticker");
       return this;
     }
