@@ -84,6 +84,25 @@ public final class MalformedRequests {
   }
 
   /**
+   * {@link #refusalStatus(Object)}, checked once per request on a channel: a request an earlier
+   * handler of the channel found well-formed is not checked again (each handler of a pipeline calls
+   * this or {@link #refuse}, and the check reads every header). Call it on the event loop.
+   */
+  public static int refusalStatus(ChannelHandlerContext ctx, Object msg) {
+    if (!(msg instanceof HttpRequest request)) {
+      return refusalStatus(msg);
+    }
+    if (ctx.channel().attr(ACCEPTED).get() == request) {
+      return 0;
+    }
+    int status = refusalStatus(msg);
+    if (status == 0) {
+      ctx.channel().attr(ACCEPTED).set(request);
+    }
+    return status;
+  }
+
+  /**
    * If {@code msg} must not reach the application (see the class comment), or an earlier request
    * on the channel was refused, releases it, answers (once per channel) and returns true; else
    * returns false and leaves {@code msg} alone. Call it first in {@code channelRead} on the event
@@ -94,14 +113,8 @@ public final class MalformedRequests {
       ReferenceCountUtil.release(msg);
       return true;
     }
-    if (msg instanceof HttpRequest request && ctx.channel().attr(ACCEPTED).get() == request) {
-      return false;
-    }
-    int status = refusalStatus(msg);
+    int status = refusalStatus(ctx, msg);
     if (status == 0) {
-      if (msg instanceof HttpRequest request) {
-        ctx.channel().attr(ACCEPTED).set(request);
-      }
       return false;
     }
     ReferenceCountUtil.release(msg);

@@ -4,6 +4,7 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
 import dev.scaleblocks.core.http.HttpRequestView;
 import io.netty.channel.Channel;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -39,8 +40,15 @@ public final class NettyRequestView implements HttpRequestView {
   }
 
   @Override
+  @SuppressWarnings("ReferenceEquality") // identity with the codec's constants is the fast path; equals follows
   public String method() {
-    return request.method().name().toUpperCase(Locale.ROOT);
+    HttpMethod m = request.method();
+    // the codec returns its constants for the standard methods, whose names are upper case already
+    if (m == HttpMethod.GET || m == HttpMethod.POST || m == HttpMethod.PUT || m == HttpMethod.DELETE
+        || m == HttpMethod.HEAD || m == HttpMethod.PATCH || m == HttpMethod.OPTIONS) {
+      return m.name();
+    }
+    return m.name().toUpperCase(Locale.ROOT);
   }
 
   @Override

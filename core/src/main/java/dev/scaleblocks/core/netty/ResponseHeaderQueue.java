@@ -1,5 +1,6 @@
 package dev.scaleblocks.core.netty;
 
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpStatusClass;
 import java.util.ArrayDeque;
@@ -32,9 +33,10 @@ public final class ResponseHeaderQueue {
         && response.status().codeClass() != HttpStatusClass.INFORMATIONAL) {
       List<Map.Entry<String, String>> headers = pending.poll();
       if (headers != null) {
+        HttpHeaders target = response.headers();
         for (Map.Entry<String, String> h : headers) {
-          if (!response.headers().contains(h.getKey())) {
-            response.headers().set(h.getKey(), h.getValue());
+          if (!target.contains(h.getKey())) {
+            target.add(h.getKey(), h.getValue()); // absent: no set's removal pass
           }
         }
       }

@@ -274,7 +274,7 @@ public final class SafeHttpServerPipeline {
 
     /** Adds a {@link CorrelationHandler} over {@code correlation}. */
     public Builder correlation(RequestCorrelation correlation) {
-      requireUnset(this.correlation != null, "correlation", this.correlation);
+      requireUnset(this.correlation != null, "correlation");
       this.correlation = requireNonNull(correlation, "correlation");
       return this;
     }
@@ -285,28 +285,28 @@ public final class SafeHttpServerPipeline {
      * rate limit. Optional.
      */
     public Builder loadShedding(Supplier<? extends ChannelHandler> handler) {
-      requireUnset(loadShedding != null, "loadShedding", loadShedding);
+      requireUnset(loadShedding != null, "loadShedding");
       this.loadShedding = requireNonNull(handler, "loadShedding");
       return this;
     }
 
     /** The rate-limit handler (a new one per channel), e.g. {@code () -> new RateLimitHandler(rl)}. */
     public Builder rateLimit(Supplier<? extends ChannelHandler> handler) {
-      requireUnset(rateLimit != null, "rateLimit", rateLimit);
+      requireUnset(rateLimit != null, "rateLimit");
       this.rateLimit = requireNonNull(handler, "rateLimit");
       return this;
     }
 
     /** The body-hash entity-tag handler (a new one per channel). */
     public Builder etagBody(Supplier<? extends ChannelHandler> handler) {
-      requireUnset(etagBody != null, "etagBody", etagBody);
+      requireUnset(etagBody != null, "etagBody");
       this.etagBody = requireNonNull(handler, "etagBody");
       return this;
     }
 
     /** The conditional-request handler (a new one per channel). */
     public Builder conditional(Supplier<? extends ChannelHandler> handler) {
-      requireUnset(conditional != null, "conditional", conditional);
+      requireUnset(conditional != null, "conditional");
       this.conditional = requireNonNull(handler, "conditional");
       return this;
     }
@@ -320,7 +320,7 @@ public final class SafeHttpServerPipeline {
 
     /** The application's handler (a new one per channel unless it is {@code @Sharable}). Required. */
     public Builder application(Supplier<? extends ChannelHandler> handler) {
-      requireUnset(application != null, "application", application);
+      requireUnset(application != null, "application");
       this.application = requireNonNull(handler, "application");
       return this;
     }
