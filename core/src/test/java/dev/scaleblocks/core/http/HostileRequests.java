@@ -139,6 +139,15 @@ public final class HostileRequests {
     int after = appRuns.getAsInt();
     String summary = String.format(Locale.ROOT, "%-48s -> %s%s, app wrote %d×", c.name(),
         a.status() == 0 ? "no answer" : a.status(), a.closed() ? ", closed" : ", open", after - before);
+    // a server that refuses a header section over its limit may close with the rest of the request
+    // still unread, so its kernel may reset the connection before the 431 is read: the refusal is
+    // then seen as a closed connection (Jetty, once in thousands, under load); the request must
+    // still not reach the application
+    boolean closedOnOversized = a.status() == 0 && a.closed() && c.statuses().contains(431) && c.bytes().length > READ_WHOLE;
+    if (closedOnOversized) {
+      assertThat(after - before).as("application writes for: %s", c.name()).isZero();
+      return summary + (a == RESET ? " (reset" : " (closed") + " with the oversized request unread)";
+    }
     assertThat(a.status()).as("status of: %s (%s)", c.name(), summary).isIn(c.statuses());
     if (a.status() < 200 || a.status() >= 300) {
       assertThat(after - before).as("application writes for: %s", c.name()).isZero();
@@ -156,6 +165,12 @@ public final class HostileRequests {
 
   /** A parsed answer: status (0 when none came), headers by lower-case name, whether closed after. */
   public record Answer(int status, Map<String, String> headers, String body, boolean closed) {}
+
+  /** The answer of a connection the server reset before any status line could be read. */
+  private static final Answer RESET = new Answer(0, Map.of("x-test-reset", "true"), "", true);
+
+  /** Largest request every server under test reads whole before answering a too-large header section. */
+  private static final int READ_WHOLE = 8 * 1024;
 
   /** Sends {@code bytes} and reads one answer, then waits up to 3 s for the server to close. */
   public static Answer exchange(int port, byte[] bytes, Duration timeout) {
@@ -192,7 +207,7 @@ public final class HostileRequests {
     } catch (SocketTimeoutException e) {
       return new Answer(0, Map.of(), "", false);
     } catch (IOException e) {
-      return new Answer(0, Map.of(), "", true); // reset by the server
+      return RESET;
     }
     Answer headOnly = parse(head, "", false);
     int length = Integer.parseInt(headOnly.headers().getOrDefault("content-length", "0"));
