@@ -18,6 +18,11 @@ package dev.scaleblocks.ratelimit;
  *       the estimate is {@code ceil(p × (period − elapsed) / period) + c}.
  * </ul>
  *
+ * <p>The limits may change between two calls on one state (a policy updated at runtime, its
+ * algorithm and periods unchanged): a token bucket holding more tokens than its new capacity is
+ * clamped to it; a GCRA debt or a window count above a new lower limit is kept, and refuses until
+ * it has drained or the window has rolled; a higher limit applies at once to the state as it is.
+ *
  * <p>Several limits are decided all or nothing: every limit is brought to {@code now}, the
  * smallest availability decides, and only an admitted request changes the state. The binding
  * limit is the one with the fewest permits left (admitted) or the longest wait (rejected); ties go
@@ -99,6 +104,10 @@ final class CounterMath {
           s[o + 2] = 0;
           return;
         }
+        if (s[o] > c) { // the capacity was lowered: the excess tokens are gone
+          s[o] = c;
+          s[o + 2] = 0;
+        }
         long el = now - s[o + 1];
         if (el <= 0) {
           return;
@@ -166,11 +175,94 @@ final class CounterMath {
   static long avail(Algorithm alg, LimitSpec spec, long[] s, int o, long now) {
     return switch (alg) {
       case TOKEN_BUCKET -> s[o];
-      case GCRA -> (spec.capacity() * spec.periodMillis() - s[o]) / spec.periodMillis();
+      case GCRA -> gcraAvail(spec, s, o);
       case FIXED_WINDOW -> Math.max(0, spec.quota() - s[o + 1]);
       case SLIDING_WINDOW ->
           Math.max(0, spec.quota() - previousWeighted(spec, s, o, now) - s[o + 1]);
     };
+  }
+
+  /**
+   * Gives back {@code n} permits admitted at {@code at} (the store's clock then) at {@code now},
+   * to every limit, updating {@code s} in place; returns whether any limit changed. Each limit
+   * gets back what the admission took from it and never more than it can hold:
+   *
+   * <ul>
+   *   <li>TOKEN_BUCKET: {@code n} tokens back, never above the capacity;
+   *   <li>GCRA: the debt (the TAT) moved back by {@code n} emission intervals, never below now;
+   *   <li>FIXED_WINDOW: the count lowered by {@code n} when the admission fell in the current
+   *       window, else nothing (that window's count is gone);
+   *   <li>SLIDING_WINDOW: the count of the window the admission fell in lowered by {@code n}, when
+   *       that window is the current or the previous one; else nothing.
+   * </ul>
+   *
+   * A key with no state (fresh, expired or evicted) is left alone: it is full already. So a
+   * refund never leaves a limit with more quota than it would have had without the admission.
+   */
+  static boolean refund(Algorithm alg, LimitSpec[] limits, long[] s, long now, long n, long at) {
+    boolean changed = false;
+    for (int i = 0; i < limits.length; i++) {
+      int o = 3 * i;
+      boolean bucket = alg == Algorithm.TOKEN_BUCKET || alg == Algorithm.GCRA;
+      boolean fresh = bucket ? s[o + 1] == FRESH : s[o] == FRESH;
+      if (fresh) {
+        continue;
+      }
+      advance(alg, limits[i], s, o, now);
+      changed |= giveBack(alg, limits[i], s, o, n, at);
+    }
+    return changed;
+  }
+
+  /** One limit's part of {@link #refund}, on a state brought to now. */
+  static boolean giveBack(Algorithm alg, LimitSpec spec, long[] s, int o, long n, long at) {
+    long p = spec.periodMillis();
+    switch (alg) {
+      case TOKEN_BUCKET -> {
+        if (s[o] >= spec.capacity()) {
+          return false;
+        }
+        if (s[o] + n >= spec.capacity()) {
+          s[o] = spec.capacity();
+          s[o + 2] = 0;
+        } else {
+          s[o] += n;
+        }
+        return true;
+      }
+      case GCRA -> {
+        if (s[o] <= 0) {
+          return false;
+        }
+        s[o] = Math.max(0, s[o] - n * p);
+        return true;
+      }
+      case FIXED_WINDOW -> {
+        if (Math.floorDiv(at, p) != s[o] || s[o + 1] <= 0) {
+          return false;
+        }
+        s[o + 1] = Math.max(0, s[o + 1] - n);
+        return true;
+      }
+      case SLIDING_WINDOW -> {
+        long w = Math.floorDiv(at, p);
+        int slot = w == s[o] ? o + 1 : (w == s[o] - 1 ? o + 2 : -1);
+        if (slot < 0 || s[slot] <= 0) {
+          return false;
+        }
+        s[slot] = Math.max(0, s[slot] - n);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * GCRA permits available: none while the debt is above the capacity (the capacity was lowered
+   * under it), which lasts until the debt has drained below it.
+   */
+  private static long gcraAvail(LimitSpec spec, long[] s, int o) {
+    return Math.max(0, (spec.capacity() * spec.periodMillis() - s[o]) / spec.periodMillis());
   }
 
   static void consume(Algorithm alg, LimitSpec spec, long[] s, int o, long g) {
@@ -206,7 +298,7 @@ final class CounterMath {
         if (s[o] <= 0) {
           yield 0;
         }
-        long avail = (spec.capacity() * p - s[o]) / p;
+        long avail = gcraAvail(spec, s, o);
         yield ceilDiv(s[o] - (spec.capacity() - avail - 1) * p, q);
       }
       case FIXED_WINDOW -> s[o + 1] == 0 ? 0 : (s[o] + 1) * p - now;

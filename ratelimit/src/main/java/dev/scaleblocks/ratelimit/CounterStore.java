@@ -52,6 +52,33 @@ interface CounterStore {
     return null;
   }
 
+  /**
+   * Gives back {@code permits} for {@code key} that an admission took at {@code atMillis} on this
+   * store's clock, as {@link CounterMath#refund} does (never above what a limit holds, only into
+   * the window the admission counted in); returns whether anything was given back. Blocks for a
+   * remote store's round trip. Stores that keep no state of their own do not support it.
+   */
+  default boolean refund(String key, long permits, long atMillis) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " holds no counters");
+  }
+
+  /**
+   * For a {@linkplain #nonBlocking() non-blocking} store: {@link #refund} sent without waiting.
+   * Others do not support it.
+   */
+  default CompletableFuture<Boolean> refundAsync(String key, long permits, long atMillis) {
+    throw new UnsupportedOperationException(getClass().getSimpleName() + " blocks: call refund");
+  }
+
+  /**
+   * Gives {@code permits} back into the lease {@code lease} in memory, at once, if it is still the
+   * key's current lease; false otherwise (then the permits go back to where the lease took them
+   * from). Only a {@link LeasingStore} has leases.
+   */
+  default boolean refundToMemory(String key, long permits, LeasingStore.Lease lease) {
+    return false;
+  }
+
   /** Keys held in memory (approximately), or -1 for a remote store. */
   default long keys() {
     return -1;

@@ -18,13 +18,21 @@ interface Decider {
 
   /** Decides and builds the decision through {@code out}. */
   default Decision decide(String key, long permits, DecisionRecorder out) {
-    return out.decision(decide(key, permits));
+    return out.decision(decide(key, permits), key, permits);
   }
 
   /** Decides and returns whether the caller proceeds, counted through {@code out}. */
   default boolean allow(String key, long permits, DecisionRecorder out) {
     return out.count(decide(key, permits));
   }
+
+  /**
+   * Gives back {@code permits} for {@code key}, admitted at {@code atMillis} on the store's clock
+   * from {@code origin}; the future tells whether anything was given back, and never completes
+   * exceptionally (a refund that could not be made is one not made: the quota stays spent). Never
+   * blocks the caller.
+   */
+  CompletableFuture<Boolean> refundAsync(String key, long permits, long atMillis, Origin origin);
 
   /** Releases what the path holds (store threads); the default holds nothing. */
   default void close() {}
@@ -53,6 +61,12 @@ interface Decider {
       @Override
       public CompletableFuture<StoreAnswer> decideAsync(String key, long permits) {
         return CompletableFuture.completedFuture(store.decide(key, permits, permits));
+      }
+
+      @Override
+      public CompletableFuture<Boolean> refundAsync(String key, long permits, long atMillis,
+          Origin origin) {
+        return CompletableFuture.completedFuture(store.refund(key, permits, atMillis));
       }
     };
   }

@@ -4,6 +4,7 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNegative;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
 import java.time.Duration;
+import org.jspecify.annotations.Nullable;
 
 /**
  * The outcome of one rate-limit decision, carrying everything the IETF {@code RateLimit} /
@@ -12,7 +13,10 @@ import java.time.Duration;
  * <p>When a policy has several limits (10/s and 1000/h), the numbers describe the <em>binding</em>
  * limit: the one with the fewest permits remaining (on rejection, the one that rejected).
  *
- * <p>Immutable and thread-safe.
+ * <p>A decision a limiter admitted carries what {@link RateLimiter#refund(Decision)} needs to give
+ * its permits back, once; decisions made with the public factories carry nothing to refund.
+ *
+ * <p>Immutable (but for that once-only refund claim) and thread-safe.
  */
 public final class Decision {
 
@@ -25,6 +29,8 @@ public final class Decision {
   // milliseconds, turned into Durations only when asked for: most callers read allowed() alone
   private final long resetAfterMillis;
   private final long retryAfterMillis;
+  /** What a refund gives back; null when nothing was taken or the decision was made by hand. */
+  private final @Nullable Admission admission;
 
   private Decision(
       boolean allowed,
@@ -37,7 +43,7 @@ public final class Decision {
       Duration retryAfter) {
     this(allowed, shadowRejected, policyName, limit, remaining, window,
         millisCeil(requireNonNegative(resetAfter, "resetAfter")),
-        millisCeil(requireNonNegative(retryAfter, "retryAfter")));
+        millisCeil(requireNonNegative(retryAfter, "retryAfter")), null);
   }
 
   private Decision(
@@ -48,7 +54,8 @@ public final class Decision {
       long remaining,
       Duration window,
       long resetAfterMillis,
-      long retryAfterMillis) {
+      long retryAfterMillis,
+      @Nullable Admission admission) {
     this.allowed = allowed;
     this.shadowRejected = shadowRejected;
     this.policyName = requireNonNull(policyName, "policyName");
@@ -57,13 +64,26 @@ public final class Decision {
     this.window = requireNonNegative(window, "window");
     this.resetAfterMillis = requireNonNegative(resetAfterMillis, "resetAfter");
     this.retryAfterMillis = requireNonNegative(retryAfterMillis, "retryAfter");
+    this.admission = admission;
   }
 
   /** The limiter's own factory: times already whole milliseconds. */
   static Decision of(boolean allowed, String policyName, long limit, long remaining,
       Duration window, long resetAfterMillis, long retryAfterMillis) {
     return new Decision(allowed, false, policyName, limit, remaining, window, resetAfterMillis,
-        allowed ? 0 : retryAfterMillis);
+        allowed ? 0 : retryAfterMillis, null);
+  }
+
+  /** The limiter's factory for an admission that took permits, which a refund may give back. */
+  static Decision admitted(String policyName, long limit, long remaining, Duration window,
+      long resetAfterMillis, Admission admission) {
+    return new Decision(true, false, policyName, limit, remaining, window, resetAfterMillis, 0,
+        admission);
+  }
+
+  /** What a refund of this decision gives back, or null (see {@link RateLimiter#refund}). */
+  @Nullable Admission admission() {
+    return admission;
   }
 
   /** Durations are kept in whole milliseconds, rounded up (HTTP headers count seconds anyway). */
@@ -97,7 +117,7 @@ public final class Decision {
       return this;
     }
     return new Decision(true, true, policyName, limit, remaining, window, resetAfterMillis,
-        retryAfterMillis);
+        retryAfterMillis, null);
   }
 
   /** Whether the request may proceed. */

@@ -2,6 +2,7 @@ package dev.scaleblocks.ratelimit;
 
 import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
 import static dev.scaleblocks.core.internal.Checks.requireNonNegative;
+import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static dev.scaleblocks.core.internal.Checks.requirePositive;
 
 import dev.scaleblocks.core.Ticker;
@@ -14,7 +15,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * The limiter users hold: checks arguments, asks its {@link Decider} — a local store, or the
  * remote path composed by the builder (Redis store → leasing → guard → failure policy) — has the
  * answer turned into a counted {@link Decision} by its {@link DecisionRecorder}, and waits in
- * {@link #acquire}. Owns its meters and removes them on {@link #close()}.
+ * {@link #acquire}; a refund goes back down the same decider. Owns its meters and removes them on {@link #close()}.
  *
  * <p>Thread-safe. Cost: the argument checks on top of its decider's.
  */
@@ -74,7 +75,7 @@ final class DefaultRateLimiter implements RateLimiter {
   @Override
   public CompletableFuture<Decision> tryAcquireAsync(String key, long permits) {
     check(key, permits);
-    return decider.decideAsync(key, permits).thenApply(recorder::decision);
+    return decider.decideAsync(key, permits).thenApply(a -> recorder.decision(a, key, permits));
   }
 
   @Override
@@ -94,6 +95,32 @@ final class DefaultRateLimiter implements RateLimiter {
       }
       sleeper.sleep(Math.max(wait, 1_000_000L));
     }
+  }
+
+  @Override
+  public boolean refund(Decision decision) {
+    return refundAsync(decision).join();
+  }
+
+  /**
+   * Claims the decision's admission (once) and has the decider give its permits back where they
+   * came from; counted in {@code scaleblocks.ratelimit.refunds}.
+   */
+  @Override
+  public CompletableFuture<Boolean> refundAsync(Decision decision) {
+    Admission a = requireNonNull(decision, "decision").admission();
+    if (a == null) {
+      return CompletableFuture.completedFuture(false);
+    }
+    if (a.owner != recorder) {
+      throw new IllegalArgumentException("decision must have been made by " + this
+          + " but was made by another rate limiter: " + decision);
+    }
+    if (!a.claim()) {
+      return CompletableFuture.completedFuture(false);
+    }
+    return decider.refundAsync(a.key, a.permits, a.atMillis, a.origin)
+        .thenApply(recorder::refunded);
   }
 
   @Override

@@ -122,6 +122,29 @@ final class FallbackDecider implements Decider {
     return store.callAsync(key, permits).thenApply(r -> resolve(key, permits, r, start));
   }
 
+  /**
+   * Gives the permits back where the admission took them: into its lease while that lasts (else
+   * to Redis, at the time the lease was taken), to Redis, to the local share; an admission that
+   * FAIL_OPEN let through blindly took nothing and gets nothing back. Never blocks: Redis is
+   * called as {@link GuardedStore#refundAsync} does.
+   */
+  @Override
+  public CompletableFuture<Boolean> refundAsync(String key, long permits, long atMillis,
+      Origin origin) {
+    if (origin instanceof LeasingStore.Lease lease) {
+      if (store.refundToMemory(key, permits, lease)) {
+        return CompletableFuture.completedFuture(true);
+      }
+      return store.refundAsync(key, permits, lease.takenAtMillis());
+    }
+    return switch ((Origin.Place) origin) {
+      case STORE -> store.refundAsync(key, permits, atMillis);
+      case LOCAL_SHARE ->
+          CompletableFuture.completedFuture(localShare.refund(key, permits, atMillis));
+      case NOWHERE -> CompletableFuture.completedFuture(false);
+    };
+  }
+
   @Override
   public void close() {
     store.close();
@@ -188,7 +211,8 @@ final class FallbackDecider implements Decider {
         }
         LimitSpec first = limits[0];
         yield new StoreAnswer(true, permits, 0, first.capacity(),
-            Math.max(0, first.capacity() - permits), 0, 0, LocalCounterStore.nowMillis(ticker));
+            Math.max(0, first.capacity() - permits), 0, 0, LocalCounterStore.nowMillis(ticker),
+            Origin.Place.NOWHERE);
       }
       case LOCAL_FALLBACK -> byLocalShare(key, permits);
       case FAIL_CLOSED -> closed();
@@ -197,7 +221,7 @@ final class FallbackDecider implements Decider {
 
   private StoreAnswer byLocalShare(String key, long permits) {
     if (permits <= localShareCapacity) {
-      return localShare.decide(key, permits, permits);
+      return localShare.decide(key, permits, permits).from(Origin.Place.LOCAL_SHARE);
     }
     return closed(); // more permits than the local share can ever admit
   }

@@ -66,6 +66,11 @@ import org.jspecify.annotations.Nullable;
  * thread just took) reports nothing; while half-open, such a trial permit comes back only after
  * the breaker's wait, as for any trial call that never reports.
  *
+ * <p>A non-blocking store whose client refuses a call with a {@link RejectedExecutionException}
+ * (the coalescing Jedis backend's full queue) never sent it: that ends as a full store queue does
+ * ({@link Overloaded}, or {@link Failed} while a call has been in Redis longer than the timeout),
+ * and the breaker hears nothing of it.
+ *
  * <p>Thread-safe. Costs per call: one executor hand-off (none for a non-blocking store), a set
  * insert and removal, and for {@link #callAsync} one scheduled check per timeout; {@link #call}
  * waits on the caller's thread, which itself ends the call at its deadline (no timer).
@@ -125,6 +130,11 @@ final class GuardedStore implements AutoCloseable {
     return store.answerFromMemory(key, permits);
   }
 
+  /** Gives {@code permits} back into {@code lease} in memory, at once, if it still serves. */
+  boolean refundToMemory(String key, long permits, LeasingStore.Lease lease) {
+    return store.refundToMemory(key, permits, lease);
+  }
+
   /**
    * Decides {@code permits} for {@code key} in the store and waits for how the call ends (see the
    * class comment for how long).
@@ -173,6 +183,45 @@ final class GuardedStore implements AutoCloseable {
     }
     checkAt(a, a.submittedAt + timeoutNanos);
     return a.result;
+  }
+
+  /**
+   * Gives back {@code permits} for {@code key}, admitted at {@code atMillis}, in the store, without
+   * waiting: sent from the caller's thread to a non-blocking store, else run on a store thread.
+   * The future completes with whether anything was given back, and with false — the quota stays
+   * spent, never over-admitting — when the breaker is open (no call is made), the store queue is
+   * full, the store failed, or no answer came within the timeout. A refund is not a decision: the
+   * breaker hears nothing of it, and it is not counted as a Redis call.
+   */
+  CompletableFuture<Boolean> refundAsync(String key, long permits, long atMillis) {
+    if (breaker.state() == CircuitBreaker.State.OPEN) {
+      return CompletableFuture.completedFuture(false);
+    }
+    CompletableFuture<Boolean> refund;
+    if (nonBlocking) {
+      try {
+        refund = store.refundAsync(key, permits, atMillis);
+      } catch (RuntimeException e) {
+        refund = CompletableFuture.failedFuture(e);
+      }
+    } else {
+      CompletableFuture<Boolean> f = new CompletableFuture<>();
+      try {
+        executor.execute(() -> {
+          try {
+            f.complete(store.refund(key, permits, atMillis));
+          } catch (RuntimeException e) {
+            f.completeExceptionally(e);
+          }
+        });
+      } catch (RejectedExecutionException e) {
+        return CompletableFuture.completedFuture(false);
+      }
+      refund = f;
+    }
+    return refund
+        .exceptionally(e -> false)
+        .completeOnTimeout(false, timeoutNanos, TimeUnit.NANOSECONDS);
   }
 
   /**
@@ -388,6 +437,12 @@ final class GuardedStore implements AutoCloseable {
       }
       Throwable cause = error instanceof CompletionException && error.getCause() != null
           ? error.getCause() : error;
+      if (cause instanceof RejectedExecutionException) {
+        // the client's own queue was full (a coalescing backend): never sent, nothing for the
+        // breaker; this client is busy, as with a full store queue
+        result.complete(busy("redis client queue full"));
+        return;
+      }
       if (cause == null) {
         breaker.onSuccess(took);
         result.complete(new Answered(Checks.requireNonNull(answer, "answer")));

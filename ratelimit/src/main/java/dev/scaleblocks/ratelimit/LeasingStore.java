@@ -117,18 +117,61 @@ final class LeasingStore implements CounterStore {
     }
   }
 
-  /** Permits leased for one key, served locally. Immutable but for the counter. */
-  private static final class Lease {
+  /**
+   * Puts {@code permits} back into {@code lease} if it is still the key's lease and has not
+   * expired, never above its size; false otherwise (the caller then refunds the inner store). One
+   * CAS; never waits.
+   */
+  @Override
+  public boolean refundToMemory(String key, long permits, Lease lease) {
+    LeaseCell cell = cells.getIfPresent(key);
+    if (cell == null || cell.lease != lease || ticker.read() - lease.expiresAt >= 0) {
+      return false;
+    }
+    while (true) {
+      long v = lease.left.get();
+      if (v == 0 && cell.lease != lease) {
+        return false; // dropped by a refill meanwhile: its leftovers are never carried
+      }
+      long back = Math.min(lease.size, v + permits);
+      if (back == v) {
+        return false;
+      }
+      if (lease.left.compareAndSet(v, back)) {
+        return true;
+      }
+    }
+  }
+
+  /** Refunds the inner store: permits of an admission that did not come from a lease. */
+  @Override
+  public boolean refund(String key, long permits, long atMillis) {
+    return inner.refund(key, permits, atMillis);
+  }
+
+  /**
+   * Permits leased for one key, served locally; the {@link Origin} of the admissions it serves, so
+   * that a refund of one goes back into it while it lasts. Immutable but for the counter.
+   */
+  static final class Lease implements Origin {
     final AtomicLong left;
+    /** The permits it was given: a refund never fills it above them. */
+    final long size;
     final long expiresAt;
     final StoreAnswer grant;
     final long grantedAt;
 
     Lease(long left, long expiresAt, StoreAnswer grant, long grantedAt) {
       this.left = new AtomicLong(left);
+      this.size = left;
       this.expiresAt = expiresAt;
       this.grant = grant;
       this.grantedAt = grantedAt;
+    }
+
+    /** When the inner store took its permits, on the inner store's clock. */
+    long takenAtMillis() {
+      return grant.nowMillis();
     }
   }
 
@@ -151,7 +194,7 @@ final class LeasingStore implements CounterStore {
           StoreAnswer g = l.grant;
           return new StoreAnswer(true, permits, g.binding(), g.limit(),
               Math.min(g.limit(), g.remaining() + v - permits),
-              Math.max(0, g.resetMillis() - elapsedMillis), 0, g.nowMillis() + elapsedMillis);
+              Math.max(0, g.resetMillis() - elapsedMillis), 0, g.nowMillis() + elapsedMillis, l);
         }
       }
     }

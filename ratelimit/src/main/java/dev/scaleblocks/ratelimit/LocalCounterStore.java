@@ -35,11 +35,26 @@ final class LocalCounterStore implements CounterStore {
     // 5 ns without it, and it never changed a decision (an entry idle that long is as good as
     // fresh), so idle keys now stay until the size bound evicts them: memory is bounded by
     // maximumKeys either way.
+    return new LocalCounterStore(algorithm, limits, cells(maximumKeys, cacheExecutor),
+        new MillisClock(ticker));
+  }
+
+  /** The bounded per-key map of a store; see {@link #create}. */
+  static Cache<String, Cell> cells(long maximumKeys, @Nullable Executor cacheExecutor) {
     Caffeine<Object, Object> b = Caffeine.newBuilder().maximumSize(maximumKeys);
     if (cacheExecutor != null) {
       b.executor(cacheExecutor);
     }
-    return new LocalCounterStore(algorithm, limits, b.build(), new MillisClock(ticker));
+    return b.build();
+  }
+
+  /**
+   * A store over {@code cells}, which other stores of the same algorithm and periods share (the
+   * plans of one {@link TenantPolicies}): a key keeps its state whichever of them decides it.
+   */
+  static LocalCounterStore over(Cache<String, Cell> cells, Algorithm algorithm, LimitSpec[] limits,
+      Ticker ticker) {
+    return new LocalCounterStore(algorithm, limits, cells, new MillisClock(ticker));
   }
 
   private final Algorithm algorithm;
@@ -86,7 +101,7 @@ final class LocalCounterStore implements CounterStore {
    */
   Decision decide(String key, long permits, DecisionRecorder out) {
     if (limits.length != 1) {
-      return out.decision(decide(key, permits, permits));
+      return out.decision(decide(key, permits, permits), key, permits);
     }
     // one limit, no lease: CounterMath.decide unrolled, without the StoreAnswer
     LimitSpec l = limits[0];
@@ -114,7 +129,7 @@ final class LocalCounterStore implements CounterStore {
       cell.unlock();
     }
     return admitted
-        ? out.allowed(0, l.capacity(), avail, reset)
+        ? out.admitted(0, l.capacity(), avail, reset, key, permits, now)
         : out.rejected(0, l.capacity(), avail, reset, retry);
   }
 
@@ -147,6 +162,26 @@ final class LocalCounterStore implements CounterStore {
       cell.unlock();
     }
     return admitted ? out.countAllowed(l.capacity(), avail) : out.countRejected();
+  }
+
+  /**
+   * Gives back {@code permits} for {@code key} admitted at {@code atMillis} (see {@link
+   * CounterMath#refund}); returns whether anything was given back. A key no longer held (evicted)
+   * is full: nothing to do.
+   */
+  @Override
+  public boolean refund(String key, long permits, long atMillis) {
+    long now = clock.tick();
+    Cell cell = cells.getIfPresent(key);
+    if (cell == null) {
+      return false;
+    }
+    cell.lock();
+    try {
+      return CounterMath.refund(algorithm, limits, cell.s, now, permits, atMillis);
+    } finally {
+      cell.unlock();
+    }
   }
 
   /**

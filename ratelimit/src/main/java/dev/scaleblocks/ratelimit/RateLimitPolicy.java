@@ -2,6 +2,7 @@ package dev.scaleblocks.ratelimit;
 
 import static dev.scaleblocks.core.internal.Checks.requireNonEmpty;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -58,6 +59,7 @@ public final class RateLimitPolicy {
     private final String name;
     private final List<Limit> limits = new ArrayList<>();
     private Algorithm algorithm = Algorithm.TOKEN_BUCKET;
+    private boolean algorithmGiven;
 
     private Builder(String name) {
       this.name = requireNonEmpty(name, "name");
@@ -87,6 +89,8 @@ public final class RateLimitPolicy {
 
     /** The algorithm; {@link Algorithm#TOKEN_BUCKET} by default. */
     public Builder algorithm(Algorithm algorithm) {
+      requireUnset(algorithmGiven, "algorithm", this.algorithm);
+      algorithmGiven = true;
       this.algorithm = requireNonNull(algorithm, "algorithm");
       return this;
     }

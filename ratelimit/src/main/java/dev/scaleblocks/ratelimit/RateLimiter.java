@@ -98,6 +98,40 @@ public interface RateLimiter extends AutoCloseable {
    */
   Decision acquire(String key, long permits, Duration maxWait) throws InterruptedException;
 
+  /**
+   * Gives back the permits {@code decision} took, because the work it admitted did not happen (the
+   * upstream failed, the request was cancelled), so that they can admit another request; returns
+   * whether anything was given back. Waits for a remote store's round trip (at most the store
+   * timeout); {@link #refundAsync} does not.
+   *
+   * <p>A refund is tied to the decision rather than to a key, so that nothing can be given back
+   * that was not taken: a decision that did not take permits (rejected, shadow-rejected, admitted
+   * blindly by {@link FailurePolicy#FAIL_OPEN}, or made by hand with {@link Decision#allowed})
+   * gives nothing back, and one admission is given back at most once, whichever thread refunds it
+   * and however often. Permits go back where they were taken (Redis, a local lease, the local
+   * share) and only as far as the algorithm can still tell them apart: a token bucket or GCRA
+   * never above its capacity, a fixed window only while the admission's window lasts, a sliding
+   * window while that window is the current or the previous one. So admissions minus refunds never
+   * exceed what the policy allows. A refund that cannot be made (Redis failed or did not answer,
+   * its breaker is open) is not made: the quota stays spent.
+   *
+   * @throws IllegalArgumentException if {@code decision} was made by another limiter
+   */
+  default boolean refund(Decision decision) {
+    return refundAsync(decision).join();
+  }
+
+  /**
+   * The asynchronous form of {@link #refund(Decision)}: never blocks the calling thread, so it is
+   * safe on an event loop; the future completes on a store thread, on the Redis client's thread,
+   * or at once, and never exceptionally. Limiters that keep no counters give nothing back.
+   *
+   * @throws IllegalArgumentException if {@code decision} was made by another limiter
+   */
+  default CompletableFuture<Boolean> refundAsync(Decision decision) {
+    return CompletableFuture.completedFuture(false);
+  }
+
   /** The policy this limiter enforces. */
   RateLimitPolicy policy();
 }

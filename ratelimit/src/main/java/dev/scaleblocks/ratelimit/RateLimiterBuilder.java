@@ -6,10 +6,12 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static dev.scaleblocks.core.internal.Checks.requirePositive;
 import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
+import com.github.benmanes.caffeine.cache.Cache;
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.internal.OwnedMeters;
+import dev.scaleblocks.core.internal.redis.CoalescingJedisBackend;
 import dev.scaleblocks.core.internal.redis.RedisBackend;
 import dev.scaleblocks.core.internal.redis.RedisBackends;
 import io.micrometer.core.instrument.Counter;
@@ -46,6 +48,7 @@ import redis.clients.jedis.UnifiedJedis;
  *   <tr><td>{@link #leasing(long, Duration)}</td><td>redis</td><td>off</td></tr>
  *   <tr><td>{@link #storeThreads(int)} / {@link #storeQueueCapacity(int)}</td><td>redis</td>
  *       <td>8 / 1024</td></tr>
+ *   <tr><td>{@link #coalesceRedisCalls()}</td><td>redis over Jedis</td><td>off</td></tr>
  *   <tr><td>{@link #circuitBreaker(CircuitBreaker)}</td><td>redis</td>
  *       <td>core's defaults, slow calls at the store timeout</td></tr>
  *   <tr><td>{@link #shadowMode()}</td><td>any</td><td>off</td></tr>
@@ -73,6 +76,7 @@ public final class RateLimiterBuilder {
   private @Nullable Duration leaseHold;
   private int storeThreads = -1;
   private int storeQueueCapacity = -1;
+  private boolean coalesce;
   private @Nullable CircuitBreaker breaker;
   private boolean shadow;
   private @Nullable Ticker ticker;
@@ -81,6 +85,9 @@ public final class RateLimiterBuilder {
   private @Nullable Ticker redisClock;
   private @Nullable Executor cacheExecutor;
   private Sleeper sleeper = Sleeper.SYSTEM;
+  // set by TenantPolicies: the key space its plans share
+  private @Nullable String sharedPrefix;
+  private java.util.function.@Nullable Function<Long, Cache<String, LocalCounterStore.Cell>> sharedCells;
 
   RateLimiterBuilder(RateLimitPolicy policy) {
     this.policy = requireNonNull(policy, "policy");
@@ -296,6 +303,31 @@ public final class RateLimiterBuilder {
     return this;
   }
 
+  /**
+   * With a Jedis client, writes the decisions of all threads deciding at once to each Redis node
+   * as one pipeline, on a connection of the limiter's own per node, instead of one pooled
+   * connection and one round trip per decision; off by default. Worth it when many threads decide
+   * at once: each decision then costs a share of a round trip, and no store thread (decisions are
+   * sent from the caller's thread, as with Lettuce; {@link #storeThreads} then run lease refills
+   * only). With one caller at a time it adds a hand-off to the node's flusher thread.
+   *
+   * <p>Cost: one extra connection and one daemon flusher thread per Redis node in use (both
+   * released after 10 s without decisions and by {@link RateLimiter#close()}), a queue insertion
+   * and a future per decision. At most {@link #storeQueueCapacity} decisions wait per node; past
+   * that a decision is refused at once, never sent, and decided by the local share as this client
+   * being busy (not as a Redis failure: the breaker does not hear of it). Exactly once: a decision
+   * is sent once, unless Redis refused it unrun ({@code NOSCRIPT}, {@code MOVED}, {@code ASK}),
+   * and a connection failure fails the decisions on the wire without sending them again. Needs a
+   * {@code RedisClient} or {@code RedisClusterClient} ({@link #build()} refuses a Sentinel client);
+   * does nothing with Lettuce, which multiplexes calls over one connection already. The limiter
+   * remains thread-safe; its decisions complete on the flusher thread.
+   */
+  public RateLimiterBuilder coalesceRedisCalls() {
+    requireUnset(coalesce, "coalesceRedisCalls");
+    this.coalesce = true;
+    return this;
+  }
+
   /** The breaker guarding Redis calls (may be shared with other users of the same Redis). */
   public RateLimiterBuilder circuitBreaker(CircuitBreaker breaker) {
     requireUnset(this.breaker != null, "circuitBreaker", this.breaker);
@@ -341,6 +373,28 @@ public final class RateLimiterBuilder {
     return this;
   }
 
+  /**
+   * For {@link TenantPolicies}: the plans' limiters share one key space, the Redis prefix {@code
+   * prefix} (unless {@link #keyPrefix} was set) or, for a local store, the per-key map that {@code
+   * cells} gives for the limiter's {@code maximumKeys}; meters go to {@code plansTelemetry}
+   * unless {@link #telemetry} was set.
+   */
+  RateLimiterBuilder sharedKeySpace(String prefix,
+      java.util.function.Function<Long, Cache<String, LocalCounterStore.Cell>> cells,
+      Telemetry plansTelemetry) {
+    this.sharedPrefix = prefix;
+    this.sharedCells = cells;
+    if (telemetry == null) {
+      telemetry = plansTelemetry;
+    }
+    return this;
+  }
+
+  /** The policy this builder builds for. */
+  RateLimitPolicy policy() {
+    return policy;
+  }
+
   static long capacity(LimitSpec[] limits) {
     long c = Long.MAX_VALUE;
     for (LimitSpec l : limits) {
@@ -370,10 +424,11 @@ public final class RateLimiterBuilder {
     }
     if (kind == StoreKind.LOCAL && (redisClient != null || keyPrefix != null || storeTimeout != null
         || failurePolicy != null || instances > 0 || leasePermits > 0 || storeThreads > 0
-        || storeQueueCapacity > 0 || breaker != null)) {
+        || storeQueueCapacity > 0 || coalesce || breaker != null)) {
       throw new IllegalStateException(
           "keyPrefix, storeTimeout, failurePolicy, instances, leasing, storeThreads, "
-              + "storeQueueCapacity and circuitBreaker apply to the redis store only");
+              + "storeQueueCapacity, coalesceRedisCalls and circuitBreaker apply to the redis "
+              + "store only");
     }
     Algorithm algorithm = policy.algorithm();
     LimitSpec[] limits = specs(policy.limits(), algorithm);
@@ -386,11 +441,21 @@ public final class RateLimiterBuilder {
       Decider decider;
       Runnable onClose = () -> { };
       if (kind == StoreKind.LOCAL) {
-        LocalCounterStore local = LocalCounterStore.create(algorithm, limits, keys, t, cacheExecutor);
+        var cells = sharedCells;
+        LocalCounterStore local = cells != null
+            ? LocalCounterStore.over(cells.apply(keys), algorithm, limits, t)
+            : LocalCounterStore.create(algorithm, limits, keys, t, cacheExecutor);
         gaugeKeys(meters, local, "local");
         decider = Decider.local(local);
       } else {
-        RedisBackend backend = RedisBackends.of(requireNonNull(redisClient, "redisClient"));
+        Object client = requireNonNull(redisClient, "redisClient");
+        int queue = storeQueueCapacity > 0 ? storeQueueCapacity : 1024;
+        RedisBackend backend = coalesce && client instanceof UnifiedJedis jedis
+            ? CoalescingJedisBackend.of(jedis, queue)
+            : RedisBackends.of(client);
+        if (backend instanceof CoalescingJedisBackend) {
+          onClose = backend::disconnect;
+        }
         CircuitBreaker cb = breaker;
         Duration timeout = storeTimeout != null ? storeTimeout : Duration.ofMillis(100);
         if (cb == null) {
@@ -399,7 +464,12 @@ public final class RateLimiterBuilder {
               .ticker(t)
               .telemetry(tel)
               .build();
-          onClose = cb::close;
+          Runnable before = onClose;
+          CircuitBreaker own = cb;
+          onClose = () -> {
+            before.run();
+            own.close();
+          };
         }
         decider = remote(backend, algorithm, limits, keys, timeout, cb, t, meters);
       }
@@ -419,7 +489,8 @@ public final class RateLimiterBuilder {
    */
   private Decider remote(RedisBackend backend, Algorithm algorithm, LimitSpec[] limits, long keys,
       Duration timeout, CircuitBreaker cb, Ticker t, OwnedMeters meters) {
-    String prefix = keyPrefix != null ? keyPrefix : "scaleblocks:rl:" + policy.name() + ":";
+    String prefix = keyPrefix != null ? keyPrefix
+        : sharedPrefix != null ? sharedPrefix : "scaleblocks:rl:" + policy.name() + ":";
     CounterStore store = new RedisCounterStore(backend, prefix, algorithm, limits, redisClock);
     if (leasePermits > 1) {
       Counter leaseHits = sourceCounter(meters, "lease");

@@ -25,7 +25,7 @@ import org.jspecify.annotations.Nullable;
  * bounds the wait and judges failures.
  *
  * <p>Thread-safe and stateless but for its configuration. Cost per decision: one round trip, and
- * the key and argument byte arrays of that call.
+ * the key and argument byte arrays of that call. A refund is one more call of the same script.
  */
 final class RedisCounterStore implements CounterStore {
 
@@ -114,6 +114,27 @@ final class RedisCounterStore implements CounterStore {
   public CompletableFuture<StoreAnswer> decideAsync(String key, long permits, long maxPermits) {
     return backend.evalAsync(SCRIPT, keyBytes(key), args(permits, maxPermits))
         .thenApply(RedisCounterStore::answer);
+  }
+
+  /**
+   * Gives back {@code permits} admitted at {@code atMillis} (Redis time) in one {@code EVALSHA} of
+   * the same script, in refund mode: the script brings each limit to now and gives back what
+   * {@link CounterMath#refund} would; waits for the reply.
+   */
+  @Override
+  public boolean refund(String key, long permits, long atMillis) {
+    return refunded(backend.eval(SCRIPT, keyBytes(key), args(-permits, atMillis)));
+  }
+
+  /** {@link #refund} sent without waiting; completes where the backend completes it. */
+  @Override
+  public CompletableFuture<Boolean> refundAsync(String key, long permits, long atMillis) {
+    return backend.evalAsync(SCRIPT, keyBytes(key), args(-permits, atMillis))
+        .thenApply(RedisCounterStore::refunded);
+  }
+
+  private static boolean refunded(@Nullable Object reply) {
+    return num(reply) == 1;
   }
 
   private static StoreAnswer answer(@Nullable Object reply) {

@@ -9,7 +9,8 @@ package dev.scaleblocks.ratelimit;
  * answers with it, a {@link LeasingStore} serves its leases as it, the {@link GuardedStore} passes
  * it on as {@link GuardedStore.Answered}, and the {@link FallbackDecider} makes one up when the
  * store did not answer. {@link DecisionRecorder} turns it into a {@code Decision}, once, at the top.
- * Immutable.
+ * {@code origin} tells where an admission's permits came from, for a refund ({@link
+ * Origin.Place#STORE} unless said otherwise). Immutable.
  */
 record StoreAnswer(
     boolean allowed,
@@ -19,4 +20,19 @@ record StoreAnswer(
     long remaining,
     long resetMillis,
     long retryMillis,
-    long nowMillis) {}
+    long nowMillis,
+    Origin origin) {
+
+  /** An answer of the store itself. */
+  StoreAnswer(boolean allowed, long granted, int binding, long limit, long remaining,
+      long resetMillis, long retryMillis, long nowMillis) {
+    this(allowed, granted, binding, limit, remaining, resetMillis, retryMillis, nowMillis,
+        Origin.Place.STORE);
+  }
+
+  /** The same answer, its permits taken from {@code from}. */
+  StoreAnswer from(Origin from) {
+    return new StoreAnswer(allowed, granted, binding, limit, remaining, resetMillis, retryMillis,
+        nowMillis, from);
+  }
+}

@@ -6,6 +6,9 @@
 -- ARGV[1]  algorithm: tb | gcra | fw | sw
 -- ARGV[2]  now in ms, or -1 to read the server's TIME (the default: client clocks are not trusted)
 -- ARGV[3]  permits wanted (n);  ARGV[4] permits to take at most when available (a lease; >= n)
+--          or, for a refund (n < 0): -n permits to give back, admitted at ARGV[4] ms (Redis time
+--          then); see CounterMath.refund. A refund returns 1 when it gave anything back, else 0,
+--          and writes only the keys it changed.
 -- ARGV[5..] per limit: quota, period in ms, capacity
 -- returns {allowed, granted, binding (0-based), limit, remaining, reset ms, retry ms, now ms}
 --   reset: ms until more quota is made available (draft-10 't'; 0 when full), never above retry;
@@ -51,7 +54,7 @@ local n = tonumber(ARGV[3])
 local maxp = tonumber(ARGV[4])
 local m = #KEYS
 
-if m == 1 then
+if m == 1 and n > 0 then
   local q, p, c = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
   local key = KEYS[1]
   local v = redis.call('GET', key)
@@ -61,6 +64,7 @@ if m == 1 then
     if a == nil then
       a, b, x = c, now, 0
     else
+      if a > c then a, x = c, 0 end -- the capacity was lowered: the excess tokens are gone
       local el = now - b
       if el > 0 then
         if a < c then
@@ -106,7 +110,7 @@ if m == 1 then
         b = now
       end
     end
-    local av = idiv(c * p - a, p)
+    local av = math.max(0, idiv(c * p - a, p))
     if av < n then
       local reset = 0
       if a > 0 then reset = cdiv(a - (c - av - 1) * p, q) end
@@ -142,17 +146,19 @@ if m == 1 then
   end
 end
 
-local Q, P, C, A, B, X = {}, {}, {}, {}, {}, {}
+local Q, P, C, A, B, X, Found = {}, {}, {}, {}, {}, {}, {}
 
 local function advance(i)
   local q, p, c = Q[i], P[i], C[i]
   local v = redis.call('GET', KEYS[i])
   local a, b, x
   if v then a, b, x = struct.unpack('<ddd', v) end
+  Found[i] = a ~= nil
   if alg == 'tb' then
     if a == nil then
       a, b, x = c, now, 0
     else
+      if a > c then a, x = c, 0 end -- the capacity was lowered: the excess tokens are gone
       local el = now - b
       if el > 0 then
         if a < c then
@@ -221,7 +227,7 @@ local function avail(i)
   if alg == 'tb' then
     return A[i]
   elseif alg == 'gcra' then
-    return idiv(C[i] * P[i] - A[i], P[i])
+    return math.max(0, idiv(C[i] * P[i] - A[i], P[i]))
   elseif alg == 'fw' then
     return math.max(0, Q[i] - B[i])
   else
@@ -246,7 +252,7 @@ local function reset(i)
     return cdiv(p - X[i], q)
   elseif alg == 'gcra' then
     if A[i] <= 0 then return 0 end
-    local av = idiv(C[i] * p - A[i], p)
+    local av = math.max(0, idiv(C[i] * p - A[i], p))
     return cdiv(A[i] - (C[i] - av - 1) * p, q)
   elseif alg == 'fw' then
     if B[i] == 0 then return 0 end
@@ -305,6 +311,57 @@ local function ttl(i)
   else
     return 2 * P[i] - elapsed_in_window(i)
   end
+end
+
+-- CounterMath.giveBack: limit i gets back k permits admitted at time t, never above what it holds
+local function give_back(i, k, t)
+  local p = P[i]
+  if alg == 'tb' then
+    if A[i] >= C[i] then return false end
+    if A[i] + k >= C[i] then
+      A[i], X[i] = C[i], 0
+    else
+      A[i] = A[i] + k
+    end
+    return true
+  elseif alg == 'gcra' then
+    if A[i] <= 0 then return false end
+    A[i] = math.max(0, A[i] - k * p)
+    return true
+  elseif alg == 'fw' then
+    if idiv(t, p) ~= A[i] or B[i] <= 0 then return false end
+    B[i] = math.max(0, B[i] - k)
+    return true
+  else
+    local w = idiv(t, p)
+    if w == A[i] then
+      if B[i] <= 0 then return false end
+      B[i] = math.max(0, B[i] - k)
+    elseif w == A[i] - 1 then
+      if X[i] <= 0 then return false end
+      X[i] = math.max(0, X[i] - k)
+    else
+      return false
+    end
+    return true
+  end
+end
+
+if n < 0 then
+  local changed = 0
+  for i = 1, m do
+    local base = 4 + 3 * (i - 1)
+    Q[i], P[i], C[i] = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+    advance(i)
+    -- a key that is gone is full (or its window over): nothing to give back, nothing to write
+    if Found[i] and give_back(i, -n, maxp) then
+      changed = 1
+      local t = ttl(i)
+      if t < minTtl then t = minTtl end
+      redis.call('SET', KEYS[i], struct.pack('<ddd', A[i], B[i], X[i]), 'PX', str(t))
+    end
+  end
+  return changed
 end
 
 local minAvail = nil

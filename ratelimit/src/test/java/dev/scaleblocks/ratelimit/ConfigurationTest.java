@@ -84,6 +84,10 @@ class ConfigurationTest {
         .isInstanceOf(IllegalStateException.class).hasMessageContaining("redis store only");
     assertThatThrownBy(() -> RateLimiter.builder(POLICY).maximumKeys(5).maximumKeys(6))
         .hasMessage("maximumKeys was already set to 5");
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).coalesceRedisCalls().coalesceRedisCalls())
+        .isInstanceOf(IllegalStateException.class).hasMessage("coalesceRedisCalls was already set");
+    assertThatThrownBy(() -> RateLimiter.builder(POLICY).local().coalesceRedisCalls().build())
+        .isInstanceOf(IllegalStateException.class).hasMessageContaining("redis store only");
   }
 
   @Test

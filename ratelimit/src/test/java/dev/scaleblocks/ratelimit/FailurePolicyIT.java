@@ -71,6 +71,8 @@ class FailurePolicyIT {
       lettuce = io.lettuce.core.RedisClient.create(io.lettuce.core.RedisURI.builder()
           .withHost(redis.host()).withPort(redis.port()).withTimeout(Duration.ofSeconds(2)).build());
       b.lettuce(lettuce);
+    } else if (kind == RedisClients.Kind.COALESCING_JEDIS) {
+      b.redis(client).coalesceRedisCalls();
     } else {
       b.redis(client);
     }

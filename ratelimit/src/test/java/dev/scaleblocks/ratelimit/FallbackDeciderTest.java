@@ -102,6 +102,35 @@ class FallbackDeciderTest {
   }
 
   @Test
+  void refundsGoBackWhereThePermitsCameFromAndNeverToRedisForItsFallbacks() {
+    StoreAnswer fromRedis = decider.decide("k", 1);
+    assertThat(decider.refundAsync("k", 1, fromRedis.nowMillis(), fromRedis.origin()).join())
+        .isTrue();
+    assertThat(store.refunds).as("a store admission goes back to the store").hasValue(1);
+
+    assertThat(admitted("down", 25)).as("the local share: 25").isEqualTo(25);
+    StoreAnswer shared = decider.decide("down", 1);
+    assertThat(shared.allowed()).isFalse();
+    ticker.advance(Duration.ofMillis(40)); // one permit of the share back
+    shared = decider.decide("down", 1);
+    assertThat(shared.origin()).isEqualTo(Origin.Place.LOCAL_SHARE);
+    assertThat(decider.refundAsync("down", 1, shared.nowMillis(), shared.origin()).join())
+        .isTrue();
+    assertThat(store.refunds).as("the local share's admission never reaches Redis").hasValue(1);
+    assertThat(admitted("down", 3)).as("the refunded permit, in the local share").isEqualTo(1);
+
+    openTheBreaker();
+    StoreAnswer blind = decider.decide("down", 1);
+    assertThat(blind.allowed()).isTrue();
+    assertThat(blind.origin()).isEqualTo(Origin.Place.NOWHERE);
+    assertThat(decider.refundAsync("down", 1, blind.nowMillis(), blind.origin()).join())
+        .as("FAIL_OPEN counted nothing: nothing to give back").isFalse();
+    assertThat(decider.refundAsync("k", 1, fromRedis.nowMillis(), Origin.Place.STORE).join())
+        .as("no refund to Redis while its breaker is open").isFalse();
+    assertThat(store.refunds).hasValue(1);
+  }
+
+  @Test
   void failClosedRejectsFailuresOverloadAndAnOpenBreaker() {
     decider = decider(FailurePolicy.FAIL_CLOSED, store);
     StoreAnswer failed = decider.decide("down", 1);

@@ -10,7 +10,9 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -216,6 +218,21 @@ class GuardedStoreTest {
     assertThat(thrown).isEqualTo(
         new GuardedStore.Failed("java.lang.IllegalStateException: connection closed", false));
     assertThat(breakerCalls("failure")).isEqualTo(2);
+  }
+
+  @Test
+  void aCallTheClientRefusedToQueueIsOverloadNotARedisFailure() {
+    // the coalescing Jedis backend refuses a call when its node's queue is full: never sent
+    sending.onSend("full", () -> CompletableFuture.failedFuture(new CompletionException(
+            new RejectedExecutionException("redis command queue for standalone is full"))))
+        .onSend("bare", () -> CompletableFuture.failedFuture(
+            new RejectedExecutionException("redis command queue for standalone is full")));
+    assertThat(nonBlocking.callAsync("full", 1).join())
+        .isEqualTo(new GuardedStore.Overloaded("redis client queue full"));
+    assertThat(nonBlocking.call("bare", 1))
+        .isEqualTo(new GuardedStore.Overloaded("redis client queue full"));
+    assertThat(breakerCalls("failure")).as("a busy client is not a sick Redis").isZero();
+    assertThat(breakerCalls("success")).isZero();
   }
 
   @Test

@@ -46,6 +46,51 @@ class LeasingIT {
   }
 
   /**
+   * A refund of a lease hit goes back into the lease, in memory (no Redis call); a refund of the
+   * admission that took the lease, or of a hit whose lease has ended, goes back to Redis.
+   */
+  @Test
+  void refundsGoBackIntoTheLeaseWhileItLastsElseToRedis() {
+    FakeTicker ticker = new FakeTicker(TimeUnit.DAYS.toNanos(20_000));
+    RateLimitPolicy policy =
+        RateLimitPolicy.builder("lease-refund").limit(100, Duration.ofMinutes(100)).build();
+    List<SimpleMeterRegistry> registries = new ArrayList<>();
+    RateLimiter limiter = RateLimiter.builder(policy).redis(jedis)
+        .keyPrefix("scaleblocks:test:lease:" + UUID.randomUUID() + ":")
+        .leasing(5, Duration.ofSeconds(1)).redisClock(ticker).ticker(ticker)
+        .storeTimeout(Duration.ofSeconds(5)).failurePolicy(FailurePolicy.FAIL_CLOSED)
+        .telemetry(Telemetry.of(registry(registries))).build();
+    try {
+      Decision took = limiter.tryAcquire("k"); // Redis: 1 + a lease of 4; 95 left there
+      Decision hit = limiter.tryAcquire("k"); // from the lease: 3 left in it
+      assertThat(count(registries, "lease")).isEqualTo(1);
+      assertThat(limiter.refund(hit)).isTrue();
+      assertThat(count(registries, "store")).as("no Redis call for a lease refund").isEqualTo(1);
+      assertThat(limiter.refund(took)).as("back to Redis").isTrue();
+      int admitted = 0;
+      while (admitted < 200 && limiter.tryAcquire("k").allowed()) {
+        admitted++;
+      }
+      assertThat(admitted).as("4 in the lease, 95 + 1 refunded in Redis").isEqualTo(100);
+
+      Decision late = limiter.tryAcquire("k2");
+      Decision leased = limiter.tryAcquire("k2");
+      ticker.advance(Duration.ofSeconds(2)); // the lease ended: its 3 leftovers are dropped
+      double calls = count(registries, "store");
+      assertThat(limiter.refund(leased)).as("back to Redis, where the lease took it").isTrue();
+      assertThat(limiter.refund(late)).isTrue();
+      admitted = 0;
+      while (admitted < 200 && limiter.tryAcquire("k2").allowed()) {
+        admitted++;
+      }
+      assertThat(admitted).as("95 left in Redis + 2 refunded").isEqualTo(97);
+      assertThat(count(registries, "store")).isGreaterThan(calls);
+    } finally {
+      limiter.close();
+    }
+  }
+
+  /**
    * Fake time, four instances, requests spread over them at random: every interval between two
    * admissions is checked against {@code capacity + interval × rate + instances × k}. (The period
    * is long so that Redis, which expires keys in real time, never expires one during the test.)

@@ -43,6 +43,23 @@ class MetricsTest {
   }
 
   @Test
+  void countsRefundsThatGaveBackAndThoseTooLate() {
+    FakeTicker ticker = new FakeTicker();
+    RateLimitPolicy policy = RateLimitPolicy.builder("r").limit(10, Duration.ofSeconds(1))
+        .algorithm(Algorithm.FIXED_WINDOW).build();
+    RateLimiter limiter = RateLimiter.builder(policy).local().ticker(ticker)
+        .telemetry(Telemetry.of(registry)).build();
+    Decision a = limiter.tryAcquire("k");
+    Decision b = limiter.tryAcquire("k");
+    assertThat(limiter.refund(a)).isTrue();
+    assertThat(limiter.refund(a)).isFalse(); // not counted: nothing claimed
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(limiter.refund(b)).isFalse();
+    assertThat(count("scaleblocks.ratelimit.refunds", "policy", "r", "result", "returned")).isEqualTo(1);
+    assertThat(count("scaleblocks.ratelimit.refunds", "policy", "r", "result", "expired")).isEqualTo(1);
+  }
+
+  @Test
   void shadowModeCountsWhatItWouldHaveRejected() {
     RateLimitPolicy policy = RateLimitPolicy.builder("s").limit(2, Duration.ofSeconds(1)).build();
     RateLimiter limiter = RateLimiter.builder(policy).local().ticker(new FakeTicker()).shadowMode()

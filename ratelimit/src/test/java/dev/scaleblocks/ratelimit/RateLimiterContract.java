@@ -60,8 +60,8 @@ abstract class RateLimiterContract {
   }
 
   /**
-   * A seeded random workload (several permits, time standing still or moving) decided by the
-   * store and by {@link CounterMath} directly: every number of every decision must match, for
+   * A seeded random workload (several permits, time standing still or moving, refunds of earlier
+   * admissions, some twice) decided by the store and by {@link CounterMath} directly: every number of every decision must match, for
    * every algorithm, with one limit (the stores' straight paths) and with two. Time moves in 10 s
    * steps and one permit takes 12 s to come back, so no Redis key nears its TTL in real time.
    */
@@ -85,6 +85,8 @@ abstract class RateLimiterContract {
     long[] state = CounterMath.fresh(specs.length);
     Random random = new Random(seed);
     String key = key();
+    List<Decision> admitted = new ArrayList<>();
+    List<long[]> admittedAt = new ArrayList<>(); // {permits, store time} of each admission
     try (RateLimiter limiter = limiter(algorithm, limits)) {
       for (int step = 0; step < 150; step++) {
         if (random.nextInt(5) < 2) {
@@ -92,12 +94,27 @@ abstract class RateLimiterContract {
         }
         long n = 1 + random.nextInt(3);
         long now = Math.floorDiv(ticker.read(), 1_000_000L);
+        if (!admitted.isEmpty() && random.nextInt(4) == 0) {
+          // refund an earlier admission (now and then one already refunded: it gives nothing)
+          int pick = random.nextInt(admitted.size());
+          long[] taken = admittedAt.get(pick);
+          boolean expectedBack = taken[0] > 0
+              && CounterMath.refund(algorithm, specs, state, now, taken[0], taken[1]);
+          String what = algorithm + " with " + limits.length + " limit(s), step " + step
+              + ": refund of admission " + pick;
+          assertThat(limiter.refund(admitted.get(pick))).as(what).isEqualTo(expectedBack);
+          taken[0] = 0;
+        }
         long[] next = state.clone();
         StoreAnswer expected = CounterMath.decide(algorithm, specs, next, now, n, n);
         if (expected.allowed()) {
           state = next;
         }
         Decision d = limiter.tryAcquire(key, n);
+        if (d.allowed()) {
+          admitted.add(d);
+          admittedAt.add(new long[] {n, now});
+        }
         String what = algorithm + " with " + limits.length + " limit(s), step " + step + ": " + d;
         assertThat(d.allowed()).as(what).isEqualTo(expected.allowed());
         assertThat(d.limit()).as(what).isEqualTo(expected.limit());
@@ -372,6 +389,148 @@ abstract class RateLimiterContract {
     assertThat(limiter.tryAcquire("{odd}key:with}braces{").allowed()).isTrue();
   }
 
+  // ---- refunds
+
+  @Test
+  void refundGivesTheAdmissionBackOnceAndNeverAboveTheLimit() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      RateLimiter limiter = limiter(algorithm, perSecond(3));
+      String key = key();
+      Decision first = limiter.tryAcquire(key);
+      assertThat(limiter.tryAcquire(key, 2).allowed()).as("%s", algorithm).isTrue();
+      Decision rejected = limiter.tryAcquire(key);
+      assertThat(rejected.allowed()).as("%s", algorithm).isFalse();
+
+      assertThat(limiter.refund(rejected)).as("%s: a rejection took nothing", algorithm).isFalse();
+      assertThat(limiter.refund(first)).as("%s: refund", algorithm).isTrue();
+      assertThat(limiter.refund(first)).as("%s: second refund", algorithm).isFalse();
+      assertThat(limiter.refundAsync(first).join()).as("%s: third, async", algorithm).isFalse();
+      Decision again = limiter.tryAcquire(key);
+      assertThat(again.allowed()).as("%s: the refunded permit, once", algorithm).isTrue();
+      assertThat(again.remaining()).as("%s", algorithm).isZero();
+      assertThat(limiter.tryAcquire(key).allowed()).as("%s: no more", algorithm).isFalse();
+      assertThat(limiter.refund(Decision.allowed("contract", 3, 2, Duration.ofSeconds(1),
+          Duration.ZERO))).as("%s: a decision made by hand took nothing", algorithm).isFalse();
+    }
+  }
+
+  @Test
+  void refundNeverFillsAFullLimitOrAFreshKey() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      RateLimiter limiter = limiter(algorithm, perSecond(3));
+      String key = key();
+      Decision d = limiter.tryAcquire(key);
+      ticker.advance(Duration.ofSeconds(5)); // the bucket refilled, the window rolled over twice
+      assertThat(limiter.refund(d)).as("%s", algorithm).isFalse();
+      assertThat(admit(limiter, key, 5)).as("%s: the limit, no more", algorithm).isEqualTo(3);
+    }
+  }
+
+  @Test
+  void bucketRefundPutsTokensBackUpToTheCapacity() {
+    for (Algorithm algorithm : new Algorithm[] {Algorithm.TOKEN_BUCKET, Algorithm.GCRA}) {
+      RateLimiter limiter = limiter(algorithm, perSecond(4));
+      String key = key();
+      Decision two = limiter.tryAcquire(key, 2);
+      assertThat(limiter.tryAcquire(key, 2).allowed()).isTrue();
+      ticker.advance(Duration.ofMillis(250)); // one permit back
+      assertThat(limiter.refund(two)).as("%s", algorithm).isTrue();
+      assertThat(admit(limiter, key, 5)).as("%s: 1 refilled + 2 refunded", algorithm).isEqualTo(3);
+      ticker.advance(Duration.ofSeconds(1)); // full again
+      Decision one = limiter.tryAcquire(key);
+      ticker.advance(Duration.ofMillis(100)); // less than a permit's worth
+      assertThat(limiter.refund(one)).as("%s", algorithm).isTrue();
+      assertThat(admit(limiter, key, 6)).as("%s: never above the capacity", algorithm)
+          .isEqualTo(4);
+    }
+  }
+
+  @Test
+  void fixedWindowRefundCountsOnlyInTheAdmissionsWindow() {
+    RateLimiter limiter = limiter(Algorithm.FIXED_WINDOW, perSecond(2));
+    String key = key();
+    Decision last = limiter.tryAcquire(key);
+    assertThat(limiter.tryAcquire(key).allowed()).isTrue();
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(admit(limiter, key, 3)).isEqualTo(2);
+    assertThat(limiter.refund(last)).as("last window's admission").isFalse();
+    assertThat(limiter.tryAcquire(key).allowed()).isFalse();
+    ticker.advance(Duration.ofSeconds(1));
+    Decision now = limiter.tryAcquire(key);
+    assertThat(limiter.tryAcquire(key).allowed()).isTrue();
+    ticker.advance(Duration.ofMillis(999));
+    assertThat(limiter.refund(now)).as("this window's admission").isTrue();
+    assertThat(admit(limiter, key, 3)).isEqualTo(1);
+  }
+
+  @Test
+  void slidingWindowRefundLowersTheWindowTheAdmissionCountedIn() {
+    RateLimiter limiter = limiter(Algorithm.SLIDING_WINDOW, perSecond(4));
+    String key = key();
+    List<Decision> taken = new ArrayList<>();
+    for (int i = 0; i < 4; i++) {
+      taken.add(limiter.tryAcquire(key));
+    }
+    ticker.advance(Duration.ofMillis(1500)); // previous window weighs half: 2 of 4 left
+    assertThat(limiter.tryAcquire(key, 2).allowed()).isTrue();
+    assertThat(limiter.tryAcquire(key).allowed()).isFalse();
+    assertThat(limiter.refund(taken.get(0))).as("the previous window's admission").isTrue();
+    assertThat(limiter.refund(taken.get(1))).isTrue();
+    // previous 2 × 1/2 = 1, current 2: one left
+    assertThat(admit(limiter, key, 3)).isEqualTo(1);
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(limiter.refund(taken.get(2))).as("two windows back").isFalse();
+  }
+
+  @Test
+  void severalLimitsAreRefundedTogether() {
+    RateLimiter limiter =
+        limiter(Algorithm.FIXED_WINDOW, perSecond(2), Limit.of(3, Duration.ofMinutes(1)));
+    String key = key();
+    Decision a = limiter.tryAcquire(key);
+    assertThat(admit(limiter, key, 3)).isEqualTo(1); // the second: 2 per second
+    ticker.advance(Duration.ofSeconds(1));
+    assertThat(admit(limiter, key, 3)).isEqualTo(1); // the third: 3 per minute
+    assertThat(limiter.refund(a)).as("still in the minute's window").isTrue();
+    assertThat(admit(limiter, key, 3)).isEqualTo(1);
+  }
+
+  @Test
+  void refundAcceptsOnlyItsOwnLimitersDecisions() {
+    RateLimiter limiter = limiter(Algorithm.TOKEN_BUCKET, perSecond(2));
+    RateLimiter other = limiter(Algorithm.TOKEN_BUCKET, perSecond(2));
+    Decision d = other.tryAcquire(key());
+    assertThatThrownBy(() -> limiter.refund(d))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageStartingWith("decision must have been made by RateLimiter{");
+    assertThatThrownBy(() -> limiter.refund(null))
+        .isInstanceOf(NullPointerException.class).hasMessage("decision must not be null");
+    assertThat(other.refund(d)).isTrue();
+  }
+
+  @Test
+  void shadowRejectionsTakeNothingToRefund() {
+    RateLimitPolicy policy = RateLimitPolicy.builder("shadow").limit(perSecond(1)).build();
+    RateLimiter limiter = store(RateLimiter.builder(policy).ticker(ticker).shadowMode()).build();
+    String key = key();
+    Decision admitted = limiter.tryAcquire(key);
+    Decision shadowRejected = limiter.tryAcquire(key);
+    assertThat(shadowRejected.shadowRejected()).isTrue();
+    assertThat(limiter.refund(shadowRejected)).isFalse();
+    assertThat(limiter.refund(admitted)).isTrue();
+    assertThat(limiter.tryAcquire(key).shadowRejected()).isFalse();
+  }
+
+  @Test
+  void asyncRefundGivesBackLikeSync() throws Exception {
+    RateLimiter limiter = limiter(Algorithm.GCRA, perSecond(2));
+    String key = key();
+    Decision d = limiter.tryAcquireAsync(key, 2).get(5, TimeUnit.SECONDS);
+    assertThat(limiter.tryAcquire(key).allowed()).isFalse();
+    assertThat(limiter.refundAsync(d).get(5, TimeUnit.SECONDS)).isTrue();
+    assertThat(limiter.tryAcquire(key, 2).allowed()).isTrue();
+  }
+
   // ---- bad input
 
   @Test
@@ -450,8 +609,10 @@ abstract class RateLimiterContract {
   /** A full queue refuses at once, with the limiter's own refusal (its Retry-After). */
   @Test
   void throttleRefusesBeyondItsQueue() throws Exception {
+    // a token bucket: its next token is 30 min away whenever the test runs (a fixed window of an
+    // hour ends on the hour of the store's clock, which may be seconds away)
     RateLimitPolicy policy = RateLimitPolicy.builder("throttle-full")
-        .algorithm(Algorithm.FIXED_WINDOW).limit(Limit.of(2, Duration.ofHours(1))).build();
+        .algorithm(Algorithm.TOKEN_BUCKET).limit(Limit.of(2, Duration.ofHours(1))).build();
     try (RateLimiter limiter = realTime(policy);
         Throttle throttle = Throttle.builder("contract-full-" + UUID.randomUUID(), limiter)
             .queueCapacity(3).maxDelay(Duration.ofMillis(300)).build()) {

@@ -47,7 +47,9 @@ final class RedisClients {
 
   /** Which client library a Redis test runs over. */
   enum Kind {
-    JEDIS, LETTUCE;
+    JEDIS, LETTUCE,
+    /** Jedis with {@link RateLimiterBuilder#coalesceRedisCalls()}. */
+    COALESCING_JEDIS;
 
     /** A fresh client of this kind on {@code topology} ("standalone" or "cluster"). */
     Client open(String topology) {
@@ -55,6 +57,10 @@ final class RedisClients {
       if (this == JEDIS) {
         UnifiedJedis jedis = cluster ? cluster() : standalone();
         return new Client(b -> b.redis(jedis), jedis::close);
+      }
+      if (this == COALESCING_JEDIS) {
+        UnifiedJedis jedis = cluster ? cluster() : standalone();
+        return new Client(b -> b.redis(jedis).coalesceRedisCalls(), jedis::close);
       }
       if (cluster) {
         io.lettuce.core.cluster.RedisClusterClient c = lettuceCluster();

@@ -30,6 +30,8 @@ class ScriptedStore implements CounterStore {
   private final Map<String, Send> sends = new ConcurrentHashMap<>();
   private final boolean nonBlocking;
   final AtomicInteger calls = new AtomicInteger();
+  /** Refunds received: each gives something back. */
+  final AtomicInteger refunds = new AtomicInteger();
 
   ScriptedStore(boolean nonBlocking) {
     this.nonBlocking = nonBlocking;
@@ -72,5 +74,16 @@ class ScriptedStore implements CounterStore {
     calls.incrementAndGet();
     Send s = sends.get(key);
     return s == null ? CompletableFuture.completedFuture(OK) : s.send();
+  }
+
+  @Override
+  public boolean refund(String key, long permits, long atMillis) {
+    refunds.incrementAndGet();
+    return true;
+  }
+
+  @Override
+  public CompletableFuture<Boolean> refundAsync(String key, long permits, long atMillis) {
+    return CompletableFuture.completedFuture(refund(key, permits, atMillis));
   }
 }

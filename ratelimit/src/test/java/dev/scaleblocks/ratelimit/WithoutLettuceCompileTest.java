@@ -36,6 +36,11 @@ class WithoutLettuceCompileTest {
             return RateLimiter.builder(RateLimitPolicy.builder("p").limit(1, Duration.ofSeconds(1)).build())
                 .redis(jedis).storeTimeout(Duration.ofMillis(50)).build();
           }
+          TenantPolicies plans(redis.clients.jedis.UnifiedJedis jedis) {
+            return TenantPolicies.builder("t")
+                .plan(RateLimitPolicy.builder("free").limit(1, Duration.ofSeconds(1)).build())
+                .planStore(jedis).limiters(p -> RateLimiter.builder(p).redis(jedis)).build();
+          }
         }
         """;
     assertThat(compile("JedisUser", jedisUser)).isEmpty();

@@ -2,6 +2,7 @@ package dev.scaleblocks.ratelimit.http;
 
 import static dev.scaleblocks.core.internal.Checks.requireInRange;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
+import static dev.scaleblocks.core.internal.Checks.requireUnset;
 
 import dev.scaleblocks.core.http.HttpRequestView;
 import java.util.ArrayList;
@@ -102,6 +103,8 @@ public final class ClientIpResolver implements KeyResolver {
 
   /** Builds a {@link ClientIpResolver}. Not thread-safe. */
   public static final class Builder {
+    /** The options given so far: each may be given once. */
+    private final java.util.Set<String> given = new java.util.HashSet<>();
     private final List<Cidr> trusted = new ArrayList<>();
     private ProxyHeader proxyHeader = ProxyHeader.X_FORWARDED_FOR;
     private int ipv6Prefix = 64;
@@ -124,24 +127,28 @@ public final class ClientIpResolver implements KeyResolver {
 
     /** The header trusted proxies append to; {@link ProxyHeader#X_FORWARDED_FOR} by default. */
     public Builder proxyHeader(ProxyHeader header) {
+      requireUnset(!given.add("proxyHeader"), "proxyHeader", proxyHeader);
       this.proxyHeader = requireNonNull(header, "proxyHeader");
       return this;
     }
 
     /** The IPv6 network size clients are grouped by; 64 by default, 128 for single addresses. */
     public Builder ipv6PrefixLength(int prefix) {
+      requireUnset(!given.add("ipv6PrefixLength"), "ipv6PrefixLength", ipv6Prefix);
       this.ipv6Prefix = (int) requireInRange(prefix, 1, 128, "ipv6PrefixLength");
       return this;
     }
 
     /** The IPv4 network size clients are grouped by; 32 (single addresses) by default. */
     public Builder ipv4PrefixLength(int prefix) {
+      requireUnset(!given.add("ipv4PrefixLength"), "ipv4PrefixLength", ipv4Prefix);
       this.ipv4Prefix = (int) requireInRange(prefix, 1, 32, "ipv4PrefixLength");
       return this;
     }
 
     /** The most hops examined from the right; 16 by default. */
     public Builder maxHops(int hops) {
+      requireUnset(!given.add("maxHops"), "maxHops", maxHops);
       this.maxHops = (int) requireInRange(hops, 1, 256, "maxHops");
       return this;
     }

@@ -54,6 +54,11 @@ import org.slf4j.LoggerFactory;
  * order, and answered in order (RFC 9112 §9.3.2): a refusal decided while the application still
  * owes the response to an earlier request on the connection waits until that response's last
  * content is written, and the requests behind it wait with it.
+ *
+ * <p>With refunds configured ({@link HttpRateLimit.Builder#refundWhen}, {@link
+ * HttpRateLimit.Builder#refundCancelled}), each admitted request's outcome is settled by the status
+ * of the response written for it (in order, as pipelined responses are), or as cancelled when the
+ * channel closes before its response; the refund is sent without waiting.
  */
 // write(msg, promise) returns that promise, which carries the outcome; the decision future's
 // callback only hands the request back to the event loop
@@ -72,6 +77,12 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
   private int unanswered;
   /** A refusal held back until the application's earlier responses are out; then sent. */
   private @Nullable Runnable deferredRefusal;
+  /**
+   * With refunds on: per request passed to the application whose response has not started, in
+   * order, its outcome ({@link #NO_REFUND} for one not limited).
+   */
+  private final ArrayDeque<Object> awaitingStatus = new ArrayDeque<>(2);
+  private static final Object NO_REFUND = new Object();
 
   public RateLimitHandler(HttpRateLimit rateLimit) {
     this.rateLimit = requireNonNull(rateLimit, "rateLimit");
@@ -91,7 +102,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
       ReferenceCountUtil.release(msg);
       return;
     }
-    int refusal = MalformedRequests.refusalStatus(msg);
+    int refusal = MalformedRequests.refusalStatus(ctx, msg);
     if (refusal != 0) {
       refuse(ctx, msg, refusal);
       return;
@@ -101,7 +112,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
       HttpRateLimit.Pending pending = rateLimit.prepare(NettyRequestView.of(request, ctx.channel()));
       if (pending == null) {
         responseHeaders.add(List.of());
-        forward(ctx, request);
+        forward(ctx, request, null);
         return;
       }
       CompletableFuture<HttpRateLimit.Outcome> future = pending.decideAsync();
@@ -118,7 +129,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
                 if (outcome == null) {
                   log.warn("rate limit decision failed; request allowed", error);
                   responseHeaders.add(List.of());
-                  forward(ctx, request);
+                  forward(ctx, request, null);
                 } else {
                   resume(ctx, request, outcome);
                 }
@@ -180,7 +191,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
   private void resume(ChannelHandlerContext ctx, HttpRequest request, HttpRateLimit.Outcome outcome) {
     if (!outcome.rejected()) {
       responseHeaders.add(outcome.headers());
-      forward(ctx, request);
+      forward(ctx, request, outcome);
       return;
     }
     boolean keepAlive = HttpUtil.isKeepAlive(request);
@@ -214,10 +225,17 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
     }
   }
 
-  private void forward(ChannelHandlerContext ctx, HttpRequest request) {
+  private void forward(ChannelHandlerContext ctx, HttpRequest request,
+      HttpRateLimit.@Nullable Outcome outcome) {
     if (closed) {
       ReferenceCountUtil.release(request);
+      if (outcome != null) {
+        outcome.cancelled();
+      }
       return;
+    }
+    if (rateLimit.refunds()) {
+      awaitingStatus.add(outcome == null ? NO_REFUND : outcome);
     }
     unanswered++;
     ctx.fireChannelRead(request);
@@ -251,6 +269,10 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
   @Override
   public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
     responseHeaders.applyTo(msg);
+    if (msg instanceof HttpResponse r && r.status().codeClass() != HttpStatusClass.INFORMATIONAL
+        && awaitingStatus.poll() instanceof HttpRateLimit.Outcome outcome) {
+      outcome.complete(r.status().code());
+    }
     boolean ends = msg instanceof LastHttpContent
         && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL);
     ctx.write(msg, promise);
@@ -275,6 +297,7 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
     closed = true;
     deferredRefusal = null;
     releaseHeld();
+    cancelUnanswered();
     ctx.fireChannelInactive();
   }
 
@@ -283,6 +306,17 @@ public final class RateLimitHandler extends ChannelDuplexHandler {
     closed = true;
     deferredRefusal = null;
     releaseHeld();
+    awaitingStatus.clear(); // the handler no longer sees their responses: nothing to tell
+  }
+
+  /** Requests passed on whose response never started: the channel closed first. */
+  private void cancelUnanswered() {
+    Object o;
+    while ((o = awaitingStatus.poll()) != null) {
+      if (o instanceof HttpRateLimit.Outcome outcome) {
+        outcome.cancelled();
+      }
+    }
   }
 
   private void releaseHeld() {

@@ -4,6 +4,8 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 
 import dev.scaleblocks.core.servlet.ServletRequestView;
 import dev.scaleblocks.ratelimit.http.HttpRateLimit;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
@@ -22,8 +24,14 @@ import java.util.Map;
  * rest of the chain.
  *
  * <p>Decides on the request thread with {@code tryAcquire} (a Redis-backed limiter makes one round
- * trip). Thread-safe; one instance serves every request.
+ * trip). With refunds configured ({@link HttpRateLimit.Builder#refundWhen}, {@link
+ * HttpRateLimit.Builder#refundCancelled}), reports how each admitted request ended: the response
+ * status once the chain returns, or once an async request completes; a chain that throws an {@code
+ * IOException} (the client went away) as cancelled, any other exception as status 500. Refunds are
+ * sent without waiting for them. Thread-safe; one instance serves every request.
  */
+// a refund is sent and not waited for: its future never completes exceptionally
+@SuppressWarnings("FutureReturnValueIgnored")
 public final class RateLimitFilter implements Filter {
 
   private final HttpRateLimit rateLimit;
@@ -49,7 +57,24 @@ public final class RateLimitFilter implements Filter {
       response.setHeader(h.getKey(), h.getValue());
     }
     if (!outcome.rejected()) {
-      chain.doFilter(req, res);
+      if (!rateLimit.refunds()) {
+        chain.doFilter(req, res);
+        return;
+      }
+      try {
+        chain.doFilter(req, res);
+      } catch (IOException e) {
+        outcome.cancelled();
+        throw e;
+      } catch (ServletException | RuntimeException | Error e) {
+        outcome.complete(500);
+        throw e;
+      }
+      if (request.isAsyncStarted()) {
+        request.getAsyncContext().addListener(new Reporter(outcome, response));
+      } else {
+        outcome.complete(response.getStatus());
+      }
       return;
     }
     byte[] body = outcome.problemBody().getBytes(StandardCharsets.UTF_8);
@@ -57,5 +82,38 @@ public final class RateLimitFilter implements Filter {
     response.setContentType("application/problem+json");
     response.setContentLength(body.length);
     response.getOutputStream().write(body);
+  }
+
+  /** Reports how an async request ended: its status when it completes, else cancelled. */
+  private static final class Reporter implements AsyncListener {
+    private final HttpRateLimit.Outcome outcome;
+    private final HttpServletResponse response;
+
+    Reporter(HttpRateLimit.Outcome outcome, HttpServletResponse response) {
+      this.outcome = outcome;
+      this.response = response;
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+      outcome.complete(response.getStatus()); // after onError or onTimeout: already settled
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+      // the container answers a timeout itself (500 unless a listener answers); onComplete follows
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+      if (event.getThrowable() instanceof IOException) {
+        outcome.cancelled(); // the client went away
+      }
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {
+      event.getAsyncContext().addListener(this); // a listener lasts one async cycle
+    }
   }
 }

@@ -199,6 +199,11 @@ public final class Throttle implements AutoCloseable {
     return name;
   }
 
+  /** The limiter whose permits the throttle takes. */
+  public RateLimiter limiter() {
+    return limiter;
+  }
+
   /**
    * Refuses every waiting request (each future completes with the key's last refusal), removes the
    * meters and stops the scheduler it made. Places not yet paid in {@code nodelay} mode are

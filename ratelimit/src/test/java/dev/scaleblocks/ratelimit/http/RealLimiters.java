@@ -3,6 +3,7 @@ package dev.scaleblocks.ratelimit.http;
 import dev.scaleblocks.core.testing.TestServices;
 import dev.scaleblocks.ratelimit.RateLimitPolicy;
 import dev.scaleblocks.ratelimit.RateLimiter;
+import dev.scaleblocks.ratelimit.TenantPolicies;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -25,6 +26,7 @@ public final class RealLimiters implements AutoCloseable {
   private final @Nullable UnifiedJedis redis;
   private final String prefix = "scaleblocks:test:http:" + UUID.randomUUID() + ":";
   private final List<RateLimiter> made = new ArrayList<>();
+  private final List<TenantPolicies> madePlans = new ArrayList<>();
 
   private RealLimiters(String store, @Nullable UnifiedJedis redis) {
     this.store = store;
@@ -66,8 +68,23 @@ public final class RealLimiters implements AutoCloseable {
     return limiter;
   }
 
+  /** Plans named {@code name} in this store, the first plan the default; closed with the others. */
+  public TenantPolicies plans(String name, RateLimitPolicy... plans) {
+    TenantPolicies.Builder b = TenantPolicies.builder(name).defaultPlan(plans[0].name());
+    for (RateLimitPolicy p : plans) {
+      b.plan(p);
+    }
+    UnifiedJedis r = redis;
+    TenantPolicies t = b.limiters(p -> r == null ? RateLimiter.builder(p).local()
+        : RateLimiter.builder(p).redis(r).keyPrefix(prefix + name + ":")
+            .storeTimeout(Duration.ofSeconds(3))).build();
+    madePlans.add(t);
+    return t;
+  }
+
   @Override
   public void close() {
+    madePlans.forEach(TenantPolicies::close);
     made.forEach(RateLimiter::close);
     if (redis != null) {
       redis.close();

@@ -1,6 +1,12 @@
 package dev.scaleblocks.ratelimit.netty;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.http.RequestMatcher;
 import dev.scaleblocks.core.http.TestHttpServers;
+import dev.scaleblocks.ratelimit.RateLimitPolicy;
+import dev.scaleblocks.ratelimit.RateLimiter;
 import dev.scaleblocks.ratelimit.http.HttpRateLimit;
 import dev.scaleblocks.ratelimit.http.RateLimitAdapterContract;
 import dev.scaleblocks.ratelimit.http.RealLimiters;
@@ -18,7 +24,9 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import org.junit.jupiter.api.Nested;
+import org.junit.jupiter.api.Test;
 
 /**
  * The adapter contract in Netty 4.2 (one event-loop thread) with the real local limiter, whose
@@ -93,6 +101,37 @@ class RateLimitHandlerIT {
     }
   }
 
+  /**
+   * A request whose client goes away before the application answers gives its permit back with
+   * {@code refundCancelled(true)}; the handler learns it from the channel closing.
+   */
+  @Test
+  void aRequestCancelledBeforeItsResponseRefundsItsPermit() throws Exception {
+    io.micrometer.core.instrument.simple.SimpleMeterRegistry registry =
+        new io.micrometer.core.instrument.simple.SimpleMeterRegistry();
+    try (RateLimiter limiter = RateLimiter.builder(RateLimitPolicy.builder("cancel")
+            .limit(1, Duration.ofMinutes(1)).build())
+            .local().telemetry(Telemetry.of(registry)).build();
+        TestHttpServers.Running s = netty(HttpRateLimit.builder()
+            .route(RequestMatcher.path("/**"), limiter).refundCancelled(true).build())) {
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1", s.port())) {
+        socket.getOutputStream().write("GET /hang/1 HTTP/1.1\r\nHost: x\r\n\r\n"
+            .getBytes(StandardCharsets.US_ASCII));
+        socket.getOutputStream().flush();
+        org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+            registry.get("scaleblocks.ratelimit.decisions").tag("result", "allowed").counter()
+                .count() == 1);
+      } // closed before any response
+      org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).until(() ->
+          registry.get("scaleblocks.ratelimit.refunds").tag("result", "returned").counter()
+              .count() == 1);
+      assertThat(TestHttpServers.send(TestHttpServers.get(s.uri("/ok")).build()).statusCode())
+          .as("the cancelled request's permit").isEqualTo(200);
+      assertThat(TestHttpServers.send(TestHttpServers.get(s.uri("/ok")).build()).statusCode())
+          .as("a 200 spends it").isEqualTo(429);
+    }
+  }
+
   /** Reads one response with a Content-Length body; answers its status line. */
   private static String readResponse(java.io.InputStream in) throws java.io.IOException {
     StringBuilder head = new StringBuilder();
@@ -129,18 +168,29 @@ class RateLimitHandlerIT {
     }
   }
 
-  /** Answers 200 "ok" once the whole request has arrived (works with or without an aggregator). */
+  /**
+   * Answers 200 "ok" once the whole request has arrived (works with or without an aggregator); 502
+   * "ok" under {@code /fail/}, as a gateway whose upstream failed; never under {@code /hang/}.
+   */
   static final class OkHandler extends SimpleChannelInboundHandler<HttpObject> {
     private boolean keepAlive = true;
+    private boolean fail;
+    private boolean hang;
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
       if (msg instanceof HttpRequest r) {
         keepAlive = HttpUtil.isKeepAlive(r);
+        fail = r.uri().startsWith("/fail/");
+        hang = r.uri().startsWith("/hang/");
+      }
+      if (hang) {
+        return;
       }
       if (msg instanceof LastHttpContent || (msg instanceof HttpRequest && msg instanceof HttpContent)) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-            HttpResponseStatus.OK, Unpooled.copiedBuffer("ok", StandardCharsets.UTF_8));
+            fail ? HttpResponseStatus.BAD_GATEWAY : HttpResponseStatus.OK,
+            Unpooled.copiedBuffer("ok", StandardCharsets.UTF_8));
         response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain");
         response.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 2);
         HttpUtil.setKeepAlive(response, keepAlive);

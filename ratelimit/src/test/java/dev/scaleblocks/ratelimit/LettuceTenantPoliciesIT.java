@@ -1,0 +1,25 @@
+package dev.scaleblocks.ratelimit;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+
+/** The per-tenant plans on the standalone Redis through Lettuce. */
+class LettuceTenantPoliciesIT extends RedisTenantPoliciesIT {
+
+  private static RedisClients.Client client;
+
+  @BeforeAll
+  static void connectOther() {
+    client = RedisClients.Kind.LETTUCE.open("standalone");
+  }
+
+  @AfterAll
+  static void closeOther() {
+    client.close();
+  }
+
+  @Override
+  protected RedisClients.Client client() {
+    return client;
+  }
+}
