@@ -22,8 +22,12 @@ final class CacheConfig {
   final long negativeTtlNanos;
   final double refreshAhead;
   final long staleNanos;
+  /** The timeouts of a call that gives none of its own. */
+  final LoadTimeouts loadTimeouts;
   /** A Jedis {@code UnifiedJedis}, or a Lettuce {@code RedisClient} / {@code RedisClusterClient}. */
   final @Nullable Object redis;
+  /** Jedis calls queued per node and pipelined ({@link TieredCacheBuilder#coalesceRedisCalls}). */
+  final boolean coalesce;
   final @Nullable Codec<Object> keyCodec;
   final @Nullable Codec<Object> valueCodec;
   final byte[] keyPrefix;
@@ -55,7 +59,9 @@ final class CacheConfig {
     this.negativeTtlNanos = b.negativeTtl.toNanos();
     this.refreshAhead = b.refreshAhead;
     this.staleNanos = b.staleIfError.toNanos();
+    this.loadTimeouts = LoadTimeouts.ofEither(b.loadSoftTimeout, b.loadHardTimeout);
     this.redis = b.redis;
+    this.coalesce = b.coalesce;
     this.keyCodec = b.keyCodec;
     this.valueCodec = b.valueCodec;
     String prefix = b.keyPrefix != null ? b.keyPrefix : b.name + ":";

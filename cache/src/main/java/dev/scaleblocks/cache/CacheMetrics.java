@@ -45,6 +45,13 @@ final class CacheMetrics implements AutoCloseable {
   final LongAdder refreshes = new LongAdder();
   final LongAdder refreshesRejected = new LongAdder();
   final LongAdder leaseWaits = new LongAdder();
+  final LongAdder tagInvalidationsLocal = new LongAdder();
+  final LongAdder tagInvalidationsRemote = new LongAdder();
+  final LongAdder tagEntriesL1 = new LongAdder();
+  final LongAdder tagEntriesL2 = new LongAdder();
+  final LongAdder softTimeoutStale = new LongAdder();
+  final LongAdder hardTimeoutStale = new LongAdder();
+  final LongAdder hardTimeoutFailures = new LongAdder();
 
   private final Timer loadTimer;
   private final OwnedMeters owned;
@@ -77,6 +84,13 @@ final class CacheMetrics implements AutoCloseable {
     counter("scaleblocks.cache.refreshes", refreshes, "result", "started");
     counter("scaleblocks.cache.refreshes", refreshesRejected, "result", "rejected");
     counter("scaleblocks.cache.lease.waits", leaseWaits);
+    counter("scaleblocks.cache.tag.invalidations", tagInvalidationsLocal, "origin", "local");
+    counter("scaleblocks.cache.tag.invalidations", tagInvalidationsRemote, "origin", "remote");
+    counter("scaleblocks.cache.tag.entries", tagEntriesL1, "tier", "l1");
+    counter("scaleblocks.cache.tag.entries", tagEntriesL2, "tier", "l2");
+    counter("scaleblocks.cache.load.timeouts", softTimeoutStale, "timeout", "soft", "result", "stale");
+    counter("scaleblocks.cache.load.timeouts", hardTimeoutStale, "timeout", "hard", "result", "stale");
+    counter("scaleblocks.cache.load.timeouts", hardTimeoutFailures, "timeout", "hard", "result", "exception");
     this.loadTimer = track(Timer.builder("scaleblocks.cache.load.duration").tags(tags).register(target()));
   }
 

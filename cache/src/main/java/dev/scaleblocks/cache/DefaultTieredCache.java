@@ -1,38 +1,31 @@
 package dev.scaleblocks.cache;
 
-import static dev.scaleblocks.core.internal.Checks.requireNoNulls;
 import static dev.scaleblocks.core.internal.Checks.requireNonNull;
-import static java.nio.charset.StandardCharsets.UTF_8;
 
-import com.github.benmanes.caffeine.cache.Cache;
-import com.github.benmanes.caffeine.cache.Caffeine;
-import com.github.benmanes.caffeine.cache.Expiry;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
-import dev.scaleblocks.core.codec.Codec;
+import dev.scaleblocks.core.internal.redis.CoalescingJedisBackend;
+import dev.scaleblocks.core.internal.redis.RedisBackends;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Collection;
-import java.util.Collections;
-import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
@@ -40,7 +33,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The {@link TieredCache} implementation.
+ * The {@link TieredCache} implementation: the read path of one key (lookup, miss, L2, load, store)
+ * and the wiring of the parts that do the rest, each with one job:
+ *
+ * <ul>
+ *   <li>{@link L1Tier}: the Caffeine map, its stamps, holders and maintenance;
+ *   <li>{@link L2Writer} with {@link L2Write} intents and the {@link RepairQueue}: every write to L2;
+ *   <li>{@link ClusterLease}: the cluster-wide single flight between an L2 miss and a load;
+ *   <li>{@link BulkOps}: {@code getAll}, {@code putAll}, {@code invalidateAll(keys)};
+ *   <li>{@link AsyncView}: the {@code ...Async} operations and the executor hand-off;
+ *   <li>{@link Encoding}: codecs, the key prefix and the size limits.
+ * </ul>
  *
  * <h2>Design</h2>
  *
@@ -55,13 +58,18 @@ import org.slf4j.LoggerFactory;
  * value or load without L2). The map only holds keys being loaded right now, and no lock spans more
  * than one key.
  *
- * <p><b>No stale refill.</b> Every key hashes to one of {@value #STRIPES} generation counters;
- * a local or remote invalidation (and {@code put}) bumps the key's counter before touching the L1,
- * and clearing the whole L1 bumps a global epoch. A load records the sum of both before it reads
- * L2 or calls the loader and installs its result only if the sum is unchanged, checking again
- * after the install (and removing exactly its own holder if it lost the race). A load that raced an
- * invalidation of the same key, or of a key sharing its stripe, is returned to its caller but never
- * enters the L1, nor (for loader results) the L2.
+ * <p><b>Load timeouts.</b> A miss with {@link LoadTimeouts} reads L2 on its own thread as usual;
+ * if it must load and a timeout can apply (a hard one, or a soft one with a stale value at hand),
+ * the leader hands the load (lease and loader) to the executor and waits for its own flight until
+ * the deadline, then serves the stale value or throws {@link CacheLoadTimeoutException}, marking
+ * the flight {@linkplain Flight#release released}; the load then finishes on the executor and
+ * publishes the key after its L2 write, as a put does. Waiters apply their own call's deadlines.
+ * The async forms put the same deadlines on the returned future ({@link AsyncLoads}).
+ *
+ * <p><b>No stale refill.</b> A load takes the key's {@linkplain L1Tier#stamp stamp} before it reads
+ * L2 or calls the loader, and its result enters the L1 only if no invalidation (local, remote, or a
+ * put) bumped the stamp meanwhile (see {@link L1Tier}). A load that raced an invalidation is returned
+ * to its caller but never enters the L1, nor (for loader results) the L2.
  *
  * <p><b>Writes to L2</b> are named by {@link L2Write}: a put overwrites (and queues a repair in
  * {@link RepairQueue} when Redis cannot be reached); a load that read L2 writes only if L2 still
@@ -72,49 +80,40 @@ import org.slf4j.LoggerFactory;
  * read takes the key's PTTL in the same round trip and the envelope says how much of it is the
  * stale-if-error tail, so no clock of any instance is involved. The envelope's write time (for
  * Last-Modified) is epoch millis derived from the ticker (one wall-clock reading at construction).
+ *
+ * <p>Thread-safe. Cost: a fresh hit is one Caffeine read; a miss one L2 round trip on the calling
+ * thread (bounded by the L2 timeout), then possibly the loader and one L2 write.
  */
 final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationBus.Listener {
 
   private static final Logger log = LoggerFactory.getLogger(DefaultTieredCache.class);
-  static final int STRIPES = 1024;
-  private static final byte[] LEASE_SUFFIX = "\u0000lease".getBytes(UTF_8);
-
-  private final CacheConfig config;
-  private final String name;
-  private final Cache<K, L1Entry<V>> l1;
-  /** Writes in progress whose L1 maintenance runs inline (see {@link #maintain}). */
-  private final AtomicInteger inlineWrites = new AtomicInteger();
-  private final java.util.concurrent.Executor maintenance = this::maintain;
-  private final ConcurrentMap<K, L1Entry<V>> l1Map;
-  private final ConcurrentHashMap<K, Flight<V>> inflight = new ConcurrentHashMap<>();
-  private final AtomicLongArray stripes = new AtomicLongArray(STRIPES);
-  private final AtomicLong epoch = new AtomicLong();
-  private final Ticker ticker;
-  private final boolean timeChecks;
-  private final CacheMetrics metrics;
-  private final Tracer tracer;
-  private final @Nullable RedisTier l2;
-  private final @Nullable InvalidationBus bus;
-  private final @Nullable Codec<K> keyCodec;
-  private final @Nullable Codec<V> valueCodec;
-  private final ThreadPoolExecutor executor;
-  private final long wallBaseMillis;
-  private final long wallBaseNanos;
-  private final long versionNonce;
-  private final AtomicLong versionCounter;
-  private final byte[] leaseOwner;
-  private final L1Entry<V> notCached;
   private static final int MAX_REPAIRS = 100_000;
-  private final RepairQueue repairs = new RepairQueue(MAX_REPAIRS);
-  private final java.util.concurrent.atomic.AtomicBoolean repairOverflowLogged = new java.util.concurrent.atomic.AtomicBoolean();
-  private final java.util.concurrent.locks.ReentrantLock repairLock = new java.util.concurrent.locks.ReentrantLock();
-  private final long tombstoneMillis;
+
+  final CacheConfig config;
+  private final String name;
+  final L1Tier<K, V> l1;
+  final Encoding<K, V> encoding;
+  private final ConcurrentHashMap<K, Flight<V>> inflight = new ConcurrentHashMap<>();
+  final Ticker ticker;
+  /** Whether a hit compares the ticker with the holder's deadlines (refresh-ahead or stale-if-error on). */
+  final boolean timeChecks;
+  final CacheMetrics metrics;
+  final Tracer tracer;
+  /** Writes to L2; {@code null} for a cache without L2 (and then there is no bus either). */
+  final @Nullable L2Writer writer;
+  private final @Nullable InvalidationBus bus;
+  private final ThreadPoolExecutor executor;
+  private final RepairQueue repairs;
   private final long l2TimeoutNanos;
-  private final long staleMillis;
+  final long staleMillis;
+  private final ClusterLease<K, V> lease;
+  final BulkOps<K, V> bulk;
+  private final AsyncView<K, V> async;
+  private final AsyncLoads<K, V> asyncLoads;
   /** The breaker this cache built for itself (none given); closed with the cache. */
   private final @Nullable CircuitBreaker ownBreaker;
+  private final AtomicBoolean closed = new AtomicBoolean();
 
-  @SuppressWarnings("unchecked")
   DefaultTieredCache(CacheConfig config) {
     this.config = config;
     this.name = config.name;
@@ -124,32 +123,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     this.l2TimeoutNanos = config.l2TimeoutNanos;
     this.staleMillis = TimeUnit.NANOSECONDS.toMillis(config.staleNanos);
     this.tracer = config.telemetry.tracer();
-    this.keyCodec = (Codec<K>) config.keyCodec;
-    this.valueCodec = (Codec<V>) config.valueCodec;
-    this.wallBaseNanos = ticker.read();
-    this.wallBaseMillis = System.currentTimeMillis();
-    this.versionNonce = (ThreadLocalRandom.current().nextLong() & 0xFF_FFFFL) << 40;
-    this.versionCounter = new AtomicLong(ThreadLocalRandom.current().nextInt(1 << 20));
-    this.leaseOwner = config.instanceId.getBytes(UTF_8);
-    this.notCached = new L1Entry<>(null, 0, 0, 0, 0, 0);
-    this.tombstoneMillis = Math.max(10_000, 2 * config.leaseMillis);
-
-    Caffeine<K, L1Entry<V>> builder =
-        Caffeine.newBuilder()
-            .executor(maintenance)
-            .ticker(ticker::read)
-            .expireAfter(new HardDeadline<K, V>())
-            .evictionListener((@Nullable K k, @Nullable L1Entry<V> v, com.github.benmanes.caffeine.cache.RemovalCause c) ->
-                metrics.evictions.increment());
-    if (config.maximumWeight >= 0) {
-      ToIntBiFunction2<K, V> w = new ToIntBiFunction2<>(config.weigher);
-      builder = builder.maximumWeight(config.maximumWeight).weigher(w::weigh);
-    } else {
-      builder = builder.maximumSize(config.maximumSize);
-    }
-    this.l1 = builder.build();
-    this.l1Map = l1.asMap();
-    metrics.gauge("scaleblocks.cache.size", l1, c -> c.estimatedSize());
+    this.encoding = new Encoding<>(config, metrics);
+    this.l1 = new L1Tier<>(config, metrics);
+    this.repairs = new RepairQueue(MAX_REPAIRS, name);
     metrics.gauge("scaleblocks.cache.repairs.pending", repairs, RepairQueue::size);
 
     AtomicInteger threads = new AtomicInteger();
@@ -169,10 +145,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
           ? given
           : CircuitBreaker.builder("cache." + name).ticker(ticker).telemetry(config.telemetry).build();
       this.ownBreaker = given != null ? null : breaker;
-      java.time.Duration l2Timeout = java.time.Duration.ofNanos(config.l2TimeoutNanos);
-      this.l2 = config.redis instanceof redis.clients.jedis.UnifiedJedis jedis
-          ? new JedisTier(jedis, breaker, ticker, tracer, name, metrics, l2Timeout)
-          : new LettuceTier(config.redis, breaker, ticker, tracer, name, metrics, l2Timeout);
+      Duration l2Timeout = Duration.ofNanos(config.l2TimeoutNanos);
+      RedisTier l2;
+      if (config.redis instanceof redis.clients.jedis.UnifiedJedis jedis) {
+        l2 = config.coalesce
+            ? new BackendTier(CoalescingJedisBackend.of(jedis, CoalescingJedisBackend.DEFAULT_QUEUE_CAPACITY),
+                false, breaker, ticker, tracer, name, metrics, l2Timeout)
+            : new JedisTier(jedis, breaker, ticker, tracer, name, metrics, l2Timeout);
+      } else {
+        l2 = new BackendTier(RedisBackends.of(config.redis), true, breaker, ticker, tracer, name,
+            metrics, l2Timeout);
+      }
       breaker.onStateTransition(t -> {
         if (t.to() == CircuitBreaker.State.OPEN && t.from() == CircuitBreaker.State.CLOSED) {
           log.warn("cache {}: redis tier unavailable, serving from L1 and the loader ({})", name, t.reason());
@@ -180,56 +163,22 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
           log.info("cache {}: redis tier available again", name);
         }
       });
-      if (config.invalidation) {
-        this.bus = new InvalidationBus(l2, this, metrics, name, config.instanceId, config.heartbeatNanos);
-        bus.start(java.time.Duration.ofSeconds(1));
-      } else {
-        this.bus = null;
-      }
+      this.bus = config.invalidation
+          ? new InvalidationBus(l2, this, metrics, name, config.instanceId, config.heartbeatNanos)
+          : null;
+      this.writer = new L2Writer(config, l2, l1, encoding, metrics, repairs, bus);
     } else {
-      this.l2 = null;
+      this.writer = null;
       this.bus = null;
       this.ownBreaker = null;
     }
-  }
-
-  /** Adapts the user's weigher to holders: negative entries weigh 1. */
-  private static final class ToIntBiFunction2<K, V> {
-    private final java.util.function.ToIntBiFunction<Object, Object> weigher;
-
-    ToIntBiFunction2(java.util.function.@Nullable ToIntBiFunction<Object, Object> weigher) {
-      this.weigher = java.util.Objects.requireNonNull(weigher);
-    }
-
-    int weigh(K key, L1Entry<V> entry) {
-      V v = entry.value;
-      return v == null ? 1 : weigher.applyAsInt(key, v);
-    }
-  }
-
-  /** Caffeine drops a holder at its hard deadline (fresh TTL plus the stale-if-error window). */
-  private static final class HardDeadline<K, V> implements Expiry<K, L1Entry<V>> {
-    @Override
-    public long expireAfterCreate(K key, L1Entry<V> value, long currentTime) {
-      return remaining(value.hardUntil, currentTime);
-    }
-
-    @Override
-    public long expireAfterUpdate(K key, L1Entry<V> value, long currentTime, long currentDuration) {
-      return remaining(value.hardUntil, currentTime);
-    }
-
-    private static long remaining(long until, long now) {
-      long d = until - now;
-      if (((until ^ now) & (until ^ d)) < 0) { // overflow: until is far in the future or past
-        return until > now ? Long.MAX_VALUE : 0;
-      }
-      return Math.max(0, d);
-    }
-
-    @Override
-    public long expireAfterRead(K key, L1Entry<V> value, long currentTime, long currentDuration) {
-      return currentDuration;
+    this.lease = new ClusterLease<>(this, config, metrics);
+    this.bulk = new BulkOps<>(this);
+    this.asyncLoads = new AsyncLoads<>(this, executor);
+    this.async = new AsyncView<>(this, executor, asyncLoads);
+    InvalidationBus b = bus;
+    if (b != null) {
+      b.start(Duration.ofSeconds(1));
     }
   }
 
@@ -247,12 +196,24 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   @Override
   public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader) {
-    return lookup(key, loader).value;
+    return lookup(key, loader, config.loadTimeouts).value;
+  }
+
+  @Override
+  public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader, LoadTimeouts timeouts) {
+    return lookup(key, loader, requireNonNull(timeouts, "timeouts")).value;
+  }
+
+  @Override
+  public @Nullable V get(K key, Function<? super K, ? extends @Nullable V> loader, Set<String> tags) {
+    TagSet t = TagSet.of(tags);
+    requireNonNull(loader, "loader");
+    return lookup(key, t == null ? loader : new TaggedLoader<K, V>(loader, t), config.loadTimeouts).value;
   }
 
   @Override
   public @Nullable CacheEntry<V> getEntry(K key, Function<? super K, ? extends @Nullable V> loader) {
-    L1Entry<V> e = lookup(key, loader);
+    L1Entry<V> e = lookup(key, loader, config.loadTimeouts);
     return e.isNegative() ? null : e;
   }
 
@@ -261,20 +222,20 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
    * so that this method (with Caffeine's {@code getIfPresent} inlined into it) stays within what
    * the JIT inlines into a caller whatever order it compiles things in.
    */
-  private L1Entry<V> lookup(K key, Function<? super K, ? extends @Nullable V> loader) {
-    checkKey(key);
+  L1Entry<V> lookup(K key, Function<? super K, ? extends @Nullable V> loader, LoadTimeouts timeouts) {
+    encoding.checkKey(key);
     requireNonNull(loader, "loader");
     L1Entry<V> e = l1.getIfPresent(key);
     if (e != null && (!timeChecks || ticker.read() < e.refreshAt)) {
       metrics.l1Hits.increment();
       return e;
     }
-    return notFresh(key, loader, e);
+    return notFresh(key, loader, e, timeouts);
   }
 
   /** An entry due for refresh-ahead, past its fresh time, or absent. */
   private L1Entry<V> notFresh(K key, Function<? super K, ? extends @Nullable V> loader,
-      @Nullable L1Entry<V> e) {
+      @Nullable L1Entry<V> e, LoadTimeouts timeouts) {
     if (e != null) {
       long now = ticker.read();
       if (now < e.refreshAt) { // time read again: still fresh
@@ -288,26 +249,42 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       }
     }
     metrics.l1Misses.increment();
-    return miss(key, loader, e, false);
+    return miss(key, loader, e, false, null, timeouts);
   }
 
-  private L1Entry<V> miss(K key, Function<? super K, ? extends @Nullable V> loader,
-      @Nullable L1Entry<V> stale, boolean skipL2) {
-    return miss(key, loader, stale, skipL2, null);
-  }
-
-  /** An L2 read made before the miss was handed to a thread that may load (see getAsync). */
+  /** An L2 read made before the miss was handed to a thread that may load (see {@link AsyncView}). */
   @SuppressWarnings("ArrayRecordComponent") // carried along, never compared
-  private record PriorRead(long stamp, byte[] rkey, RedisTier tier, RedisTier.Read read) {}
+  record PriorRead(long stamp, byte[] rkey, RedisTier tier, RedisTier.Read read) {}
 
-  private L1Entry<V> miss(K key, Function<? super K, ? extends @Nullable V> loader,
+  /** Whether a load of {@code key} is in flight on this instance. */
+  boolean loading(K key) {
+    return inflight.containsKey(key);
+  }
+
+  /**
+   * A miss under single flight: leads the load of {@code key}, or waits for the load in flight.
+   * {@code skipL2}: neither read nor write L2; {@code prior}: the L2 read already made.
+   */
+  L1Entry<V> miss(K key, Function<? super K, ? extends @Nullable V> loader,
       @Nullable L1Entry<V> stale, boolean skipL2, @Nullable PriorRead prior) {
+    return miss(key, loader, stale, skipL2, prior, LoadTimeouts.none());
+  }
+
+  /** As {@link #miss(Object, Function, L1Entry, boolean, PriorRead)} under {@code timeouts}. */
+  L1Entry<V> miss(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, boolean skipL2, @Nullable PriorRead prior, LoadTimeouts timeouts) {
+    long start = timeouts.enabled() ? System.nanoTime() : 0;
     Flight<V> mine = new Flight<>();
     Flight<V> running = inflight.putIfAbsent(key, mine);
     if (running != null) {
-      L1Entry<V> led = running.await(l2TimeoutNanos);
+      L1Entry<V> mayServe = timeouts.enabled() ? staleFallback(stale, null) : null;
+      long deadline = deadline(timeouts, mayServe != null, start);
+      L1Entry<V> led = running.await(l2TimeoutNanos, deadline);
       if (led != null) {
         return led;
+      }
+      if (deadline != Long.MAX_VALUE && System.nanoTime() - deadline >= 0) {
+        return timedOut(running, mayServe, timeouts);
       }
       // the leader is stuck on Redis: serve what L1 still holds, or load without Redis
       L1Entry<V> fallback = staleFallback(stale, null);
@@ -315,31 +292,117 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         metrics.staleServed.increment();
         return fallback;
       }
-      return loadAndStore(key, loader, stale, null, stamp(key), null, null, L2Write.SKIP, null);
+      return loadAndStore(key, loader, stale, null, l1.stamp(key), L2Write.SKIP, null);
+    }
+    if (timeouts.enabled()) {
+      mine.timeouts = timeouts;
+      mine.start = start;
     }
     try {
       L1Entry<V> result = prior == null
           ? loadThroughTiers(key, loader, stale, skipL2, mine)
           : afterL2Read(key, loader, stale, prior.stamp(), prior.rkey(), prior.tier(), prior.read(), mine);
-      mine.complete(result);
+      if (!mine.handedOff) {
+        mine.complete(result);
+      }
       return result;
     } catch (RuntimeException | Error e) {
-      mine.completeExceptionally(e);
+      if (!mine.handedOff) {
+        mine.completeExceptionally(e);
+      }
       throw e;
     } finally {
-      inflight.remove(key, mine);
+      if (!mine.handedOff) {
+        inflight.remove(key, mine);
+      }
     }
   }
 
-  private L1Entry<V> loadThroughTiers(K key, Function<? super K, ? extends @Nullable V> loader,
-      @Nullable L1Entry<V> stale, boolean skipL2, @Nullable Flight<V> flight) {
-    long stamp = stamp(key);
-    RedisTier t = skipL2 ? null : l2;
-    if (t == null) {
-      return loadAndStore(key, loader, stale, null, stamp, null, null, L2Write.SKIP, flight);
+  /**
+   * When a caller under {@code timeouts} stops waiting ({@code Long.MAX_VALUE}: never): at the
+   * soft timeout if it has a stale value to serve, else at the hard timeout.
+   */
+  static long deadline(LoadTimeouts timeouts, boolean hasStale, long start) {
+    if (hasStale && timeouts.softNanos > 0) {
+      return start + timeouts.softNanos;
     }
-    byte[] keyBytes = encodeKey(key);
-    byte[] rkey = redisKey(keyBytes);
+    return timeouts.hardNanos > 0 ? start + timeouts.hardNanos : Long.MAX_VALUE;
+  }
+
+  /**
+   * A caller's deadline passed with {@code flight} still loading: serves {@code stale} (counted as
+   * a soft or hard timeout) or throws {@link CacheLoadTimeoutException}; the flight's result will
+   * be published when it comes.
+   */
+  L1Entry<V> timedOut(Flight<V> flight, @Nullable L1Entry<V> stale, LoadTimeouts timeouts) {
+    flight.release();
+    if (stale != null) {
+      (timeouts.softNanos > 0 ? metrics.softTimeoutStale : metrics.hardTimeoutStale).increment();
+      return stale;
+    }
+    metrics.hardTimeoutFailures.increment();
+    throw new CacheLoadTimeoutException(name, Duration.ofNanos(timeouts.hardNanos));
+  }
+
+  /**
+   * One load step of a miss (lease and loader, then the store). Without timeouts on the flight,
+   * or when none can apply (only a soft one and nothing stale), it runs here. Otherwise it runs on
+   * the executor while this thread waits for the flight until its deadline (see {@link #timedOut});
+   * a saturated executor runs it here, unbounded.
+   */
+  private L1Entry<V> loadStep(K key, @Nullable Flight<V> flight, @Nullable L1Entry<V> stale,
+      @Nullable L1Entry<V> staleL2, Supplier<L1Entry<V>> step) {
+    LoadTimeouts timeouts = flight == null ? null : flight.timeouts;
+    if (flight == null || timeouts == null) {
+      return step.get();
+    }
+    L1Entry<V> mayServe = staleFallback(stale, staleL2);
+    long deadline = deadline(timeouts, mayServe != null, flight.start);
+    if (deadline == Long.MAX_VALUE) {
+      return step.get();
+    }
+    flight.handedOff = true;
+    try {
+      executor.execute(() -> {
+        try {
+          flight.complete(step.get());
+        } catch (RuntimeException | Error e) {
+          log.debug("cache {}: a load handed to the executor failed", name, e);
+          flight.completeExceptionally(e);
+        } finally {
+          inflight.remove(key, flight);
+        }
+      });
+    } catch (RejectedExecutionException e) {
+      flight.handedOff = false;
+      return step.get();
+    }
+    try {
+      return flight.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      return timedOut(flight, mayServe, timeouts);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      if (mayServe != null) {
+        flight.release();
+        return mayServe;
+      }
+      throw new IllegalStateException("cache " + name + ": interrupted while waiting for a load", e);
+    } catch (ExecutionException e) {
+      throw Flight.rethrow(e.getCause());
+    }
+  }
+
+  L1Entry<V> loadThroughTiers(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, boolean skipL2, @Nullable Flight<V> flight) {
+    long stamp = l1.stamp(key);
+    L2Writer w = skipL2 ? null : writer;
+    if (w == null) {
+      return loadStep(key, flight, stale, null,
+          () -> loadAndStore(key, loader, stale, null, stamp, L2Write.SKIP, flight));
+    }
+    RedisTier t = w.tier();
+    byte[] rkey = encoding.redisKey(encoding.encodeKey(key));
     return afterL2Read(key, loader, stale, stamp, rkey, t, t.get(rkey), flight);
   }
 
@@ -351,81 +414,39 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       flight.leaveLoader(); // marks the end of the L2 read; waiters' clock restarts for the load
     }
     byte[] raw = read.value();
-    byte[] expected = unavailable(read) ? null : Envelope.versionBytes(raw);
     L1Entry<V> staleL2 = null;
     if (unavailable(read)) {
       metrics.l2GetErrors.increment();
-    } else if (raw != null) {
+      // whatever L2 holds is unknown, so the load does not write L2
+      return loadStep(key, flight, stale, null,
+          () -> loadAndStore(key, loader, stale, null, stamp, L2Write.SKIP, flight));
+    }
+    if (raw != null) {
       long now = ticker.read();
       L1Entry<V> fromL2 = fromEnvelope(read, now);
       if (fromL2 != null && now < fromL2.freshUntil) {
         metrics.l2Hits.increment();
-        installL1(key, fromL2, stamp);
+        l1.install(key, fromL2, stamp);
         return fromL2;
       }
-      metrics.l2Misses.increment();
       staleL2 = fromL2;
-    } else {
-      metrics.l2Misses.increment();
     }
-    if (expected == null) {
-      // the read failed: whatever L2 holds is unknown, so the load does not write L2
-      return loadAndStore(key, loader, stale, staleL2, stamp, null, null, L2Write.SKIP, flight);
-    }
+    metrics.l2Misses.increment();
+    byte[] expected = Envelope.versionBytes(raw);
+    L1Entry<V> staleFromL2 = staleL2;
     if (config.leaseMillis > 0) {
-      return loadUnderLease(key, loader, stale, staleL2, stamp, rkey, t, expected, flight);
+      return loadStep(key, flight, stale, staleFromL2,
+          () -> lease.load(key, loader, stale, staleFromL2, stamp, rkey, t, expected, flight));
     }
-    return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t, L2Write.ifUnchanged(expected), flight);
+    return loadStep(key, flight, stale, staleFromL2, () -> loadAndStore(key, loader, stale, staleFromL2,
+        stamp, L2Write.ifUnchanged(rkey, expected), flight));
   }
 
-  private L1Entry<V> loadUnderLease(K key, Function<? super K, ? extends @Nullable V> loader,
-      @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp, byte[] rkey, RedisTier t,
-      byte[] expected, @Nullable Flight<V> flight) {
-    byte[] leaseKey = concat(rkey, LEASE_SUFFIX);
-    int lease = t.tryLease(leaseKey, leaseOwner, config.leaseMillis);
-    if (lease == 0) {
-      metrics.leaseWaits.increment();
-      if (flight != null) {
-        flight.enterLoader(); // waiting for another instance's load, bounded by leaseTime
-      }
-      long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.leaseMillis);
-      long pollMillis = Math.max(2, Math.min(50, config.leaseMillis / 20));
-      while (System.nanoTime() < deadline) {
-        try {
-          Thread.sleep(pollMillis);
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          break;
-        }
-        RedisTier.Read read = t.get(rkey);
-        if (unavailable(read)) {
-          break;
-        }
-        byte[] raw = read.value();
-        expected = Envelope.versionBytes(raw);
-        if (raw != null) {
-          long now = ticker.read();
-          L1Entry<V> fromL2 = fromEnvelope(read, now);
-          if (fromL2 != null && now < fromL2.freshUntil) {
-            metrics.l2Hits.increment();
-            installL1(key, fromL2, stamp);
-            return fromL2;
-          }
-        }
-      }
-    }
-    try {
-      return loadAndStore(key, loader, stale, staleL2, stamp, rkey, t, L2Write.ifUnchanged(expected), flight);
-    } finally {
-      if (lease == 1) {
-        t.releaseLease(leaseKey, leaseOwner);
-      }
-    }
-  }
-
-  private L1Entry<V> loadAndStore(K key, Function<? super K, ? extends @Nullable V> loader,
-      @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp,
-      byte @Nullable [] rkey, @Nullable RedisTier t, L2Write intent, @Nullable Flight<V> flight) {
+  /** Calls the loader (counted, traced; stale-if-error on failure) and {@linkplain #store stores} its value. */
+  L1Entry<V> loadAndStore(K key, Function<? super K, ? extends @Nullable V> loader,
+      @Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2, long stamp, L2Write intent,
+      @Nullable Flight<V> flight) {
+    intent = withLoaderTags(intent, loader);
     Span span = tracer.spanBuilder("cache.load").setAttribute("scaleblocks.cache", name).startSpan();
     long start = ticker.read();
     V value;
@@ -455,10 +476,30 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     metrics.loadSuccess.increment();
     metrics.recordLoad(ticker.read() - start);
     span.end();
-    return store(key, value, stamp, rkey, t, intent, flight);
+    return store(key, value, stamp, intent, flight);
   }
 
-  private @Nullable L1Entry<V> staleFallback(@Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2) {
+  /**
+   * The intent of a load through a {@link TaggedLoader}: its value carries the tags, and a load
+   * that writes L2 files the key under them first (see {@link L2Writer}); when that filing fails
+   * the load writes L1 only.
+   */
+  private L2Write withLoaderTags(L2Write intent, Function<? super K, ? extends @Nullable V> loader) {
+    if (!(loader instanceof TaggedLoader<?, ?> tagged)) {
+      return intent;
+    }
+    TagSet tags = tagged.tags();
+    L2Writer w = writer;
+    if (intent instanceof L2Write.IfUnchanged c && w != null) {
+      return w.fileBeforeLoad(tags, c.rkey())
+          ? new L2Write.IfUnchanged(c.rkey(), c.expectedVersion(), tags)
+          : L2Write.skip(tags);
+    }
+    return intent instanceof L2Write.Skip ? L2Write.skip(tags) : intent;
+  }
+
+  /** What a failed load may serve instead: a holder still within its stale-if-error window. */
+  @Nullable L1Entry<V> staleFallback(@Nullable L1Entry<V> stale, @Nullable L1Entry<V> staleL2) {
     if (config.staleNanos <= 0) {
       return null;
     }
@@ -478,92 +519,75 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
    * write only when L1 took the value. Oversized loaded values are returned but cached nowhere.
    * Completes {@code flight} once L1 holds the value, before the L2 write.
    */
-  private L1Entry<V> store(K key, @Nullable V value, long stamp, byte @Nullable [] rkey,
-      @Nullable RedisTier t, L2Write intent, @Nullable Flight<V> flight) {
-    Prepared<V> p = prepare(key, value, t);
+  private L1Entry<V> store(K key, @Nullable V value, long stamp, L2Write intent, @Nullable Flight<V> flight) {
+    Prepared<V> p = prepare(key, value, L2Write.sendsValue(intent), L2Write.tags(intent));
     if (!p.cacheable()) {
       return p.entry();
     }
-    boolean current = installL1(key, p.entry(), stamp);
+    boolean current = l1.install(key, p.entry(), stamp);
     if (flight != null) {
       flight.complete(p.entry());
     }
-    byte[] envelope = p.envelope();
-    if (t == null || envelope == null || rkey == null) {
-      return p.entry();
-    }
-    if (intent instanceof L2Write.Overwrite) {
-      if (t.set(rkey, envelope, p.px())) {
-        repairs.remove(rkey);
-      } else {
-        metrics.l2WriteFailures.increment();
-        scheduleRepair(rkey);
-      }
-    } else if (intent instanceof L2Write.IfUnchanged c && current) {
-      if (!t.setIfVersion(rkey, envelope, p.px(), c.expectedVersion())) {
-        metrics.l2WriteFailures.increment();
+    L2Writer w = writer;
+    if (w != null) {
+      w.write(intent, p.envelope(), p.px(), current);
+      if (flight != null && current && flight.released()) {
+        // a caller stopped waiting for this load (load timeouts) and was served the old value: tell
+        // the other instances, as a put does
+        w.publishKeys(List.of(encoding.encodeKey(key)));
       }
     }
     return p.entry();
   }
 
   /**
-   * A value made ready for both tiers: its L1 holder and, when there is an L2, the envelope and
+   * A value made ready for both tiers: its L1 holder and, when it goes to L2, the envelope and
    * its PX. Not cacheable: a null value without negative caching, or a value over {@code
    * maxValueBytes} (returned to the caller, cached nowhere).
    */
   @SuppressWarnings("ArrayRecordComponent") // never compared or hashed: a return value only
-  private record Prepared<V>(L1Entry<V> entry, byte @Nullable [] envelope, long px, boolean cacheable) {}
+  record Prepared<V>(L1Entry<V> entry, byte @Nullable [] envelope, long px, boolean cacheable) {}
 
-  /** TTLs (jittered; L1 never outlives L2), version and envelope of one loaded or put value. */
-  private Prepared<V> prepare(K key, @Nullable V value, @Nullable RedisTier t) {
+  /**
+   * TTLs (jittered; L1 never outlives L2), version and, {@code forL2}, envelope of one loaded or
+   * put value.
+   */
+  Prepared<V> prepare(K key, @Nullable V value, boolean forL2) {
+    return prepare(key, value, forL2, null);
+  }
+
+  /** As {@link #prepare(Object, Object, boolean)}, the value written with {@code tags} ({@code null}: none). */
+  Prepared<V> prepare(K key, @Nullable V value, boolean forL2, @Nullable TagSet tags) {
     if (value == null && config.negativeTtlNanos == 0) {
-      return new Prepared<>(notCached, null, 0, false);
+      return new Prepared<>(l1.notCached, null, 0, false);
     }
     byte[] valueBytes = null;
-    if (t != null && value != null) {
-      valueBytes = encodeValue(key, value);
+    if (forL2 && value != null) {
+      valueBytes = encoding.encodeValue(key, value);
       if (valueBytes.length > config.maxValueBytes) {
         metrics.oversized.increment();
         log.warn("cache {}: value is {} bytes, over maxValueBytes {}; not cached",
             name, valueBytes.length, config.maxValueBytes);
-        return new Prepared<>(newEntry(value, ticker.read(), 0, 0), null, 0, false);
+        return new Prepared<>(l1.newEntry(value, ticker.read(), 0, 0), null, 0, false);
       }
     }
     long now = ticker.read();
-    long l1Nanos = jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos);
+    long l1Nanos = l1.jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos);
     long l2Millis = value == null
-        ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(jitter(config.negativeTtlNanos)))
-        : Math.max(1, jitter(config.l2TtlMillis));
-    if (t == null) {
-      return new Prepared<>(newEntry(value, now, l1Nanos, nextVersion()), null, 0, true);
+        ? Math.max(1, TimeUnit.NANOSECONDS.toMillis(l1.jitter(config.negativeTtlNanos)))
+        : Math.max(1, l1.jitter(config.l2TtlMillis));
+    if (!forL2) {
+      return new Prepared<>(l1.newEntry(value, now, l1Nanos, l1.nextVersion(), tags), null, 0, true);
     }
     l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
-    L1Entry<V> entry = newEntry(value, now, l1Nanos, nextVersion());
-    byte[] envelope = Envelope.encode(valueBytes, entry.version, entry.writeMillis, l2Millis, staleMillis);
+    L1Entry<V> entry = l1.newEntry(value, now, l1Nanos, l1.nextVersion(), tags);
+    byte[] envelope = Envelope.encode(valueBytes, entry.version, entry.writeMillis, l2Millis, staleMillis, tags);
     return new Prepared<>(entry, envelope, l2Millis + staleMillis, true);
-  }
-
-  private L1Entry<V> newEntry(@Nullable V value, long now, long ttlNanos, long version) {
-    long freshUntil = plus(now, ttlNanos);
-    long refreshAt = value != null && config.refreshAhead > 0
-        ? plus(now, (long) (ttlNanos * config.refreshAhead))
-        : Long.MAX_VALUE;
-    return new L1Entry<>(value, version, wallMillis(now), refreshAt, freshUntil, plus(freshUntil, config.staleNanos));
-  }
-
-  /** {@code a + b} for ticker deadlines, saturating instead of overflowing. */
-  private static long plus(long a, long b) {
-    long r = a + b;
-    if (((a ^ r) & (b ^ r)) < 0) {
-      return b > 0 ? Long.MAX_VALUE : Long.MIN_VALUE;
-    }
-    return r;
   }
 
   /** Whether Redis could not be asked: {@link RedisTier#READ_UNAVAILABLE} is a sentinel. */
   @SuppressWarnings("ReferenceEquality") // by value the sentinel equals Read.ABSENT; identity tells them apart
-  private static boolean unavailable(RedisTier.Read read) {
+  static boolean unavailable(RedisTier.Read read) {
     return read == RedisTier.READ_UNAVAILABLE;
   }
 
@@ -571,8 +595,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
    * An L1 holder from what an L2 read returned, {@code null} when it cannot be read. Its freshness
    * comes from the key's PTTL (Redis' clock); past it (only the stale window left) → freshUntil = now.
    */
-  private @Nullable L1Entry<V> fromEnvelope(RedisTier.Read read, long now) {
-    byte[] raw = java.util.Objects.requireNonNull(read.value());
+  @Nullable L1Entry<V> fromEnvelope(RedisTier.Read read, long now) {
+    byte[] raw = Objects.requireNonNull(read.value());
     Envelope env = Envelope.parse(raw);
     if (env == null) {
       metrics.decodeFailures.increment();
@@ -584,7 +608,7 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     V value = null;
     if (!env.negative) {
       try {
-        value = java.util.Objects.requireNonNull(valueCodec).decode(env.valueBytes());
+        value = encoding.decodeValue(env.valueBytes());
       } catch (RuntimeException e) {
         metrics.decodeFailures.increment();
         log.debug("cache {}: cannot decode the L2 value of a key, treating it as a miss", name, e);
@@ -596,18 +620,22 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       }
     }
     long remainingNanos = TimeUnit.MILLISECONDS.toNanos(env.remainingFreshMillis(read.pttl()));
-    long ttl = Math.min(jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos), remainingNanos);
+    long ttl = Math.min(l1.jitter(value == null ? config.negativeTtlNanos : config.l1TtlNanos), remainingNanos);
     if (ttl <= 0) {
       long physical = read.pttl() >= 0
           ? TimeUnit.MILLISECONDS.toNanos(read.pttl())
-          : plus(Math.max(0, remainingNanos), config.staleNanos);
-      return new L1Entry<>(value, env.version, env.writeMillis, Long.MAX_VALUE, now, plus(now, physical));
+          : L1Tier.plus(Math.max(0, remainingNanos), config.staleNanos);
+      return new L1Entry<>(value, env.version, env.writeMillis, now, now, L1Tier.plus(now, physical),
+          env.tags);
     }
-    long refreshAt = value != null && config.refreshAhead > 0 ? plus(now, (long) (ttl * config.refreshAhead)) : Long.MAX_VALUE;
-    return new L1Entry<>(value, env.version, env.writeMillis, refreshAt, plus(now, ttl), plus(plus(now, ttl), config.staleNanos));
+    long refreshAt = value != null && config.refreshAhead > 0
+        ? L1Tier.plus(now, (long) (ttl * config.refreshAhead))
+        : L1Tier.plus(now, ttl); // never after freshUntil: a hit compares only refreshAt
+    return new L1Entry<>(value, env.version, env.writeMillis, refreshAt, L1Tier.plus(now, ttl),
+        L1Tier.plus(L1Tier.plus(now, ttl), config.staleNanos), env.tags);
   }
 
-  private void refreshAhead(K key, Function<? super K, ? extends @Nullable V> loader, L1Entry<V> old) {
+  void refreshAhead(K key, Function<? super K, ? extends @Nullable V> loader, L1Entry<V> old) {
     if (inflight.containsKey(key)) {
       return;
     }
@@ -636,17 +664,17 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
 
   private L1Entry<V> refresh(K key, Function<? super K, ? extends @Nullable V> loader, L1Entry<V> old,
       Flight<V> flight) {
-    long stamp = stamp(key);
-    RedisTier t = l2;
-    if (t == null) {
-      return loadAndStore(key, loader, old, null, stamp, null, null, L2Write.SKIP, flight);
+    long stamp = l1.stamp(key);
+    L2Writer w = writer;
+    if (w == null) {
+      return loadAndStore(key, loader, old, null, stamp, L2Write.SKIP, flight);
     }
-    byte[] rkey = redisKey(encodeKey(key));
-    RedisTier.Read read = t.get(rkey);
+    byte[] rkey = encoding.redisKey(encoding.encodeKey(key));
+    RedisTier.Read read = w.tier().get(rkey);
     flight.leaveLoader();
     if (unavailable(read)) {
       // L2's state is unknown: refresh L1 only
-      return loadAndStore(key, loader, old, null, stamp, null, null, L2Write.SKIP, flight);
+      return loadAndStore(key, loader, old, null, stamp, L2Write.SKIP, flight);
     }
     byte[] raw = read.value();
     if (raw != null) {
@@ -658,12 +686,12 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         boolean young = remaining > 0 && env.freshMillis - remaining < (long) (env.freshMillis * config.refreshAhead);
         L1Entry<V> fromL2 = fromEnvelope(read, now);
         if (fromL2 != null && young && now < fromL2.freshUntil) {
-          installL1(key, fromL2, stamp);
+          l1.install(key, fromL2, stamp);
           return fromL2;
         }
       }
     }
-    return loadAndStore(key, loader, old, null, stamp, rkey, t, L2Write.ifUnchanged(Envelope.versionBytes(raw)), flight);
+    return loadAndStore(key, loader, old, null, stamp, L2Write.ifUnchanged(rkey, Envelope.versionBytes(raw)), flight);
   }
 
   @Override
@@ -679,19 +707,19 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   }
 
   private @Nullable L1Entry<V> lookupIfPresent(K key) {
-    checkKey(key);
+    encoding.checkKey(key);
     L1Entry<V> e = l1.getIfPresent(key);
     if (e != null && (!timeChecks || ticker.read() < e.freshUntil)) {
       metrics.l1Hits.increment();
       return e;
     }
     metrics.l1Misses.increment();
-    RedisTier t = l2;
-    if (t == null) {
+    L2Writer w = writer;
+    if (w == null) {
       return null;
     }
-    long stamp = stamp(key);
-    RedisTier.Read read = t.get(redisKey(encodeKey(key)));
+    long stamp = l1.stamp(key);
+    RedisTier.Read read = w.tier().get(encoding.redisKey(encoding.encodeKey(key)));
     if (unavailable(read)) {
       metrics.l2GetErrors.increment();
       return null;
@@ -707,376 +735,133 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       return null;
     }
     metrics.l2Hits.increment();
-    installL1(key, fromL2, stamp);
+    l1.install(key, fromL2, stamp);
     return fromL2;
   }
 
   @Override
   public Map<K, V> getAll(Collection<? extends K> keys,
       Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader) {
-    return getAll(keys, bulkLoader, false);
-  }
-
-  private Map<K, V> getAll(Collection<? extends K> keys,
-      Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader, boolean skipL2) {
-    requireNoNulls(keys, "keys");
-    requireNonNull(bulkLoader, "bulkLoader");
-    for (K key : keys) {
-      checkKey(key);
-    }
-    Map<K, V> result = new LinkedHashMap<>((int) (keys.size() / 0.75f) + 1);
-    // misses, in order, with what L1 still held for them (for stale-if-error); may repeat a key
-    List<K> missing = new ArrayList<>();
-    List<@Nullable L1Entry<V>> staleL1 = new ArrayList<>();
-    long now = ticker.read();
-    for (K key : keys) {
-      L1Entry<V> e = l1.getIfPresent(key);
-      if (e != null && (!timeChecks || now < e.freshUntil)) {
-        metrics.l1Hits.increment();
-        if (e.value != null) {
-          result.put(key, e.value);
-        }
-      } else {
-        metrics.l1Misses.increment();
-        missing.add(key);
-        staleL1.add(e);
-      }
-    }
-    int n = missing.size();
-    if (n == 0) {
-      return result;
-    }
-    long[] stamps = new long[n];
-    for (int i = 0; i < n; i++) {
-      stamps[i] = stamp(missing.get(i));
-    }
-    RedisTier t = skipL2 ? null : l2;
-    byte[][] rkeys = new byte[n][];
-    byte[][] expected = new byte[n][];
-    @SuppressWarnings("unchecked")
-    L1Entry<V>[] staleL2 = (L1Entry<V>[]) new L1Entry<?>[n];
-    boolean[] done = new boolean[n];
-    int remaining = n;
-    if (t != null) {
-      List<byte[]> redisKeys = new ArrayList<>(n);
-      for (int i = 0; i < n; i++) {
-        rkeys[i] = redisKey(encodeKey(missing.get(i)));
-        redisKeys.add(rkeys[i]);
-      }
-      List<RedisTier.Read> values = t.mget(redisKeys);
-      if (values == null) {
-        metrics.l2GetErrors.add(n);
-      } else {
-        long after = ticker.read();
-        for (int i = 0; i < n; i++) {
-          K key = missing.get(i);
-          RedisTier.Read read = values.get(i);
-          byte[] raw = read.value();
-          expected[i] = Envelope.versionBytes(raw);
-          L1Entry<V> fromL2 = raw == null ? null : fromEnvelope(read, after);
-          if (fromL2 != null && after < fromL2.freshUntil) {
-            metrics.l2Hits.increment();
-            installL1(key, fromL2, stamps[i], false);
-            done[i] = true;
-            remaining--;
-            if (fromL2.value != null) {
-              result.put(key, fromL2.value);
-            }
-          } else {
-            metrics.l2Misses.increment();
-            staleL2[i] = fromL2;
-          }
-        }
-      }
-    }
-    if (remaining == 0) {
-      return result;
-    }
-    Set<K> toLoad = new LinkedHashSet<>((int) (remaining / 0.75f) + 1);
-    for (int i = 0; i < n; i++) {
-      if (!done[i]) {
-        toLoad.add(missing.get(i));
-      }
-    }
-    Map<? extends K, ? extends V> loaded;
-    Span span = tracer.spanBuilder("cache.load").setAttribute("scaleblocks.cache", name)
-        .setAttribute("scaleblocks.cache.keys", toLoad.size()).startSpan();
-    long start = ticker.read();
-    try {
-      loaded = bulkLoader.apply(Collections.unmodifiableSet(toLoad));
-      if (loaded == null) {
-        throw new NullPointerException("bulkLoader returned null");
-      }
-    } catch (RuntimeException | Error e) {
-      metrics.loadFailure.increment();
-      metrics.recordLoad(ticker.read() - start);
-      span.recordException(e);
-      span.setStatus(StatusCode.ERROR);
-      span.end();
-      Map<K, V> fallback = new LinkedHashMap<>();
-      for (int i = 0; i < n; i++) {
-        if (!done[i]) {
-          L1Entry<V> s = staleFallback(staleL1.get(i), staleL2[i]);
-          if (s == null) {
-            throw e;
-          }
-          if (s.value != null) {
-            fallback.put(missing.get(i), s.value);
-          }
-        }
-      }
-      metrics.staleServed.add(fallback.size());
-      result.putAll(fallback);
-      return result;
-    }
-    metrics.loadSuccess.increment();
-    metrics.recordLoad(ticker.read() - start);
-    span.end();
-    List<byte[]> writeKeys = new ArrayList<>();
-    List<byte[]> writeValues = new ArrayList<>();
-    List<Long> writePx = new ArrayList<>();
-    List<byte[]> writeExpected = new ArrayList<>();
-    for (int i = 0; i < n; i++) {
-      K key = missing.get(i);
-      if (done[i] || !toLoad.remove(key)) {
-        continue; // found in L2, or a repeated key already stored
-      }
-      V value = loaded.get(key);
-      // keys whose L2 read failed are not written: nothing to compare with
-      byte[] exp = expected[i];
-      byte[] rk = exp == null ? null : rkeys[i];
-      int before = writeKeys.size();
-      L1Entry<V> entry = storeL1ForBulk(key, value, stamps[i], t, rk, writeKeys, writeValues, writePx);
-      if (writeKeys.size() > before) {
-        writeExpected.add(exp);
-      }
-      if (entry.value != null) {
-        result.put(key, entry.value);
-      }
-    }
-    if (t != null && !writeKeys.isEmpty()) {
-      long[] px = new long[writePx.size()];
-      for (int i = 0; i < px.length; i++) {
-        px[i] = writePx.get(i);
-      }
-      if (!t.setAllIfVersion(writeKeys, writeValues, px, writeExpected)) {
-        metrics.l2WriteFailures.add(writeKeys.size());
-      }
-    }
-    return result;
-  }
-
-  private L1Entry<V> storeL1ForBulk(K key, @Nullable V value, long stamp, @Nullable RedisTier t,
-      byte @Nullable [] rkey, List<byte[]> keysOut, List<byte[]> valuesOut, List<Long> pxOut) {
-    Prepared<V> p = prepare(key, value, t);
-    byte[] envelope = p.envelope();
-    if (p.cacheable() && installL1(key, p.entry(), stamp, false) && envelope != null && rkey != null) {
-      keysOut.add(rkey);
-      valuesOut.add(envelope);
-      pxOut.add(p.px());
-    }
-    return p.entry();
+    return bulk.getAll(keys, bulkLoader, false);
   }
 
   // ------------------------------------------------------------------ writes
 
   @Override
   public void put(K key, V value) {
-    checkKey(key);
-    requireNonNull(value, "value");
-    RedisTier t = l2;
-    byte[] keyBytes = null;
-    byte[] rkey = null;
-    if (t != null) {
-      keyBytes = encodeKey(key);
-      rkey = redisKey(keyBytes);
-      byte[] valueBytes = encodeValue(key, value);
-      checkSize(valueBytes.length);
-    }
-    writeOne(key, value, keyBytes, rkey, t);
+    put(key, value, (TagSet) null);
   }
 
-  private void writeOne(K key, V value, byte @Nullable [] keyBytes, byte @Nullable [] rkey, @Nullable RedisTier t) {
-    bump(key);
-    L1Entry<V> mine = store(key, value, stamp(key), rkey, t, L2Write.OVERWRITE, null);
-    afterL2Write(key, mine);
-    InvalidationBus b = bus;
-    if (b != null && keyBytes != null) {
-      b.publishKeys(List.of(keyBytes));
+  @Override
+  public void put(K key, V value, Set<String> tags) {
+    TagSet t = TagSet.of(tags);
+    put(key, value, t);
+  }
+
+  private void put(K key, V value, @Nullable TagSet tags) {
+    encoding.checkKey(key);
+    requireNonNull(value, "value");
+    if (writer == null) {
+      writeOne(key, value, null, L2Write.skip(tags));
+      return;
     }
+    byte[] keyBytes = encoding.encodeKey(key);
+    byte[] rkey = encoding.redisKey(keyBytes);
+    encoding.checkSize(encoding.encodeValue(key, value).length);
+    writeOne(key, value, keyBytes, L2Write.overwrite(rkey, tags));
+  }
+
+  /**
+   * A put of {@code value}: L1 (failing loads in flight), L2 as {@code intent} says, then the other
+   * instances ({@code keyBytes}: the encoded key; {@code null} only without L2).
+   */
+  void writeOne(K key, V value, byte @Nullable [] keyBytes, L2Write intent) {
+    l1.bump(key);
+    L1Entry<V> mine = store(key, value, l1.stamp(key), intent, null);
+    l1.settleAfterPut(key, mine);
+    L2Writer w = writer;
+    if (w != null && keyBytes != null) {
+      w.publishKeys(List.of(keyBytes));
+    }
+  }
+
+  /**
+   * {@link #writeOne} on a {@linkplain RedisTier#nonBlocking non-blocking} tier: L1 on the calling
+   * thread (its maintenance off it), the SET sent from it, and what follows the write (repairs,
+   * dropping loads that raced it, telling the other instances) on the client's I/O thread.
+   */
+  CompletableFuture<Void> writeOneAsync(K key, V value, byte[] keyBytes, byte[] rkey, L2Writer w) {
+    l1.bump(key);
+    Prepared<V> p = prepare(key, value, true);
+    L1Entry<V> mine = p.entry();
+    l1.install(key, mine, l1.stamp(key), false);
+    return w.overwriteAsync(rkey, Objects.requireNonNull(p.envelope()), p.px()).thenRun(() -> {
+      l1.settleAfterPut(key, mine);
+      w.publishKeys(List.of(keyBytes));
+    });
   }
 
   @Override
   public void putAll(Map<? extends K, ? extends V> values) {
-    requireNonNull(values, "values");
-    for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
-      checkKey(e.getKey());
-      requireNonNull(e.getValue(), "value");
-    }
-    RedisTier t = l2;
-    List<byte[]> keyBytes = new ArrayList<>();
-    List<byte[]> rkeys = new ArrayList<>();
-    List<byte[]> valueBytes = new ArrayList<>();
-    if (t != null) {
-      for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
-        byte[] kb = encodeKey(e.getKey());
-        byte[] vb = encodeValue(e.getKey(), e.getValue());
-        checkSize(vb.length);
-        keyBytes.add(kb);
-        rkeys.add(redisKey(kb));
-        valueBytes.add(vb);
-      }
-    }
-    List<byte[]> envelopes = new ArrayList<>();
-    List<L1Entry<V>> installed = new ArrayList<>(values.size());
-    long[] px = new long[values.size()];
-    int i = 0;
-    for (Map.Entry<? extends K, ? extends V> e : values.entrySet()) {
-      K key = e.getKey();
-      bump(key);
-      long now = ticker.read();
-      long l2Millis = Math.max(1, jitter(config.l2TtlMillis));
-      long l1Nanos = jitter(config.l1TtlNanos);
-      if (t != null) {
-        l1Nanos = Math.min(l1Nanos, TimeUnit.MILLISECONDS.toNanos(l2Millis));
-      }
-      L1Entry<V> entry = newEntry(e.getValue(), now, l1Nanos, nextVersion());
-      installL1(key, entry, stamp(key));
-      installed.add(entry);
-      if (t != null) {
-        envelopes.add(Envelope.encode(valueBytes.get(i), entry.version, entry.writeMillis, l2Millis, staleMillis));
-        px[i] = l2Millis + staleMillis;
-      }
-      i++;
-    }
-    if (t != null && !rkeys.isEmpty()) {
-      settle(t.setAll(rkeys, envelopes, px), rkeys);
-      int j = 0;
-      for (K key : values.keySet()) {
-        afterL2Write(key, installed.get(j++));
-      }
-      InvalidationBus b = bus;
-      if (b != null) {
-        b.publishKeys(keyBytes);
-      }
-    }
+    bulk.putAll(values);
   }
 
   @Override
   public void invalidate(K key) {
-    checkKey(key);
-    invalidateAll(List.of(key));
+    encoding.checkKey(key);
+    bulk.invalidateAll(List.of(key));
   }
 
   @Override
   public void invalidateAll(Collection<? extends K> keys) {
-    requireNoNulls(keys, "keys");
-    for (K key : keys) {
-      checkKey(key);
-    }
-    RedisTier t = l2;
-    List<byte[]> keyBytes = new ArrayList<>(keys.size());
-    List<byte[]> rkeys = new ArrayList<>(keys.size());
-    if (t != null) {
-      for (K key : keys) {
-        byte[] kb = encodeKey(key);
-        keyBytes.add(kb);
-        rkeys.add(redisKey(kb));
-      }
-    }
-    for (K key : keys) {
-      bump(key);
-      l1.invalidate(key);
-    }
-    if (t != null && !rkeys.isEmpty()) {
-      settle(writeTombstones(t, rkeys), rkeys);
-      for (K key : keys) {
-        afterL2Write(key, null);
-      }
-      InvalidationBus b = bus;
-      if (b != null) {
-        b.publishKeys(keyBytes);
-      }
+    bulk.invalidateAll(keys);
+  }
+
+  @Override
+  public void invalidateAll() {
+    l1.clear();
+    L2Writer w = writer;
+    if (w != null) {
+      w.deleteByPrefix(config.keyPrefix);
+      w.publishAll();
     }
   }
 
-  private boolean writeTombstones(RedisTier t, List<byte[]> rkeys) {
-    List<byte[]> tombstones = new ArrayList<>(rkeys.size());
-    long[] px = new long[rkeys.size()];
-    long wall = wallMillis(ticker.read());
-    for (int i = 0; i < px.length; i++) {
-      tombstones.add(Envelope.tombstone(nextVersion(), wall));
-      px[i] = tombstoneMillis;
-    }
-    return t.setAll(rkeys, tombstones, px);
-  }
-
-  /**
-   * After a put's or invalidation's L2 write: a load on this instance that read L2 before the write
-   * landed may have installed what it read, over the put's entry or after the invalidation. Bumping
-   * the stamp again fails every such load still on its way; dropping whatever L1 now holds for the
-   * key, unless it is the put's own entry ({@code mine}; null for an invalidation), removes one that
-   * got in before. Only ever removes: a newer entry dropped costs one L2 read.
-   */
-  private void afterL2Write(K key, @Nullable L1Entry<V> mine) {
-    bump(key);
-    l1Map.computeIfPresent(key, (k, current) -> current == mine ? current : null);
-  }
-
-  /** After a put's or invalidation's L2 write: a success cancels pending repairs of its keys, a failure queues them. */
-  private void settle(boolean written, List<byte[]> rkeys) {
-    if (written) {
-      for (byte[] rk : rkeys) {
-        repairs.remove(rk);
-      }
-      return;
-    }
-    metrics.l2WriteFailures.add(rkeys.size());
-    for (byte[] rk : rkeys) {
-      scheduleRepair(rk);
+  @Override
+  public void invalidateByTag(String tag) {
+    String t = TagSet.check(tag);
+    metrics.tagInvalidationsLocal.increment();
+    metrics.tagEntriesL1.add(l1.invalidateTag(t));
+    L2Writer w = writer;
+    if (w != null) {
+      // a tagged write of this instance that failed (or timed out and landed late) was never filed
+      // under its tag: its repair tombstone goes first, so it does not outlive this invalidation
+      w.repair();
+      w.invalidateTag(t);
+      w.repair(); // a tombstone of this invalidation that timed out: tried again before returning
+      // a read of this instance between the first pass and the tombstones may have put back what
+      // L2 still held: dropped again once L2 no longer holds it (as settleAfterInvalidation does)
+      metrics.tagEntriesL1.add(l1.invalidateTag(t));
     }
   }
 
-  /**
-   * Remembers a key whose put or invalidation could not reach Redis: once Redis answers again, a
-   * tombstone replaces whatever older value L2 still holds and the other instances are told again.
-   * One entry per key, however often it was written.
-   */
-  private void scheduleRepair(byte[] rkey) {
-    if (!repairs.add(rkey) && repairOverflowLogged.compareAndSet(false, true)) {
-      log.error("cache {}: more than {} distinct keys could not be written to redis; some may stay stale in L2 "
-          + "until their TTL", name, MAX_REPAIRS);
-    }
+  /** Test hook: tag invalidations waiting for Redis. */
+  int pendingTags() {
+    L2Writer w = writer;
+    return w == null ? 0 : w.pendingTags();
   }
 
   /** Retries the tombstones of failed writes; runs on the publisher thread and before writes. */
   void repair() {
-    RedisTier t = l2;
-    if (t == null || repairs.isEmpty() || !repairLock.tryLock()) {
-      return;
+    L2Writer w = writer;
+    if (w != null) {
+      w.repair();
     }
-    try {
-      List<byte[]> batch = repairs.poll(1000);
-      if (batch.isEmpty()) {
-        return;
-      }
-      if (writeTombstones(t, batch)) {
-        repairOverflowLogged.set(false);
-        InvalidationBus b = bus;
-        if (b != null) {
-          List<byte[]> keyBytes = new ArrayList<>(batch.size());
-          for (byte[] rk : batch) {
-            keyBytes.add(java.util.Arrays.copyOfRange(rk, config.keyPrefix.length, rk.length));
-          }
-          b.publishKeys(keyBytes);
-        }
-        log.info("cache {}: {} key(s) that missed redis during an outage are repaired", name, batch.size());
-      } else {
-        repairs.requeue(batch);
-      }
-    } finally {
-      repairLock.unlock();
-    }
+  }
+
+  /** Test hook: how many tasks the cache's executor was given so far (approximate while it runs). */
+  long executorTasks() {
+    return executor.getTaskCount();
   }
 
   /** Test hook: keys waiting for a repair. */
@@ -1089,207 +874,84 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     repair();
   }
 
-  @Override
-  public void invalidateAll() {
-    epoch.incrementAndGet();
-    l1.invalidateAll();
-    RedisTier t = l2;
-    if (t != null) {
-      if (!t.deleteByPrefix(config.keyPrefix)) {
-        metrics.l2WriteFailures.increment();
-      }
-      InvalidationBus b = bus;
-      if (b != null) {
-        b.publishAll();
-      }
-    }
-  }
-
   // ------------------------------------------------------------------ async
 
   @Override
   public CompletableFuture<@Nullable V> getAsync(K key, Function<? super K, ? extends @Nullable V> loader) {
-    return getEntryInternalAsync(key, loader).thenApply(e -> e.value);
+    return async.get(key, loader);
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsync(K key, Function<? super K, ? extends @Nullable V> loader,
+      LoadTimeouts timeouts) {
+    return async.get(key, loader, requireNonNull(timeouts, "timeouts"));
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsyncLoading(K key,
+      Function<? super K, ? extends CompletionStage<? extends @Nullable V>> loader) {
+    return asyncLoads.get(key, loader, config.loadTimeouts);
+  }
+
+  @Override
+  public CompletableFuture<@Nullable V> getAsyncLoading(K key,
+      Function<? super K, ? extends CompletionStage<? extends @Nullable V>> loader, LoadTimeouts timeouts) {
+    return asyncLoads.get(key, loader, requireNonNull(timeouts, "timeouts"));
+  }
+
+  /** The in-flight load of {@code key}, registering {@code mine} when there is none (then {@code null}). */
+  @Nullable Flight<V> joinOrLead(K key, Flight<V> mine) {
+    return inflight.putIfAbsent(key, mine);
+  }
+
+  /** Ends {@code flight}'s registration as the load of {@code key}. */
+  void landed(K key, Flight<V> flight) {
+    inflight.remove(key, flight);
+  }
+
+  /** Marks the load of {@code key} in flight, if any, as released (its result is then published). */
+  void release(K key) {
+    Flight<V> f = inflight.get(key);
+    if (f != null) {
+      f.release();
+    }
   }
 
   @Override
   public CompletableFuture<@Nullable CacheEntry<V>> getEntryAsync(
       K key, Function<? super K, ? extends @Nullable V> loader) {
-    return getEntryInternalAsync(key, loader).thenApply(e -> e.isNegative() ? null : e);
-  }
-
-  private CompletableFuture<L1Entry<V>> getEntryInternalAsync(
-      K key, Function<? super K, ? extends @Nullable V> loader) {
-    checkKey(key);
-    requireNonNull(loader, "loader");
-    L1Entry<V> e = l1.getIfPresent(key);
-    if (e != null && (!timeChecks || ticker.read() < e.refreshAt)) {
-      metrics.l1Hits.increment();
-      return CompletableFuture.completedFuture(e);
-    }
-    RedisTier t = l2;
-    if (e == null && t != null && t.nonBlocking() && !t.refusing() && !inflight.containsKey(key)) {
-      return missWithoutBlocking(key, loader, t);
-    }
-    return async(() -> lookup(key, loader), () -> {
-      metrics.l1Misses.increment();
-      return miss(key, loader, e, true);
-    });
-  }
-
-  /**
-   * An L1 miss on a client whose L2 read does not block (Lettuce): the read is sent from the
-   * caller's thread and its answer handled on the client's I/O thread; an L2 hit completes there,
-   * and only what may block (a load: user code, the lease) goes to the executor, with the read
-   * already made. A miss that finds another load of the key in flight joins it on the executor.
-   */
-  private CompletableFuture<L1Entry<V>> missWithoutBlocking(
-      K key, Function<? super K, ? extends @Nullable V> loader, RedisTier t) {
-    metrics.l1Misses.increment();
-    long stamp = stamp(key);
-    byte[] rkey = redisKey(encodeKey(key));
-    return t.getAsync(rkey).thenCompose(read -> {
-      if (!unavailable(read) && read.value() != null) {
-        long now = ticker.read();
-        L1Entry<V> fromL2 = fromEnvelope(read, now);
-        if (fromL2 != null && now < fromL2.freshUntil) {
-          metrics.l2Hits.increment();
-          installL1(key, fromL2, stamp, false); // L1 maintenance off this thread
-          return CompletableFuture.completedFuture(fromL2);
-        }
-      }
-      PriorRead prior = new PriorRead(stamp, rkey, t, read);
-      return async(() -> miss(key, loader, null, false, prior), () -> miss(key, loader, null, true),
-          true);
-    });
+    return async.getEntry(key, loader);
   }
 
   @Override
   public CompletableFuture<@Nullable V> getIfPresentAsync(K key) {
-    checkKey(key);
-    L1Entry<V> e = l1.getIfPresent(key);
-    if (e != null && (!timeChecks || ticker.read() < e.freshUntil)) {
-      metrics.l1Hits.increment();
-      return CompletableFuture.completedFuture(e.value);
-    }
-    return async(() -> getIfPresent(key), () -> null);
+    return async.getIfPresent(key);
   }
 
   @Override
   public CompletableFuture<Map<K, V>> getAllAsync(Collection<? extends K> keys,
       Function<? super Set<K>, ? extends Map<? extends K, ? extends V>> bulkLoader) {
-    requireNoNulls(keys, "keys");
-    requireNonNull(bulkLoader, "bulkLoader");
-    for (K key : keys) {
-      checkKey(key);
-    }
-    List<K> copy = List.copyOf(keys);
-    return async(() -> getAll(copy, bulkLoader, false), () -> getAll(copy, bulkLoader, true));
+    return async.getAll(keys, bulkLoader);
   }
 
   @Override
   public CompletableFuture<Void> putAsync(K key, V value) {
-    checkKey(key);
-    requireNonNull(value, "value");
-    RedisTier t = l2;
-    if (t == null) {
-      put(key, value);
-      return CompletableFuture.completedFuture(null);
-    }
-    byte[] keyBytes = encodeKey(key);
-    byte[] rkey = redisKey(keyBytes);
-    checkSize(encodeValue(key, value).length);
-    if (t.refusing()) {
-      // the breaker is open: no reason to queue the write behind loads; L1 and the other
-      // instances now, Redis through the repair queue, no I/O on the caller's thread
-      metrics.l2WriteFailures.increment();
-      writeOne(key, value, keyBytes, null, null);
-      scheduleRepair(rkey);
-      return CompletableFuture.completedFuture(null);
-    }
-    bump(key);
-    l1.invalidate(key);
-    return async(() -> {
-      writeOne(key, value, keyBytes, rkey, t);
-      return null;
-    }, () -> {
-      // saturated: L1 and the other instances now, Redis through the repair queue
-      metrics.l2WriteFailures.increment();
-      writeOne(key, value, keyBytes, null, null);
-      scheduleRepair(rkey);
-      return null;
-    });
+    return async.put(key, value);
   }
 
   @Override
   public CompletableFuture<Void> invalidateAsync(K key) {
-    checkKey(key);
-    byte[] rkey = l2 == null ? null : redisKey(encodeKey(key));
-    bump(key);
-    l1.invalidate(key);
-    if (rkey == null) {
-      return CompletableFuture.completedFuture(null);
-    }
-    if (java.util.Objects.requireNonNull(l2).refusing()) {
-      // the breaker is open: the repair queue writes the tombstone and tells the other instances
-      metrics.l2WriteFailures.increment();
-      scheduleRepair(rkey);
-      return CompletableFuture.completedFuture(null);
-    }
-    return async(() -> {
-      invalidateAll(List.of(key));
-      return null;
-    }, () -> {
-      // saturated: the repair queue writes the tombstone and tells the other instances
-      metrics.l2WriteFailures.increment();
-      scheduleRepair(rkey);
-      return null;
-    });
-  }
-
-  /**
-   * Runs {@code task} on the cache's executor, or {@code whenSaturated} (no Redis call: L1 and the
-   * loader; writes to L1, the other instances and the repair queue) when the queue is full, or when
-   * the task waited in the queue for more than a quarter of the L2 timeout: started that late, its
-   * own Redis call could take the caller's wait to twice the timeout while Redis does not answer.
-   */
-  private <T> CompletableFuture<T> async(Supplier<T> task, Supplier<T> whenSaturated) {
-    return async(task, whenSaturated, false);
-  }
-
-  /**
-   * As {@link #async(Supplier, Supplier)}; {@code offThisThread} when the caller is a client's I/O
-   * thread, which must not run a load: a full queue then sends {@code whenSaturated} to the common
-   * pool instead of running it here.
-   */
-  private <T> CompletableFuture<T> async(Supplier<T> task, Supplier<T> whenSaturated,
-      boolean offThisThread) {
-    long queuedAt = System.nanoTime();
-    long latestStart = l2TimeoutNanos / 4;
-    try {
-      return CompletableFuture.supplyAsync(
-          () -> System.nanoTime() - queuedAt > latestStart ? whenSaturated.get() : task.get(), executor);
-    } catch (RejectedExecutionException e) {
-      if (offThisThread) {
-        return CompletableFuture.supplyAsync(whenSaturated, java.util.concurrent.ForkJoinPool.commonPool());
-      }
-      try {
-        return CompletableFuture.completedFuture(whenSaturated.get());
-      } catch (RuntimeException | Error ex) {
-        return CompletableFuture.failedFuture(ex);
-      }
-    }
+    return async.invalidate(key);
   }
 
   // ------------------------------------------------------------------ invalidation
 
   @Override
   public void onRemoteKeys(List<byte[]> keys) {
-    Codec<K> codec = java.util.Objects.requireNonNull(keyCodec);
     for (byte[] bytes : keys) {
       K key;
       try {
-        key = codec.decode(bytes);
+        key = encoding.decodeKey(bytes);
       } catch (RuntimeException e) {
         onClearAll("undecodable key in invalidation message", 0);
         return;
@@ -1298,22 +960,28 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
         onClearAll("undecodable key in invalidation message", 0);
         return;
       }
-      bump(key);
       l1.invalidate(key);
     }
   }
 
   @Override
+  public void onRemoteTags(List<String> tags) {
+    for (String tag : tags) {
+      metrics.tagInvalidationsRemote.increment();
+      metrics.tagEntriesL1.add(l1.invalidateTag(tag));
+    }
+  }
+
+  @Override
   public void onClearAll(String reason, long lost) {
-    epoch.incrementAndGet();
-    l1.invalidateAll();
+    l1.clear();
     metrics.l1Clears.increment();
     log.debug("cache {}: L1 cleared: {}", name, reason);
   }
 
   /** Test hook: what L1 holds for {@code key}, without touching L2, stats or deadlines. */
   @Nullable V peekL1(K key) {
-    L1Entry<V> e = l1Map.get(key);
+    L1Entry<V> e = l1.peek(key);
     return e == null ? null : e.value;
   }
 
@@ -1331,155 +999,6 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     }
   }
 
-  // ------------------------------------------------------------------ helpers
-
-  private int stripe(Object key) {
-    int h = key.hashCode();
-    h ^= h >>> 16;
-    return (h * 0x9E3779B9) >>> 22;
-  }
-
-  private long stamp(K key) {
-    return stripes.get(stripe(key)) + epoch.get();
-  }
-
-  private void bump(K key) {
-    stripes.incrementAndGet(stripe(key));
-  }
-
-  /**
-   * Where Caffeine runs its maintenance (eviction, expiry, LRU reordering). Triggered by a read, it
-   * goes to the common pool so that hits stay as cheap as raw Caffeine's; triggered by one of our
-   * writes, which already paid for Redis, it runs inline, because waking a pool thread for every
-   * L2 hit cost more than the maintenance itself (about +50% on an L2 hit's latency).
-   *
-   * <p>"Triggered by one of our writes" is a count of writes in progress on this cache, not a
-   * per-thread flag: a read that triggers maintenance while another thread writes runs it inline
-   * too, which is correct (inline is always correct) and rare. It used to be a {@code
-   * ThreadLocal}, read on the hit path whenever a read filled Caffeine's read buffer; {@code
-   * ThreadLocal.get} is shared by every thread-local in the process, so its profile saw other
-   * {@code ThreadLocal} classes over time and the compiled hit path was thrown away and recompiled
-   * (class-check traps in {@code ThreadLocal.get}, seen during measurement iterations), at a time
-   * that differed from one JVM to the next.
-   */
-  private void maintain(Runnable task) {
-    if (inlineWrites.get() > 0) {
-      task.run();
-    } else {
-      java.util.concurrent.ForkJoinPool.commonPool().execute(task);
-    }
-  }
-
-  private void putL1(K key, L1Entry<V> entry, boolean inlineMaintenance) {
-    if (!inlineMaintenance) {
-      l1.put(key, entry);
-      return;
-    }
-    inlineWrites.incrementAndGet();
-    try {
-      l1.put(key, entry);
-    } finally {
-      inlineWrites.decrementAndGet();
-    }
-  }
-
-  /** Puts {@code entry} in L1 unless an invalidation raced the load that made it. */
-  private boolean installL1(K key, L1Entry<V> entry, long stamp) {
-    return installL1(key, entry, stamp, true);
-  }
-
-  /**
-   * As {@link #installL1(Object, L1Entry, long)}; bulk paths pass {@code inlineMaintenance =
-   * false} so that one pool task does the maintenance of the whole batch.
-   */
-  private boolean installL1(K key, L1Entry<V> entry, long stamp, boolean inlineMaintenance) {
-    if (stamp(key) != stamp) {
-      return false;
-    }
-    putL1(key, entry, inlineMaintenance);
-    if (stamp(key) != stamp) {
-      l1Map.remove(key, entry);
-      return false;
-    }
-    return true;
-  }
-
-  private long jitter(long ttl) {
-    if (config.ttlJitter <= 0 || ttl <= 0) {
-      return ttl;
-    }
-    return ttl - (long) (ttl * config.ttlJitter * ThreadLocalRandom.current().nextDouble());
-  }
-
-  private long nextVersion() {
-    return versionNonce | (versionCounter.incrementAndGet() & 0xFF_FFFF_FFFFL);
-  }
-
-  private long wallMillis(long nanos) {
-    return wallBaseMillis + Math.floorDiv(nanos - wallBaseNanos, 1_000_000L);
-  }
-
-  private byte[] encodeKey(K key) {
-    byte[] bytes = encode(java.util.Objects.requireNonNull(keyCodec), key, "keyCodec", "key ", key);
-    if (bytes.length > config.maxKeyLength) {
-      throw new IllegalArgumentException(
-          "key length must be at most " + config.maxKeyLength + " but was " + bytes.length);
-    }
-    return bytes;
-  }
-
-  /**
-   * Refuses a null or (for String keys, by characters) over-long key before anything is touched;
-   * other keys are measured by their encoded bytes when they are encoded, before any Redis call.
-   */
-  private void checkKey(@Nullable K key) {
-    requireNonNull(key, "key");
-    if (key instanceof String s && s.length() > config.maxKeyLength) {
-      throw new IllegalArgumentException(
-          "key length must be at most " + config.maxKeyLength + " but was " + s.length());
-    }
-  }
-
-  private byte[] redisKey(byte[] keyBytes) {
-    return concat(config.keyPrefix, keyBytes);
-  }
-
-  private byte[] encodeValue(K key, V value) {
-    return encode(java.util.Objects.requireNonNull(valueCodec), value, "valueCodec", "the value of key ", key);
-  }
-
-  /**
-   * Runs a user codec; a throw or a null becomes an exception naming the codec and the key (the
-   * message is only built on failure).
-   */
-  private static <T> byte[] encode(Codec<T> codec, T input, String codecName, String what, Object key) {
-    byte[] bytes;
-    try {
-      bytes = codec.encode(input);
-    } catch (RuntimeException e) {
-      throw new IllegalArgumentException(codecName + " failed to encode " + what + key + ": " + e, e);
-    }
-    if (bytes == null) {
-      throw new IllegalArgumentException(codecName + " returned null for " + what + key);
-    }
-    return bytes;
-  }
-
-  private void checkSize(int size) {
-    if (size > config.maxValueBytes) {
-      metrics.oversized.increment();
-      throw new IllegalArgumentException(
-          "value must be at most maxValueBytes " + config.maxValueBytes + " bytes encoded but was " + size);
-    }
-  }
-
-  private static byte[] concat(byte[] a, byte[] b) {
-    byte[] out = new byte[a.length + b.length];
-    System.arraycopy(a, 0, out, 0, a.length);
-    System.arraycopy(b, 0, out, a.length, b.length);
-    return out;
-  }
-
   @Override
   public long estimatedL1Size() {
     return l1.estimatedSize();
@@ -1495,9 +1014,9 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
       b.close();
     }
     executor.shutdown();
-    RedisTier t = l2;
-    if (t != null) {
-      t.close();
+    L2Writer w = writer;
+    if (w != null) {
+      w.tier().close();
     }
     CircuitBreaker own = ownBreaker;
     if (own != null) {
@@ -1506,10 +1025,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     metrics.close();
   }
 
-  private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
-
   @Override
   public String toString() {
-    return "TieredCache[" + name + ", instance " + config.instanceId + (l2 == null ? ", L1 only]" : "]");
+    return "TieredCache[" + name + ", instance " + config.instanceId + (writer == null ? ", L1 only]" : "]");
   }
 }

@@ -8,13 +8,17 @@ import org.jspecify.annotations.Nullable;
  *
  * <pre>
  *   0      magic 0x5D
- *   1      flags (bit 0: negative entry, bit 1: tombstone; neither has value bytes)
+ *   1      flags (bit 0: negative entry, bit 1: tombstone; neither has value bytes; bit 2: tagged)
  *   2..9   version, big-endian
  *   10..17 write time, epoch millis of the writer's clock (Last-Modified only, never for freshness)
  *   18..25 fresh lifetime, millis
  *   26..33 stale-if-error window, millis (the key's PX is fresh lifetime + stale window)
- *   34..   value bytes
+ *   34..   tags, when tagged: a count (1 byte), then per tag its UTF-8 length (2 bytes) and bytes
+ *   ..     value bytes
  * </pre>
+ *
+ * <p>The tags are there so that every instance that reads the entry from L2 files it under them in
+ * its L1 (see {@link L1Tier}), whoever wrote it.
  *
  * <p>Freshness is never computed from a clock reading of the writer or the reader: the reader takes
  * the key's remaining TTL from Redis ({@code PTTL}); it is fresh while that is above the stale
@@ -26,6 +30,7 @@ final class Envelope {
   private static final byte MAGIC = 0x5D;
   private static final byte NEGATIVE = 1;
   private static final byte TOMBSTONE = 2;
+  private static final byte TAGGED = 4;
 
   final boolean negative;
   final boolean tombstone;
@@ -34,9 +39,13 @@ final class Envelope {
   final long freshMillis;
   final long staleMillis;
   final byte[] raw;
+  /** The entry's tags; {@code null} when it has none. */
+  final @Nullable TagSet tags;
+  /** Where the value bytes start. */
+  private final int valueOffset;
 
   private Envelope(boolean negative, boolean tombstone, long version, long writeMillis, long freshMillis,
-      long staleMillis, byte[] raw) {
+      long staleMillis, byte[] raw, @Nullable TagSet tags, int valueOffset) {
     this.negative = negative;
     this.tombstone = tombstone;
     this.version = version;
@@ -44,19 +53,29 @@ final class Envelope {
     this.freshMillis = freshMillis;
     this.staleMillis = staleMillis;
     this.raw = raw;
+    this.tags = tags;
+    this.valueOffset = valueOffset;
   }
 
   static byte[] encode(byte @Nullable [] value, long version, long writeMillis, long freshMillis, long staleMillis) {
+    return encode(value, version, writeMillis, freshMillis, staleMillis, null);
+  }
+
+  /** As {@link #encode(byte[], long, long, long, long)}, with the entry's tags ({@code null}: none). */
+  static byte[] encode(byte @Nullable [] value, long version, long writeMillis, long freshMillis, long staleMillis,
+      @Nullable TagSet tags) {
     int len = value == null ? 0 : value.length;
-    byte[] out = new byte[HEADER + len];
+    byte[] tagBytes = tags == null ? new byte[0] : tags.encode();
+    byte[] out = new byte[HEADER + tagBytes.length + len];
     out[0] = MAGIC;
-    out[1] = value == null ? NEGATIVE : 0;
+    out[1] = (byte) ((value == null ? NEGATIVE : 0) | (tags == null ? 0 : TAGGED));
     putLong(out, 2, version);
     putLong(out, 10, writeMillis);
     putLong(out, 18, freshMillis);
     putLong(out, 26, staleMillis);
+    System.arraycopy(tagBytes, 0, out, HEADER, tagBytes.length);
     if (value != null) {
-      System.arraycopy(value, 0, out, HEADER, len);
+      System.arraycopy(value, 0, out, HEADER + tagBytes.length, len);
     }
     return out;
   }
@@ -68,7 +87,17 @@ final class Envelope {
     }
     boolean negative = (raw[1] & NEGATIVE) != 0;
     boolean tombstone = (raw[1] & TOMBSTONE) != 0;
-    if ((negative || tombstone) && raw.length != HEADER) {
+    TagSet tags = null;
+    int valueOffset = HEADER;
+    if ((raw[1] & TAGGED) != 0) {
+      TagSet.Decoded d = TagSet.decode(raw, HEADER);
+      if (d == null) {
+        return null;
+      }
+      tags = d.tags();
+      valueOffset = d.end();
+    }
+    if ((negative || tombstone) && raw.length != valueOffset) {
       return null;
     }
     long fresh = getLong(raw, 18);
@@ -76,7 +105,7 @@ final class Envelope {
     if (fresh < 0 || stale < 0) {
       return null;
     }
-    return new Envelope(negative, tombstone, getLong(raw, 2), getLong(raw, 10), fresh, stale, raw);
+    return new Envelope(negative, tombstone, getLong(raw, 2), getLong(raw, 10), fresh, stale, raw, tags, valueOffset);
   }
 
   /**
@@ -110,7 +139,7 @@ final class Envelope {
   }
 
   byte[] valueBytes() {
-    return java.util.Arrays.copyOfRange(raw, HEADER, raw.length);
+    return java.util.Arrays.copyOfRange(raw, valueOffset, raw.length);
   }
 
   static void putLong(byte[] b, int off, long v) {

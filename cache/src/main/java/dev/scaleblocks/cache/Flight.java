@@ -19,6 +19,24 @@ final class Flight<V> extends CompletableFuture<L1Entry<V>> {
 
   private volatile boolean inLoader;
   private volatile long phaseStart = System.nanoTime();
+  /** Some caller stopped waiting for this load ({@link LoadTimeouts}): its result is published. */
+  private volatile boolean released;
+  /** The leader handed the load to the executor; read and written by the leader's thread only. */
+  boolean handedOff;
+  /** The leader's call's timeouts ({@code null}: none), set before the load starts. */
+  @Nullable LoadTimeouts timeouts;
+  /** When the leader's call started ({@link System#nanoTime()}), with {@link #timeouts}. */
+  long start;
+
+  /** A caller stopped waiting for this load at a timeout. */
+  void release() {
+    released = true;
+  }
+
+  /** Whether a caller stopped waiting: the load's result is then published as a put's is. */
+  boolean released() {
+    return released;
+  }
 
   /** The leader is about to call the loader: waiters now wait for the result. */
   void enterLoader() {
@@ -36,9 +54,21 @@ final class Flight<V> extends CompletableFuture<L1Entry<V>> {
    * on Redis (or this thread was interrupted; the flag is kept). Rethrows the leader's failure.
    */
   @Nullable L1Entry<V> await(long timeoutNanos) {
+    return await(timeoutNanos, Long.MAX_VALUE);
+  }
+
+  /**
+   * As {@link #await(long)}, and also {@code null} once {@link System#nanoTime()} has reached
+   * {@code deadline} ({@code Long.MAX_VALUE}: none; the caller tells the two apart by the time).
+   */
+  @Nullable L1Entry<V> await(long timeoutNanos, long deadline) {
     while (true) {
       boolean loading = inLoader;
-      long wait = loading ? timeoutNanos : phaseStart + timeoutNanos - System.nanoTime();
+      long now = System.nanoTime();
+      long wait = loading ? timeoutNanos : phaseStart + timeoutNanos - now;
+      if (deadline != Long.MAX_VALUE) {
+        wait = Math.min(wait, deadline - now);
+      }
       if (wait <= 0 && !isDone()) {
         return null;
       }
@@ -50,15 +80,19 @@ final class Flight<V> extends CompletableFuture<L1Entry<V>> {
         Thread.currentThread().interrupt();
         return null;
       } catch (ExecutionException e) {
-        Throwable cause = e.getCause();
-        if (cause instanceof RuntimeException re) {
-          throw re;
-        }
-        if (cause instanceof Error err) {
-          throw err;
-        }
-        throw new IllegalStateException(cause);
+        throw rethrow(e.getCause());
       }
     }
+  }
+
+  /**
+   * A failed load's {@code cause} as it was thrown: an {@link Error} is thrown from here, a runtime
+   * exception returned for the caller to throw, anything else wrapped.
+   */
+  static RuntimeException rethrow(@Nullable Throwable cause) {
+    if (cause instanceof Error err) {
+      throw err;
+    }
+    return cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
   }
 }

@@ -40,11 +40,16 @@ import redis.clients.jedis.util.JedisClusterCRC16;
  * its own heartbeats declares its subscription dead and reconnects. So a lost invalidation is
  * noticed within about two heartbeats of the publisher reaching Redis again.
  *
+ * <p>Messages carry keys, tags (a tag invalidation: receivers drop what their L1 filed under the
+ * tags), "clear everything" or a heartbeat; every one but a heartbeat takes a sequence number.
+ *
  * <p>Through a sentinel client the subscription follows the master: once per heartbeat the
  * publisher compares the node the subscription is on with the master the client now names, and
  * when they differ (a failover; a demoted master may keep the old subscription open for seconds
  * while everyone publishes on the new one) it drops the subscription, which clears L1 and
- * subscribes again on the new master.
+ * subscribes again on the new master. Over a Lettuce client on a {@code redis-sentinel://} URI,
+ * core's backend does the same when the sentinels announce the new master ({@code
+ * +switch-master}), for the subscription and the command connection alike.
  *
  * <h2>Threads</h2>
  *
@@ -66,12 +71,16 @@ final class InvalidationBus implements AutoCloseable {
   private static final byte KEYS = 1;
   private static final byte ALL = 2;
   private static final byte HEARTBEAT = 3;
+  private static final byte TAGS = 4;
   private static final int MAX_KEYS_PER_MESSAGE = 1000;
   private static final Object ALL_MARKER = new Object();
 
   /** What the cache does with what arrives. Called on the subscriber thread. */
   interface Listener {
     void onRemoteKeys(List<byte[]> keys);
+
+    /** Drop every L1 entry filed under one of {@code tags}. */
+    void onRemoteTags(List<String> tags);
 
     /** Drop the whole L1: {@code lost} messages may have been missed ({@code 0} when unknown). */
     void onClearAll(String reason, long lost);
@@ -128,7 +137,7 @@ final class InvalidationBus implements AutoCloseable {
    * cache does not begin by dropping what it has just loaded.
    */
   void start(java.time.Duration maxWait) {
-    if (tier instanceof LettuceTier lettuce) {
+    if (tier instanceof BackendTier lettuce) {
       subscription = lettuce.subscribe(channel, new RedisBackend.SubscriptionListener() {
         @Override
         public void onSubscribed() {
@@ -173,6 +182,17 @@ final class InvalidationBus implements AutoCloseable {
       }
     }
   }
+
+  /** Queues a tag for the other instances to drop from their L1; never blocks. */
+  void publishTag(String tag) {
+    if (!queue.offer(new TagMessage(tag.getBytes(UTF_8)))) {
+      overflow.set(true);
+    }
+  }
+
+  /** A tag in the publisher's queue. */
+  @SuppressWarnings("ArrayRecordComponent") // queued and sent, never compared
+  private record TagMessage(byte[] tag) {}
 
   /** Queues a "clear everything" message; never blocks. */
   void publishAll() {
@@ -223,9 +243,12 @@ final class InvalidationBus implements AutoCloseable {
           queue.drainTo(batch, MAX_KEYS_PER_MESSAGE - 1);
         }
         List<byte[]> keys = new ArrayList<>(batch.size());
+        List<byte[]> tags = new ArrayList<>();
         for (Object o : batch) {
           if (o == ALL_MARKER) {
             all = true;
+          } else if (o instanceof TagMessage t) {
+            tags.add(t.tag());
           } else {
             keys.add((byte[]) o);
           }
@@ -233,8 +256,13 @@ final class InvalidationBus implements AutoCloseable {
         batch.clear();
         if (all) {
           count(send(ALL, List.of()), 1);
-        } else if (!keys.isEmpty()) {
-          count(send(KEYS, keys), keys.size());
+        } else {
+          if (!keys.isEmpty()) {
+            count(send(KEYS, keys), keys.size());
+          }
+          if (!tags.isEmpty()) {
+            count(send(TAGS, tags), tags.size());
+          }
         }
         long now = System.nanoTime();
         if (now - lastHeartbeat >= heartbeatNanos) {
@@ -450,6 +478,16 @@ final class InvalidationBus implements AutoCloseable {
       }
       metrics.invalidationsReceived.add(n);
       listener.onRemoteKeys(keys);
+    } else if (type == TAGS) {
+      int n = b.getInt();
+      List<String> tags = new ArrayList<>(n);
+      for (int i = 0; i < n; i++) {
+        byte[] t = new byte[b.getInt()];
+        b.get(t);
+        tags.add(new String(t, UTF_8));
+      }
+      metrics.invalidationsReceived.add(n);
+      listener.onRemoteTags(tags);
     } else if (type == ALL) {
       metrics.invalidationsReceived.increment();
       listener.onClearAll("invalidateAll from " + from, 0);

@@ -24,12 +24,14 @@ import redis.clients.jedis.Connection;
 import redis.clients.jedis.HostAndPort;
 import redis.clients.jedis.Jedis;
 import redis.clients.jedis.Pipeline;
+import redis.clients.jedis.Protocol;
 import redis.clients.jedis.RedisClient;
 import redis.clients.jedis.RedisClusterClient;
 import redis.clients.jedis.RedisSentinelClient;
 import redis.clients.jedis.Response;
 import redis.clients.jedis.UnifiedJedis;
 import redis.clients.jedis.commands.JedisBinaryCommands;
+import redis.clients.jedis.exceptions.JedisDataException;
 import redis.clients.jedis.params.ScanParams;
 import redis.clients.jedis.params.SetParams;
 import redis.clients.jedis.resps.ScanResult;
@@ -150,7 +152,7 @@ final class JedisTier extends RedisTier {
 
   @Override
   Read get(byte[] key) {
-    Read r = call("GET", getTimer, () -> pipelined(key, p -> {
+    Read r = call("GET", getTimer, () -> onConnection(key, c -> getWithTtl(c, key), p -> {
       Response<byte[]> v = p.get(key);
       Response<Long> ttl = p.pttl(key);
       p.sync();
@@ -165,57 +167,101 @@ final class JedisTier extends RedisTier {
     return CompletableFuture.completedFuture(get(key));
   }
 
+  /**
+   * GET and PTTL written to {@code c} together and both replies read: one round trip, without a
+   * {@link Pipeline} (whose construction alone allocates a client's worth of command templates).
+   * An error reply is thrown only after both replies are read, so the connection stays in step.
+   */
+  static Read getWithTtl(Connection c, byte[] key) {
+    c.sendCommand(Protocol.Command.GET, key);
+    c.sendCommand(Protocol.Command.PTTL, key);
+    List<Object> replies = c.getMany(2);
+    Object value = reply(replies.get(0));
+    Object ttl = reply(replies.get(1));
+    return value == null ? Read.ABSENT : new Read((byte[]) value, (Long) java.util.Objects.requireNonNull(ttl));
+  }
+
+  /** A reply read by {@link Connection#getMany}, or the error it holds thrown. */
+  private static @Nullable Object reply(@Nullable Object reply) {
+    if (reply instanceof JedisDataException e) {
+      throw e;
+    }
+    return reply;
+  }
+
   @Override
   @Nullable List<Read> mget(List<byte[]> keys) {
     return call("MGET", mgetTimer, () -> {
-      List<byte @Nullable []> values;
-      List<Response<Long>> ttls = new ArrayList<>(keys.size());
       ClusterRouting routed = routing;
       if (routed != null) {
-        values = clusterMget(routed, keys, ttls);
-      } else {
-        values = pipelined(keys.get(0), p -> {
-          Response<List<byte[]>> r = p.mget(keys.toArray(new byte[0][]));
-          for (byte[] key : keys) {
-            ttls.add(p.pttl(key));
-          }
-          p.sync();
-          return r.get();
-        });
+        return clusterMget(routed, keys);
       }
-      List<Read> out = new ArrayList<>(keys.size());
-      for (int i = 0; i < keys.size(); i++) {
-        byte[] v = values.get(i);
-        out.add(v == null ? Read.ABSENT : new Read(v, ttls.get(i).get()));
-      }
-      return out;
+      return onConnection(keys.get(0), c -> mgetWithTtl(c, keys), p -> {
+        Response<List<byte[]>> values = p.mget(keys.toArray(new byte[0][]));
+        List<Response<Long>> ttls = new ArrayList<>(keys.size());
+        for (byte[] key : keys) {
+          ttls.add(p.pttl(key));
+        }
+        p.sync();
+        List<Read> out = new ArrayList<>(keys.size());
+        for (int i = 0; i < keys.size(); i++) {
+          byte[] v = values.get().get(i);
+          out.add(v == null ? Read.ABSENT : new Read(v, ttls.get(i).get()));
+        }
+        return out;
+      });
     });
   }
 
-  /** GET and PTTL of every key, one pipeline (one round trip) per node; fills {@code ttls} in key order. */
-  private List<byte @Nullable []> clusterMget(ClusterRouting r, List<byte[]> keys, List<Response<Long>> ttls) {
-    List<byte @Nullable []> out = new ArrayList<>(keys.size());
-    List<@Nullable Response<Long>> ttlSlots = new ArrayList<>(keys.size());
-    for (int i = 0; i < keys.size(); i++) {
-      out.add(null);
-      ttlSlots.add(null);
+  /**
+   * One MGET and the PTTL of every key written to {@code c} together, all replies read: one round
+   * trip. Errors are thrown after every reply is read.
+   */
+  static List<Read> mgetWithTtl(Connection c, List<byte[]> keys) {
+    int n = keys.size();
+    c.sendCommand(Protocol.Command.MGET, keys.toArray(new byte[0][]));
+    for (byte[] key : keys) {
+      c.sendCommand(Protocol.Command.PTTL, key);
     }
-    r.eachNode(keys, r.deadline(), (c, indexes) -> {
-      Pipeline p = new Pipeline(c);
-      List<Response<byte[]>> values = new ArrayList<>(indexes.size());
-      for (int i : indexes) {
-        values.add(p.get(keys.get(i)));
-        ttlSlots.set(i, p.pttl(keys.get(i)));
+    List<Object> replies = c.getMany(n + 1);
+    JedisDataException error = null;
+    for (Object r : replies) {
+      if (r instanceof JedisDataException e && error == null) {
+        error = e;
       }
-      p.sync();
-      for (int j = 0; j < indexes.size(); j++) {
-        out.set(indexes.get(j), values.get(j).get());
-      }
-    });
-    for (Response<Long> ttl : ttlSlots) {
-      ttls.add(java.util.Objects.requireNonNull(ttl));
+    }
+    if (error != null) {
+      throw error;
+    }
+    @SuppressWarnings("unchecked")
+    List<byte @Nullable []> values = (List<byte @Nullable []>) java.util.Objects.requireNonNull(replies.get(0));
+    List<Read> out = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      byte[] v = values.get(i);
+      out.add(v == null ? Read.ABSENT : new Read(v, (Long) java.util.Objects.requireNonNull(replies.get(i + 1))));
     }
     return out;
+  }
+
+  /** GET and PTTL of every key, one round trip per node (GET and PTTL of each of its keys written together). */
+  private List<Read> clusterMget(ClusterRouting r, List<byte[]> keys) {
+    Read[] out = new Read[keys.size()];
+    r.eachNode(keys, r.deadline(), (c, indexes) -> {
+      for (int i : indexes) {
+        c.sendCommand(Protocol.Command.GET, keys.get(i));
+        c.sendCommand(Protocol.Command.PTTL, keys.get(i));
+      }
+      List<Object> replies = c.getMany(2 * indexes.size());
+      for (Object reply : replies) {
+        reply(reply);
+      }
+      for (int j = 0; j < indexes.size(); j++) {
+        Object v = replies.get(2 * j);
+        out[indexes.get(j)] = v == null ? Read.ABSENT
+            : new Read((byte[]) v, (Long) java.util.Objects.requireNonNull(replies.get(2 * j + 1)));
+      }
+    });
+    return Arrays.asList(out);
   }
 
   /** SET key value PX millis. */
@@ -350,6 +396,26 @@ final class JedisTier extends RedisTier {
     }) != null;
   }
 
+  @Override
+  boolean addToTags(List<byte[]> tagKeys, byte[] member, long pxMillis) {
+    byte[] px = Long.toString(pxMillis).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    if (tagKeys.size() == 1) {
+      byte[] key = tagKeys.get(0);
+      return call("EVALSHA", tagTimer, () -> commands(key, j -> ScriptRunner.evalBinary(j, TAG_ADD, List.of(key),
+          List.of(member, px)))) != null;
+    }
+    byte[] source = TAG_ADD.source().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    return call("EVAL", tagTimer, () -> eachKey(tagKeys, (p, i) ->
+        p.eval(source, List.of(tagKeys.get(i)), List.of(member, px)))) != null;
+  }
+
+  @Override
+  @Nullable List<byte[]> takeTagMembers(byte[] tagKey, int max) {
+    byte[] count = Integer.toString(max).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    return call("EVALSHA", tagTimer, () -> members(commands(tagKey, j -> ScriptRunner.evalBinary(j, TAG_TAKE,
+        List.of(tagKey), List.of(count)))));
+  }
+
   private interface Scanner {
     ScanResult<byte[]> scan(byte[] cursor, ScanParams params);
   }
@@ -395,6 +461,25 @@ final class JedisTier extends RedisTier {
     }
     try (AbstractPipeline p = client.pipelined()) {
       return body.apply(p);
+    }
+  }
+
+  /**
+   * {@code body} on the raw connection {@link #commands} would use for {@code key}, under the L2
+   * deadline; for a client of another kind (whose connections the tier cannot lend), {@code
+   * pipelined} on the client's own pipeline instead. Either is one round trip.
+   */
+  private <T> T onConnection(byte[] key, DeadlineConnections.Body<T> body, Function<AbstractPipeline, T> pipelined) {
+    ClusterRouting r = routing;
+    if (r != null) {
+      return r.onKey(key, r.deadline(), body);
+    }
+    DeadlineConnections lender = lender();
+    if (lender != null) {
+      return lender.withConnection(body);
+    }
+    try (AbstractPipeline p = client.pipelined()) {
+      return pipelined.apply(p);
     }
   }
 

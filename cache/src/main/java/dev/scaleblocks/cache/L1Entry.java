@@ -18,14 +18,22 @@ final class L1Entry<V> implements CacheEntry<V> {
   final long freshUntil;
   /** Ticker time after which the L1 drops the entry. */
   final long hardUntil;
+  /** The tags it was written with, under which {@link L1Tier} files it; {@code null}: none. */
+  final @Nullable TagSet tags;
 
   L1Entry(@Nullable V value, long version, long writeMillis, long refreshAt, long freshUntil, long hardUntil) {
+    this(value, version, writeMillis, refreshAt, freshUntil, hardUntil, null);
+  }
+
+  L1Entry(@Nullable V value, long version, long writeMillis, long refreshAt, long freshUntil, long hardUntil,
+      @Nullable TagSet tags) {
     this.value = value;
     this.version = version;
     this.writeMillis = writeMillis;
     this.refreshAt = refreshAt;
     this.freshUntil = freshUntil;
     this.hardUntil = hardUntil;
+    this.tags = tags;
   }
 
   boolean isNegative() {

@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
  * round trip), so that freshness is decided by Redis' clock, never by a reader's or writer's.
  *
  * <p>Two implementations: {@link JedisTier} (blocking calls on connections lent from the client's
- * pools under one deadline) and {@link LettuceTier} (calls sent on one multiplexed connection,
+ * pools under one deadline) and {@link BackendTier} (calls sent on one multiplexed connection,
  * each future bounded by the L2 timeout; {@link #getAsync} does not block). Thread-safe.
  */
 abstract class RedisTier {
@@ -48,6 +48,38 @@ abstract class RedisTier {
               + "if (cur == false and ARGV[2] == '') or (cur and ARGV[2] ~= '' and string.sub(cur, 3, 10) == ARGV[2]) then "
               + "redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[3]) return 1 end return 0");
 
+  /**
+   * Files {@code ARGV[1]} (an entry's key) under the tag whose sorted set is {@code KEYS[1]}, with
+   * its expiry (Redis' clock, now + {@code ARGV[2]} millis) as score, kept if a later one is there
+   * already; drops members already expired (amortised: each member is dropped once); and keeps the
+   * set alive at least as long as its longest-lived member.
+   */
+  static final RedisScript TAG_ADD =
+      RedisScript.of(
+          "cache-tag-add",
+          "local t = redis.call('TIME') "
+              + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+              + "local px = tonumber(ARGV[2]) "
+              + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now)) "
+              + "redis.call('ZADD', KEYS[1], 'GT', string.format('%d', now + px), ARGV[1]) "
+              + "if redis.call('PTTL', KEYS[1]) < px then redis.call('PEXPIRE', KEYS[1], px) end "
+              + "return 1");
+
+  /**
+   * Takes up to {@code ARGV[1]} live members out of the tag set {@code KEYS[1]} (dropping the
+   * expired ones first) and returns them; the set disappears with its last member.
+   */
+  static final RedisScript TAG_TAKE =
+      RedisScript.of(
+          "cache-tag-take",
+          "local t = redis.call('TIME') "
+              + "local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) "
+              + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now)) "
+              + "local r = redis.call('ZPOPMIN', KEYS[1], ARGV[1]) "
+              + "local out = {} "
+              + "for i = 1, #r, 2 do out[#out + 1] = r[i] end "
+              + "return out");
+
   final CircuitBreaker breaker;
   final Ticker ticker;
   final Tracer tracer;
@@ -61,6 +93,7 @@ abstract class RedisTier {
   final Timer publishTimer;
   final Timer leaseTimer;
   final Timer scanTimer;
+  final Timer tagTimer;
 
   RedisTier(CircuitBreaker breaker, Ticker ticker, Tracer tracer, String cacheName,
       CacheMetrics metrics, Duration timeout) {
@@ -77,6 +110,7 @@ abstract class RedisTier {
     this.publishTimer = metrics.l2Timer("publish");
     this.leaseTimer = metrics.l2Timer("lease");
     this.scanTimer = metrics.l2Timer("scan");
+    this.tagTimer = metrics.l2Timer("tag");
   }
 
   /** What one key held: its bytes and its remaining time to live in Redis (millis; -1 none). */
@@ -123,6 +157,25 @@ abstract class RedisTier {
   abstract boolean set(byte[] key, byte[] value, long pxMillis);
 
   /**
+   * {@link #set} as a future, never completing exceptionally. When {@link #nonBlocking} it is sent
+   * at once and completes on the client's I/O thread; otherwise (this default) it runs {@link #set}
+   * on the calling thread.
+   */
+  CompletableFuture<Boolean> setAsync(byte[] key, byte[] value, long pxMillis) {
+    return CompletableFuture.completedFuture(set(key, value, pxMillis));
+  }
+
+  /** {@link #setAll} as a future; see {@link #setAsync} for the thread it completes on. */
+  CompletableFuture<Boolean> setAllAsync(List<byte[]> keys, List<byte[]> values, long[] pxMillis) {
+    return CompletableFuture.completedFuture(setAll(keys, values, pxMillis));
+  }
+
+  /** {@link #mget} as a future (completing with {@code null} on failure); see {@link #setAsync}. */
+  CompletableFuture<@Nullable List<Read>> mgetAsync(List<byte[]> keys) {
+    return CompletableFuture.completedFuture(mget(keys));
+  }
+
+  /**
    * Writes a loaded value only if L2 still holds what the load saw ({@code expectedVersion}, or
    * nothing when empty): a put or an invalidation in between wins. One EVALSHA.
    */
@@ -148,6 +201,37 @@ abstract class RedisTier {
 
   /** Deletes every key starting with {@code prefix} (SCAN MATCH over every master, then DEL). */
   abstract boolean deleteByPrefix(byte[] prefix);
+
+  /**
+   * Files {@code member} under each tag set of {@code tagKeys} ({@link #TAG_ADD}) for {@code
+   * pxMillis}: one EVALSHA per tag, one round trip per node.
+   */
+  abstract boolean addToTags(List<byte[]> tagKeys, byte[] member, long pxMillis);
+
+  /**
+   * Takes up to {@code max} live members out of the tag set {@code tagKey} ({@link #TAG_TAKE}, one
+   * EVALSHA on the set's node); {@code null} on failure.
+   */
+  abstract @Nullable List<byte[]> takeTagMembers(byte[] tagKey, int max);
+
+  /** The members a {@link #TAG_TAKE} reply holds. */
+  static List<byte[]> members(@Nullable Object reply) {
+    List<byte[]> out = new java.util.ArrayList<>();
+    if (reply instanceof List<?> list) {
+      for (Object o : list) {
+        if (o instanceof byte[] b) {
+          out.add(b);
+        } else if (o instanceof java.nio.ByteBuffer buf) {
+          byte[] b = new byte[buf.remaining()];
+          buf.get(b);
+          out.add(b);
+        } else if (o != null) {
+          throw new IllegalStateException("unexpected tag member reply " + o.getClass().getName());
+        }
+      }
+    }
+    return out;
+  }
 
   /**
    * Whether a call sent now reaches Redis at once; when not, {@link #callAsync} fails it at once

@@ -12,6 +12,7 @@ import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.Ticker;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.codec.Codec;
+import dev.scaleblocks.core.internal.redis.CoalescingJedisBackend;
 import java.time.Duration;
 import java.util.UUID;
 import java.util.function.ToIntBiFunction;
@@ -33,7 +34,9 @@ import redis.clients.jedis.UnifiedJedis;
  *   <tr><td>{@link #negativeTtl}</td><td>30 seconds; zero caches nothing for absent values</td></tr>
  *   <tr><td>{@link #refreshAhead}</td><td>off</td></tr>
  *   <tr><td>{@link #staleIfError}</td><td>off</td></tr>
+ *   <tr><td>{@link #loadSoftTimeout}, {@link #loadHardTimeout}</td><td>none: wait for the loader</td></tr>
  *   <tr><td>{@link #redis} (Jedis) or {@link #lettuce(io.lettuce.core.RedisClient)}</td><td>none: L1 only</td></tr>
+ *   <tr><td>{@link #coalesceRedisCalls}</td><td>off (Jedis only)</td></tr>
  *   <tr><td>{@link #keyCodec}, {@link #valueCodec}</td><td>required with Redis</td></tr>
  *   <tr><td>{@link #keyPrefix}</td><td>{@code "<name>:"}</td></tr>
  *   <tr><td>{@link #maxValueBytes}</td><td>1 MiB (encoded)</td></tr>
@@ -62,8 +65,11 @@ public final class TieredCacheBuilder<K, V> {
   Duration negativeTtl = Duration.ofSeconds(30);
   double refreshAhead;
   Duration staleIfError = Duration.ZERO;
+  @Nullable Duration loadSoftTimeout;
+  @Nullable Duration loadHardTimeout;
   /** A Jedis {@code UnifiedJedis} or a Lettuce client. */
   @Nullable Object redis;
+  boolean coalesce;
   @Nullable Codec<Object> keyCodec;
   @Nullable Codec<Object> valueCodec;
   @Nullable String keyPrefix;
@@ -80,6 +86,9 @@ public final class TieredCacheBuilder<K, V> {
   Telemetry telemetry = Telemetry.none();
   @Nullable String instanceId;
 
+  /** The options given so far: each may be given once. */
+  private final java.util.Set<String> given = new java.util.HashSet<>();
+
   private TieredCacheBuilder() {}
 
   static TieredCacheBuilder<Object, Object> newBuilder() {
@@ -88,6 +97,7 @@ public final class TieredCacheBuilder<K, V> {
 
   /** The cache's name: metric tag, default key prefix and invalidation channel. Required. */
   public TieredCacheBuilder<K, V> name(String name) {
+    requireUnset(!given.add("name"), "name", name);
     requireNonEmpty(name, "name");
     requireArgumentNoWhitespace(name);
     this.name = name;
@@ -114,6 +124,7 @@ public final class TieredCacheBuilder<K, V> {
   @SuppressWarnings("unchecked")
   public <K1 extends K, V1 extends V> TieredCacheBuilder<K1, V1> weigher(
       ToIntBiFunction<? super K1, ? super V1> weigher) {
+    requireUnset(!given.add("weigher"), "weigher");
     requireNonNull(weigher, "weigher");
     this.weigher = (ToIntBiFunction<Object, Object>) weigher;
     return (TieredCacheBuilder<K1, V1>) this;
@@ -121,12 +132,14 @@ public final class TieredCacheBuilder<K, V> {
 
   /** How long a value stays in L1 (never longer than its L2 lifetime); 1 minute by default. */
   public TieredCacheBuilder<K, V> l1Ttl(Duration ttl) {
+    requireUnset(!given.add("l1Ttl"), "l1Ttl", l1Ttl);
     this.l1Ttl = requirePositive(ttl, "l1Ttl");
     return this;
   }
 
   /** How long a value stays in Redis; 1 hour by default. */
   public TieredCacheBuilder<K, V> l2Ttl(Duration ttl) {
+    requireUnset(!given.add("l2Ttl"), "l2Ttl", l2Ttl);
     this.l2Ttl = requirePositive(ttl, "l2Ttl");
     return this;
   }
@@ -136,12 +149,14 @@ public final class TieredCacheBuilder<K, V> {
    * together do not expire together; 0.1 by default, 0 turns it off.
    */
   public TieredCacheBuilder<K, V> ttlJitter(double jitter) {
+    requireUnset(!given.add("ttlJitter"), "ttlJitter", ttlJitter);
     this.ttlJitter = requireInRange(jitter, 0.0, 0.5, "ttlJitter");
     return this;
   }
 
   /** How long "the loader found nothing" is remembered; 30 s by default, zero to never cache it. */
   public TieredCacheBuilder<K, V> negativeTtl(Duration ttl) {
+    requireUnset(!given.add("negativeTtl"), "negativeTtl", negativeTtl);
     this.negativeTtl = requireNonNegative(ttl, "negativeTtl");
     return this;
   }
@@ -151,6 +166,7 @@ public final class TieredCacheBuilder<K, V> {
    * background reload (on a bounded executor; skipped when that is saturated). Off by default.
    */
   public TieredCacheBuilder<K, V> refreshAhead(double fractionOfTtl) {
+    requireUnset(!given.add("refreshAhead"), "refreshAhead", refreshAhead);
     requireArgumentFraction(fractionOfTtl);
     this.refreshAhead = fractionOfTtl;
     return this;
@@ -160,7 +176,43 @@ public final class TieredCacheBuilder<K, V> {
    * Keeps expired values this much longer and serves them when the loader throws; off by default.
    */
   public TieredCacheBuilder<K, V> staleIfError(Duration window) {
+    requireUnset(!given.add("staleIfError"), "staleIfError", staleIfError);
     this.staleIfError = requireNonNegative(window, "staleIfError");
+    return this;
+  }
+
+  /**
+   * After this long a caller whose load has not finished gets the stale value, if stale-if-error
+   * still holds one, while the load goes on in the background and then writes both tiers (and
+   * tells the other instances, as a put does); without a stale value the caller keeps waiting.
+   * Shorter than {@link #loadHardTimeout}. None by default; per call, see {@link LoadTimeouts}.
+   * With a timeout that applies, the load runs on the cache's executor ({@link #asyncThreads})
+   * while the caller waits; when that is saturated it runs on the caller's thread, unbounded.
+   */
+  public TieredCacheBuilder<K, V> loadSoftTimeout(Duration timeout) {
+    requireUnset(loadSoftTimeout != null, "loadSoftTimeout", loadSoftTimeout);
+    requirePositive(timeout, "loadSoftTimeout");
+    Duration hard = loadHardTimeout;
+    if (hard != null) {
+      LoadTimeouts.requireSoftBelowHard(timeout, hard, "loadSoftTimeout", "loadHardTimeout");
+    }
+    this.loadSoftTimeout = timeout;
+    return this;
+  }
+
+  /**
+   * After this long a caller whose load has not finished gets the stale value if there is one, else
+   * a {@link CacheLoadTimeoutException}; the load goes on and, if it succeeds, still fills both
+   * tiers. Longer than {@link #loadSoftTimeout}. None by default; per call, see {@link LoadTimeouts}.
+   */
+  public TieredCacheBuilder<K, V> loadHardTimeout(Duration timeout) {
+    requireUnset(loadHardTimeout != null, "loadHardTimeout", loadHardTimeout);
+    requirePositive(timeout, "loadHardTimeout");
+    Duration soft = loadSoftTimeout;
+    if (soft != null) {
+      LoadTimeouts.requireSoftBelowHard(soft, timeout, "loadSoftTimeout", "loadHardTimeout");
+    }
+    this.loadHardTimeout = timeout;
     return this;
   }
 
@@ -172,6 +224,7 @@ public final class TieredCacheBuilder<K, V> {
    * Without it the cache is L1 only.
    */
   public TieredCacheBuilder<K, V> redis(UnifiedJedis client) {
+    requireUnset(redis != null, "redis", redis);
     this.redis = requireNonNull(client, "client");
     return this;
   }
@@ -208,9 +261,34 @@ public final class TieredCacheBuilder<K, V> {
     return this;
   }
 
+  /**
+   * With a Jedis client, writes the L2 reads and writes of all threads calling at once to each
+   * Redis node as one pipeline, on a connection of the cache's own per node, instead of one pooled
+   * connection and one round trip per call; off by default. Worth it when many threads miss L1 at
+   * once: each read then costs a share of a round trip. With one caller at a time it adds a
+   * hand-off to the node's flusher thread.
+   *
+   * <p>Queued: reads ({@code GET} with {@code PTTL}; a bulk read as one such pair per key, each
+   * on its node), {@code SET PX} and the versioned writes (scripts). Deletes, publishes and the
+   * lease's {@code SET NX} go through the client's pool as without this option, so the cache's
+   * asynchronous forms keep handing off to its executor. Cost: one extra connection and one daemon
+   * flusher thread per Redis node in use (both released after 10 s without calls and by {@link
+   * TieredCache#close()}), a queue insertion and a future per call; at most 4 096 calls wait per
+   * node, past that a call fails at once (counted by the breaker as a failure). Each call is still
+   * bounded by {@link #l2Timeout}. Needs a {@code RedisClient} or {@code RedisClusterClient}
+   * ({@link #build()} refuses a Sentinel client); does nothing with Lettuce, which multiplexes
+   * calls over one connection already.
+   */
+  public TieredCacheBuilder<K, V> coalesceRedisCalls() {
+    requireUnset(coalesce, "coalesceRedisCalls");
+    this.coalesce = true;
+    return this;
+  }
+
   /** Turns keys into the bytes of Redis keys and invalidation messages, and back. */
   @SuppressWarnings("unchecked")
   public <K1 extends K> TieredCacheBuilder<K1, V> keyCodec(Codec<K1> codec) {
+    requireUnset(!given.add("keyCodec"), "keyCodec");
     this.keyCodec = (Codec<Object>) requireNonNull(codec, "keyCodec");
     return (TieredCacheBuilder<K1, V>) this;
   }
@@ -218,18 +296,21 @@ public final class TieredCacheBuilder<K, V> {
   /** Turns values into bytes for Redis, and back. Required with {@link #redis}. */
   @SuppressWarnings("unchecked")
   public <V1 extends V> TieredCacheBuilder<K, V1> valueCodec(Codec<V1> codec) {
+    requireUnset(!given.add("valueCodec"), "valueCodec");
     this.valueCodec = (Codec<Object>) requireNonNull(codec, "valueCodec");
     return (TieredCacheBuilder<K, V1>) this;
   }
 
   /** Prefix of every Redis key; {@code "<name>:"} by default. May hold a {@code {hash tag}}. */
   public TieredCacheBuilder<K, V> keyPrefix(String prefix) {
+    requireUnset(!given.add("keyPrefix"), "keyPrefix", keyPrefix);
     this.keyPrefix = requireNonNull(prefix, "keyPrefix");
     return this;
   }
 
   /** Largest encoded value accepted; bigger values are refused with an exception. 1 MiB by default. */
   public TieredCacheBuilder<K, V> maxValueBytes(int bytes) {
+    requireUnset(!given.add("maxValueBytes"), "maxValueBytes", maxValueBytes);
     this.maxValueBytes = requirePositive(bytes, "maxValueBytes");
     return this;
   }
@@ -240,6 +321,7 @@ public final class TieredCacheBuilder<K, V> {
    * before anything is read or written.
    */
   public TieredCacheBuilder<K, V> maxKeyLength(int length) {
+    requireUnset(!given.add("maxKeyLength"), "maxKeyLength", maxKeyLength);
     this.maxKeyLength = (int) requireInRange(length, 1, 1_048_576, "maxKeyLength");
     return this;
   }
@@ -258,6 +340,7 @@ public final class TieredCacheBuilder<K, V> {
    * it as a whole.
    */
   public TieredCacheBuilder<K, V> l2Timeout(Duration timeout) {
+    requireUnset(!given.add("l2Timeout"), "l2Timeout", l2Timeout);
     this.l2Timeout = requireInRange(timeout, Duration.ofMillis(1), Duration.ofMinutes(1), "l2Timeout");
     return this;
   }
@@ -268,12 +351,14 @@ public final class TieredCacheBuilder<K, V> {
    * has passed, then load themselves. Off by default.
    */
   public TieredCacheBuilder<K, V> clusterLease(Duration leaseTime) {
+    requireUnset(!given.add("clusterLease"), "clusterLease", leaseTime);
     this.leaseTime = requirePositive(leaseTime, "leaseTime");
     return this;
   }
 
   /** Turns cross-instance L1 invalidation off (on by default with Redis). */
   public TieredCacheBuilder<K, V> invalidation(boolean enabled) {
+    requireUnset(!given.add("invalidation"), "invalidation", invalidation);
     this.invalidation = enabled;
     return this;
   }
@@ -284,6 +369,7 @@ public final class TieredCacheBuilder<K, V> {
    * PUBLISH to every instance).
    */
   public TieredCacheBuilder<K, V> invalidationHeartbeat(Duration interval) {
+    requireUnset(!given.add("invalidationHeartbeat"), "invalidationHeartbeat", heartbeat);
     this.heartbeat = requireInRange(interval, Duration.ofMillis(10), Duration.ofHours(1), "invalidationHeartbeat");
     return this;
   }
@@ -295,6 +381,7 @@ public final class TieredCacheBuilder<K, V> {
    * and the repair queue), so an async call's wait stays within about 1.25 × the L2 timeout.
    */
   public TieredCacheBuilder<K, V> asyncThreads(int threads, int queueCapacity) {
+    requireUnset(!given.add("asyncThreads"), "asyncThreads", asyncThreads + ", " + asyncQueue);
     this.asyncThreads = requirePositive(threads, "asyncThreads");
     this.asyncQueue = requirePositive(queueCapacity, "queueCapacity");
     return this;
@@ -302,24 +389,28 @@ public final class TieredCacheBuilder<K, V> {
 
   /** The breaker guarding every Redis call; one with core defaults by default. */
   public TieredCacheBuilder<K, V> circuitBreaker(CircuitBreaker breaker) {
+    requireUnset(!given.add("circuitBreaker"), "circuitBreaker");
     this.breaker = requireNonNull(breaker, "circuitBreaker");
     return this;
   }
 
   /** This instance's id in invalidation messages; a random UUID by default. */
   public TieredCacheBuilder<K, V> instanceId(String id) {
+    requireUnset(!given.add("instanceId"), "instanceId", instanceId);
     this.instanceId = requireNonEmpty(id, "instanceId");
     return this;
   }
 
   /** The time source; the system ticker by default. */
   public TieredCacheBuilder<K, V> ticker(Ticker ticker) {
+    requireUnset(!given.add("ticker"), "ticker");
     this.ticker = requireNonNull(ticker, "ticker");
     return this;
   }
 
   /** Where metrics and spans go; nowhere by default. */
   public TieredCacheBuilder<K, V> telemetry(Telemetry telemetry) {
+    requireUnset(!given.add("telemetry"), "telemetry");
     this.telemetry = requireNonNull(telemetry, "telemetry");
     return this;
   }
@@ -331,6 +422,11 @@ public final class TieredCacheBuilder<K, V> {
       requireState(keyCodec != null, "keyCodec must be set when redis is set");
       requireState(valueCodec != null, "valueCodec must be set when redis is set");
     }
+    if (coalesce && redis instanceof UnifiedJedis jedis && !CoalescingJedisBackend.supports(jedis)) {
+      throw new IllegalStateException("coalesceRedisCalls needs a Jedis RedisClient or "
+          + "RedisClusterClient but the client was a " + jedis.getClass().getName());
+    }
+    requireState(!coalesce || redis != null, "coalesceRedisCalls needs redis to be set");
     requireState(maximumWeight < 0 || weigher != null, "weigher must be set with maximumWeight");
     requireState(weigher == null || maximumWeight >= 0, "maximumWeight must be set with weigher");
     return new DefaultTieredCache<>(new CacheConfig(this));

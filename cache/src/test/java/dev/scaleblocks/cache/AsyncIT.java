@@ -49,4 +49,26 @@ class AsyncIT {
       }
     }
   }
+
+  @Test
+  void overJedisTheAsyncWritesAndGetAllRunOnTheCachesExecutor() throws Exception {
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        RedisClient client = RedisClients.standalone(redis.host(), redis.port());
+        TieredCache<String, String> cache = TieredCache.builder()
+            .name("async-" + UUID.randomUUID())
+            .keyCodec(Codec.utf8())
+            .valueCodec(Codec.utf8())
+            .redis(client)
+            .build()) {
+      DefaultTieredCache<String, String> impl = (DefaultTieredCache<String, String>) cache;
+      long before = impl.executorTasks();
+      cache.putAsync("k", "v").get(5, TimeUnit.SECONDS);
+      assertThat(cache.getAllAsync(List.of("k"), keys -> java.util.Map.of()).get(5, TimeUnit.SECONDS))
+          .containsEntry("k", "v");
+      cache.invalidateAsync("k").get(5, TimeUnit.SECONDS);
+      assertThat(cache.getIfPresent("k")).isNull();
+      // Jedis blocks: each of the three ran on the executor, not on the caller
+      assertThat(impl.executorTasks() - before).isEqualTo(3);
+    }
+  }
 }

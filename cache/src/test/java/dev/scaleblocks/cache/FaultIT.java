@@ -148,4 +148,32 @@ class FaultIT {
       assertThat(transitions.get(0).reason()).contains("slow-call rate");
     }
   }
+
+  /**
+   * A tagged put whose L2 write timed out but reached Redis late (so it was never filed under its
+   * tag) must not outlive a tag invalidation made afterwards by the same instance.
+   */
+  @Test
+  void aTaggedPutThatTimedOutButLandedIsDroppedByTheNextTagInvalidation() {
+    String name = "fault-tag-" + UUID.randomUUID();
+    java.net.InetSocketAddress real = dev.scaleblocks.core.testing.TestServices.redis();
+    try (TcpProxy proxy = TcpProxy.start(real.getHostString(), real.getPort());
+        RedisClient slow = RedisClients.standalone(proxy.host(), proxy.port());
+        RedisClient direct = RedisClients.standalone();
+        // no invalidation bus: no heartbeat repairs behind the test's back
+        TieredCache<String, String> a = TieredCache.builder().name(name).keyCodec(Codec.utf8())
+            .valueCodec(Codec.utf8()).redis(slow).l2Timeout(Duration.ofMillis(100)).invalidation(false).build();
+        TieredCache<String, String> watcher = TieredCache.builder().name(name).keyCodec(Codec.utf8())
+            .valueCodec(Codec.utf8()).redis(direct).invalidation(false).l1Ttl(Duration.ofMillis(1)).build()) {
+      proxy.latency(Duration.ofMillis(200)); // past the L2 timeout, within the socket timeout
+      a.put("k", "v", java.util.Set.of("t"));
+      proxy.latency(Duration.ZERO);
+      await().atMost(Duration.ofSeconds(5)).until(() -> "v".equals(watcher.getIfPresent("k"))); // it landed
+      a.invalidateByTag("t");
+      try (TieredCache<String, String> fresh = TieredCache.builder().name(name).keyCodec(Codec.utf8())
+          .valueCodec(Codec.utf8()).redis(direct).invalidation(false).build()) {
+        assertThat(fresh.getIfPresent("k")).as("read from L2 after the tag invalidation").isNull();
+      }
+    }
+  }
 }

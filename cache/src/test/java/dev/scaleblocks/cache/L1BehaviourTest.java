@@ -22,7 +22,11 @@ class L1BehaviourTest {
   private TieredCache<String, String> cache;
 
   private TieredCacheBuilder<Object, Object> builder() {
-    return TieredCache.builder().name("l1-test").ticker(ticker).ttlJitter(0);
+    return builder(0);
+  }
+
+  private TieredCacheBuilder<Object, Object> builder(double jitter) {
+    return TieredCache.builder().name("l1-test").ticker(ticker).ttlJitter(jitter);
   }
 
   @AfterEach
@@ -45,7 +49,7 @@ class L1BehaviourTest {
 
   @Test
   void jitterShortensTtlsWithinItsFraction() {
-    cache = builder().l1Ttl(Duration.ofSeconds(10)).ttlJitter(0.5).build();
+    cache = builder(0.5).l1Ttl(Duration.ofSeconds(10)).build();
     for (int i = 0; i < 200; i++) {
       cache.put("k" + i, "v");
     }
@@ -113,6 +117,17 @@ class L1BehaviourTest {
       throw new IllegalStateException("down");
     })).hasMessage("down");
     assertThat(cache.get("k", k -> "new")).isEqualTo("new");
+  }
+
+  @Test
+  void anExpiredValueKeptForStaleIfErrorIsReloadedNotServedAsAHit() {
+    cache = builder().l1Ttl(Duration.ofSeconds(10)).staleIfError(Duration.ofSeconds(30)).build();
+    cache.get("k", k -> "old");
+    cache.get("none", k -> null);
+    ticker.advanceSeconds(11);
+    assertThat(cache.get("k", k -> "new")).isEqualTo("new");
+    ticker.advanceSeconds(20); // past the negative TTL (30 s), within its stale window
+    assertThat(cache.get("none", k -> "found")).isEqualTo("found");
   }
 
   @Test

@@ -7,4 +7,9 @@ class L1OnlyContractTest extends TieredCacheContract {
   protected <K, V> TieredCacheBuilder<K, V> withL2(TieredCacheBuilder<K, V> builder) {
     return builder;
   }
+
+  @Override
+  protected boolean sharesL2() {
+    return false;
+  }
 }

@@ -6,6 +6,10 @@ import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.codec.Codec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import redis.clients.jedis.DefaultJedisClientConfig;
 import redis.clients.jedis.RedisClient;
@@ -17,6 +21,11 @@ class QuickStartTest {
 
   static Product loadFromDatabase(String id) {
     return new Product(id, "product " + id);
+  }
+
+  /** Stands for an asynchronous database or HTTP client. */
+  static CompletionStage<Product> loadFromDatabaseAsync(String id) {
+    return CompletableFuture.completedFuture(loadFromDatabase(id));
   }
 
   static final Codec<Product> PRODUCT_CODEC = new Codec<>() {
@@ -43,6 +52,42 @@ class QuickStartTest {
     Product p = products.get("42", QuickStartTest::loadFromDatabase);
     // ---
     assertThat(p.name()).isEqualTo("product 42");
+    products.close();
+  }
+
+  @Test
+  void tags() {
+    TieredCache<String, Product> products = TieredCache.builder().name("products-tags").build();
+    Product updated = new Product("42", "renamed");
+    // --- quick start: tags
+    products.put("42", updated, Set.of("product:42", "category:7"));
+    Product p = products.get("43", QuickStartTest::loadFromDatabase, Set.of("product:43", "category:7"));
+    products.invalidateByTag("category:7");   // both entries, in both tiers, on every instance
+    // ---
+    assertThat(p.name()).isEqualTo("product 43");
+    assertThat(products.getIfPresent("42")).isNull();
+    assertThat(products.getIfPresent("43")).isNull();
+    products.close();
+  }
+
+  @Test
+  void loaderTimeoutsAndAsyncLoading() throws Exception {
+    // --- loader timeouts
+    TieredCache<String, Product> products = TieredCache.builder()
+        .name("products")
+        .staleIfError(Duration.ofMinutes(10))     // keeps expired values: what a timed-out caller gets
+        .loadSoftTimeout(Duration.ofMillis(100))  // stale value after 100 ms; the load goes on
+        .loadHardTimeout(Duration.ofSeconds(2))   // nothing stale: CacheLoadTimeoutException after 2 s
+        .build();
+    Product p = products.get("42", QuickStartTest::loadFromDatabase);
+    Product q = products.get("43", QuickStartTest::loadFromDatabase,
+        LoadTimeouts.hard(Duration.ofMillis(300)));        // this call's own timeouts
+    CompletableFuture<Product> f = products.getAsyncLoading("44",
+        QuickStartTest::loadFromDatabaseAsync);            // no thread waits for the load
+    // ---
+    assertThat(p.name()).isEqualTo("product 42");
+    assertThat(q.name()).isEqualTo("product 43");
+    assertThat(f.get(5, TimeUnit.SECONDS).name()).isEqualTo("product 44");
     products.close();
   }
 

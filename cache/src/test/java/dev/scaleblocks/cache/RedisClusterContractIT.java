@@ -35,7 +35,7 @@ class RedisClusterContractIT extends TieredCacheContract {
   @Test
   void getAllSpansSlotsOnEveryMaster() {
     String name = "cluster-" + UUID.randomUUID();
-    TieredCache<String, String> a = track(withL2(builder().name(name)).build());
+    TieredCache<String, String> a = track(withL2(builder(name)).build());
     Map<String, String> values = new HashMap<>();
     List<String> keys = new ArrayList<>();
     for (int i = 0; i < 200; i++) {
@@ -43,7 +43,7 @@ class RedisClusterContractIT extends TieredCacheContract {
       values.put("key-" + i, "value-" + i);
     }
     a.putAll(values);
-    TieredCache<String, String> b = track(withL2(builder().name(name)).build());
+    TieredCache<String, String> b = track(withL2(builder(name)).build());
     Map<String, String> read = b.getAll(keys, missing -> {
       throw new AssertionError("all keys are in L2 but these were loaded: " + missing);
     });

@@ -34,8 +34,8 @@ class RedisContractIT extends TieredCacheContract {
   @Test
   void aSecondInstanceReadsTheL2WithoutLoading() {
     String name = "shared-" + java.util.UUID.randomUUID();
-    TieredCache<String, String> a = track(withL2(builder().name(name)).build());
-    TieredCache<String, String> b = track(withL2(builder().name(name)).build());
+    TieredCache<String, String> a = track(withL2(builder(name)).build());
+    TieredCache<String, String> b = track(withL2(builder(name)).build());
     CacheEntry<String> written = a.getEntry("k", k -> "from-a");
     AtomicInteger loads = new AtomicInteger();
     CacheEntry<String> read = b.getEntry("k", k -> "from-b" + loads.incrementAndGet());
@@ -77,7 +77,7 @@ class RedisContractIT extends TieredCacheContract {
       }
     };
     String name = "codec-" + java.util.UUID.randomUUID();
-    TieredCache<String, String> cache = track(withL2(builder().name(name).valueCodec(broken)).build());
+    TieredCache<String, String> cache = track(withL2(builder(name, broken)).build());
     cache.put("k", "good");
     assertThatThrownBy(() -> cache.put("k", "bad value"))
         .isInstanceOf(IllegalArgumentException.class)
@@ -87,7 +87,7 @@ class RedisContractIT extends TieredCacheContract {
         .isInstanceOf(IllegalArgumentException.class);
     assertThat(cache.getIfPresent("loaded")).isNull();
     // another instance cannot decode what is in Redis: a miss, then a load, never an exception
-    TieredCache<String, String> other = track(withL2(builder().name(name).valueCodec(broken)).build());
+    TieredCache<String, String> other = track(withL2(builder(name, broken)).build());
     assertThat(other.get("k", k -> "reloaded")).isEqualTo("reloaded");
   }
 }

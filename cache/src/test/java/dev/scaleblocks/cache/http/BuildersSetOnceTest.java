@@ -38,4 +38,9 @@ class BuildersSetOnceTest {
         .alsoRefused("privateCache", "publicCache", "visibility was already set to private")
         .verify();
   }
+
+  @Test
+  void httpCachingBuilderOnlyAddsRoutes() {
+    SetOnceOptions.of(HttpCaching.Builder.class, HttpCaching::builder).additive("route").verify();
+  }
 }
