@@ -20,6 +20,12 @@ final class L1Entry<V> implements CacheEntry<V> {
   final long hardUntil;
   /** The tags it was written with, under which {@link L1Tier} files it; {@code null}: none. */
   final @Nullable TagSet tags;
+  /**
+   * For a tagged holder: its install is over (it is in the map, or was refused or removed). Until
+   * then a holder filed under its tags but absent from the map is on its way in, and only its
+   * installer may take it out of the index.
+   */
+  volatile boolean settled;
 
   L1Entry(@Nullable V value, long version, long writeMillis, long refreshAt, long freshUntil, long hardUntil) {
     this(value, version, writeMillis, refreshAt, freshUntil, hardUntil, null);

@@ -50,7 +50,9 @@ import org.jspecify.annotations.Nullable;
  * the ring no longer holds them all, or one is not written yet: then it fails to be safe). The
  * install files the holder in the index before its put and checks again after it, while {@link
  * #invalidateTag} records its number before it walks the index: whichever comes first, the holder
- * is dropped or never stays.
+ * is dropped or never stays. A walk that finds a holder filed but not yet in the map leaves its
+ * membership alone (the holder is not {@linkplain L1Entry#settled settled}): if its install began
+ * after the walk's number it stays in the map and must stay filed for the next invalidation.
  *
  * <h2>Maintenance</h2>
  *
@@ -198,7 +200,14 @@ final class L1Tier<K, V> {
     if (!current(key, entry, stamp)) {
       map.remove(key, entry);
       unindex(key, entry); // whether it was still there or already replaced
+      entry.settled = true;
       return false;
+    }
+    if (entry.tags != null) {
+      entry.settled = true;
+      if (map.get(key) != entry) {
+        unindex(key, entry); // removed by a clear while on its way in
+      }
     }
     return true;
   }
@@ -254,9 +263,9 @@ final class L1Tier<K, V> {
   void clear() {
     epoch.incrementAndGet();
     cache.invalidateAll();
-    // memberships of holders no longer in the map (an install racing this removes its own holder)
+    // memberships of holders no longer in the map; a holder still on its way in is its installer's
     byTag.forEach((tag, members) -> members.forEach((k, e) -> {
-      if (map.get(k) != e) {
+      if (e.settled && map.get(k) != e) {
         unindex(k, e);
       }
     }));
@@ -277,10 +286,17 @@ final class L1Tier<K, V> {
     }
     int dropped = 0;
     for (Map.Entry<K, L1Entry<V>> m : members.entrySet()) {
-      if (map.remove(m.getKey(), m.getValue())) {
+      K k = m.getKey();
+      L1Entry<V> e = m.getValue();
+      if (map.remove(k, e)) {
         dropped++;
+        unindex(k, e);
+      } else if (e.settled) {
+        unindex(k, e); // left the map another way
       }
-      unindex(m.getKey(), m.getValue());
+      // else on its way in: filed before its put and not in the map yet. Its install either
+      // started after this invalidation's number (it may stay, and must stay filed) or fails its
+      // second check and takes itself out
     }
     return dropped;
   }
@@ -314,6 +330,32 @@ final class L1Tier<K, V> {
         return members.isEmpty() ? null : members;
       });
     }
+  }
+
+  /**
+   * Test hook, for a quiet cache: where the tag index and the map disagree (a tagged holder in the
+   * map not filed under one of its tags, or a membership whose holder is not the map's); empty
+   * when they agree.
+   */
+  java.util.List<String> tagIndexFaults() {
+    java.util.List<String> faults = new java.util.ArrayList<>();
+    map.forEach((k, e) -> {
+      TagSet tags = e.tags;
+      if (tags != null) {
+        for (String tag : tags.names) {
+          ConcurrentHashMap<K, L1Entry<V>> members = byTag.get(tag);
+          if (members == null || members.get(k) != e) {
+            faults.add(k + " in the map, not filed under " + tag);
+          }
+        }
+      }
+    });
+    byTag.forEach((tag, members) -> members.forEach((k, e) -> {
+      if (map.get(k) != e) {
+        faults.add(k + " filed under " + tag + ", not in the map");
+      }
+    }));
+    return faults;
   }
 
   /** Test hook: how many memberships the tag index holds. */
