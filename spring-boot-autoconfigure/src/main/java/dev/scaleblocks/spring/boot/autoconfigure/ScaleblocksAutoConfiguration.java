@@ -53,10 +53,52 @@ public class ScaleblocksAutoConfiguration {
 
     @Bean
     @ConditionalOnMissingBean
-    RedisClientSource scaleblocksRedisClientSource(
-        ObjectProvider<UnifiedJedis> jedis, ObjectProvider<LettuceClients> lettuce) {
-      return new RedisClientSource(jedis::getIfUnique, () -> lettuceClient(lettuce));
+    RedisClientSource scaleblocksRedisClientSource(ObjectProvider<UnifiedJedis> jedis,
+        ObjectProvider<JedisClients> springDataJedis, ObjectProvider<LettuceClients> lettuce) {
+      return new RedisClientSource(() -> {
+        UnifiedJedis own = jedis.getIfUnique();
+        if (own != null) {
+          return own;
+        }
+        JedisClients clients = springDataJedis.getIfUnique();
+        return clients == null ? null : clients.nativeClient();
+      }, () -> lettuceClient(lettuce));
     }
+  }
+
+  /**
+   * The {@code JedisCluster} inside Spring Data Redis' {@code JedisConnectionFactory} in Cluster
+   * mode (a {@code UnifiedJedis}). In standalone and Sentinel mode that factory holds a pool of
+   * plain {@code Jedis} connections, which the blocks cannot use: nothing is taken from it then.
+   */
+  @Configuration(proxyBeanMethods = false)
+  @ConditionalOnClass(
+      name = {
+        "org.springframework.data.redis.connection.jedis.JedisConnectionFactory",
+        "redis.clients.jedis.UnifiedJedis"
+      })
+  static class WithSpringDataJedis {
+
+    @Bean
+    JedisClients scaleblocksJedisClients(
+        ObjectProvider<org.springframework.data.redis.connection.jedis.JedisConnectionFactory> factory) {
+      return () -> {
+        var f = factory.getIfUnique();
+        if (f == null || !f.isRedisClusterAware()) {
+          return null;
+        }
+        // the connection is a view: closing it leaves the factory's JedisCluster open
+        try (var c = f.getClusterConnection()) {
+          return c.getNativeConnection() instanceof UnifiedJedis cluster ? cluster : null;
+        }
+      };
+    }
+  }
+
+  /** Reaches the {@code UnifiedJedis} of Spring Data Redis' Jedis factory, if it has one. */
+  @FunctionalInterface
+  interface JedisClients {
+    @Nullable UnifiedJedis nativeClient();
   }
 
   /** The Lettuce client of Spring Data Redis' {@code LettuceConnectionFactory}. */

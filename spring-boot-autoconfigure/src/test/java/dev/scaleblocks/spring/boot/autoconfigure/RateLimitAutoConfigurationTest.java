@@ -1,7 +1,9 @@
 package dev.scaleblocks.spring.boot.autoconfigure;
 
+import static java.util.Objects.requireNonNull;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scaleblocks.core.http.HttpRequestView;
 import dev.scaleblocks.ratelimit.RateLimitPolicy;
 import dev.scaleblocks.ratelimit.RateLimiter;
 import dev.scaleblocks.ratelimit.http.ClientIpResolver;
@@ -9,9 +11,14 @@ import dev.scaleblocks.ratelimit.http.HttpRateLimit;
 import dev.scaleblocks.ratelimit.http.KeyResolver;
 import dev.scaleblocks.spring.boot.autoconfigure.ratelimit.RateLimitAutoConfiguration;
 import dev.scaleblocks.spring.boot.autoconfigure.ratelimit.RateLimiters;
+import dev.scaleblocks.spring.boot.autoconfigure.ratelimit.RouteThrottles;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.data.redis.autoconfigure.DataRedisAutoConfiguration;
@@ -88,6 +95,89 @@ class RateLimitAutoConfigurationTest {
   }
 
   @Test
+  void aThrottledRouteQueuesWhatAPlainRouteRefuses() {
+    web.withPropertyValues(
+            "scaleblocks.ratelimit.key.type=header", "scaleblocks.ratelimit.key.header=X-Tenant",
+            "scaleblocks.ratelimit.policies.queued.limits[0].quota=1",
+            "scaleblocks.ratelimit.policies.queued.limits[0].period=200ms",
+            "scaleblocks.ratelimit.policies.refused.limits[0].quota=1",
+            "scaleblocks.ratelimit.policies.refused.limits[0].period=200ms",
+            "scaleblocks.ratelimit.routes[0].path=/queued/**",
+            "scaleblocks.ratelimit.routes[0].policies=queued",
+            "scaleblocks.ratelimit.routes[0].throttle.queue-capacity=5",
+            "scaleblocks.ratelimit.routes[0].throttle.max-delay=5s",
+            "scaleblocks.ratelimit.routes[1].path=/refused/**",
+            "scaleblocks.ratelimit.routes[1].policies=refused")
+        .run(ctx -> {
+          assertThat(ctx.getBean(RouteThrottles.class).of(0)).isNotNull();
+          assertThat(ctx.getBean(RouteThrottles.class).of(1)).isNull();
+          HttpRateLimit http = ctx.getBean(HttpRateLimit.class);
+          List<CompletableFuture<HttpRateLimit.Outcome>> queued = new ArrayList<>();
+          List<CompletableFuture<HttpRateLimit.Outcome>> refused = new ArrayList<>();
+          for (int i = 0; i < 3; i++) {
+            queued.add(requireNonNull(http.prepare(tenantRequest("/queued/a"))).decideAsync());
+            refused.add(requireNonNull(http.prepare(tenantRequest("/refused/a"))).decideAsync());
+          }
+          for (int i = 0; i < 3; i++) {
+            assertThat(queued.get(i).get(10, TimeUnit.SECONDS).rejected())
+                .as("queued request %d waits its turn (1 per 200 ms)", i).isFalse();
+          }
+          assertThat(refused.get(0).get(10, TimeUnit.SECONDS).rejected()).isFalse();
+          assertThat(refused.get(1).get(10, TimeUnit.SECONDS).status()).isEqualTo(429);
+          assertThat(refused.get(2).get(10, TimeUnit.SECONDS).status()).isEqualTo(429);
+        });
+  }
+
+  @Test
+  void refundPropertiesGiveBackThePermitsOfFailedRequests() {
+    web.withPropertyValues(
+            "scaleblocks.ratelimit.key.type=header", "scaleblocks.ratelimit.key.header=X-Tenant",
+            "scaleblocks.ratelimit.policies.one.limits[0].quota=1",
+            "scaleblocks.ratelimit.policies.one.limits[0].period=1h",
+            "scaleblocks.ratelimit.routes[0].policies=one",
+            "scaleblocks.ratelimit.refund.server-errors=true",
+            "scaleblocks.ratelimit.refund.statuses=408")
+        .run(ctx -> {
+          HttpRateLimit http = ctx.getBean(HttpRateLimit.class);
+          for (int status : new int[] {502, 408, 500}) {
+            HttpRateLimit.Outcome o = requireNonNull(http.prepare(tenantRequest("/a"))).decide();
+            assertThat(o.rejected()).as("admitted again after a %d", status).isFalse();
+            assertThat(o.complete(status).get(10, TimeUnit.SECONDS)).as("refunded after a %d", status).isTrue();
+          }
+          HttpRateLimit.Outcome ok = requireNonNull(http.prepare(tenantRequest("/a"))).decide();
+          assertThat(ok.rejected()).isFalse();
+          assertThat(ok.complete(200).get(10, TimeUnit.SECONDS)).as("the work happened: the permit stays spent").isFalse();
+          assertThat(requireNonNull(http.prepare(tenantRequest("/a"))).decide().status()).isEqualTo(429);
+        });
+  }
+
+  @Test
+  void aRefundStatusOutsideHttpsRangeFailsAtStartup() {
+    web.withPropertyValues(POLICY)
+        .withPropertyValues("scaleblocks.ratelimit.routes[0].policies=api",
+            "scaleblocks.ratelimit.refund.statuses=5000")
+        .run(ctx -> assertThat(ctx).getFailure().rootCause()
+            .hasMessage("scaleblocks.ratelimit.refund.statuses must hold HTTP statuses (100 to 599) but held 5000"));
+  }
+
+  @Test
+  void aThrottleOverTwoPoliciesFailsAtStartup() {
+    web.withPropertyValues(POLICY)
+        .withPropertyValues(
+            "scaleblocks.ratelimit.policies.other.limits[0].quota=1",
+            "scaleblocks.ratelimit.routes[0].policies=api,other",
+            "scaleblocks.ratelimit.routes[0].throttle.queue-capacity=5")
+        .run(ctx -> assertThat(ctx).getFailure().rootCause()
+            .hasMessageContaining("scaleblocks.ratelimit.routes[0].throttle needs exactly one policy")
+            .hasMessageContaining("[api, other]"));
+  }
+
+  private static HttpRequestView tenantRequest(String path) {
+    return Requests.of("GET", path, java.util.Map.of("X-Tenant", "t1"), "192.0.2.1");
+  }
+
+
+  @Test
   void notInAServletApplicationThereIsNoFilter() {
     runner.withPropertyValues(POLICY)
         .withPropertyValues("scaleblocks.ratelimit.routes[0].policies=api")
@@ -152,6 +242,35 @@ class RateLimitAutoConfigurationTest {
   }
 
   @Test
+  void aCoalescingRedisPolicyDecidesInRedisWhileThePoolsOnlyConnectionIsHeld() {
+    String prefix = "sb-test:" + java.util.UUID.randomUUID() + ":";
+    runner.withPropertyValues(
+            "scaleblocks.ratelimit.policies.api.limits[0].quota=5",
+            "scaleblocks.ratelimit.policies.api.limits[0].period=1h",
+            "scaleblocks.ratelimit.policies.api.store=redis",
+            "scaleblocks.ratelimit.policies.api.key-prefix=" + prefix,
+            "scaleblocks.ratelimit.policies.api.failure-policy=fail_closed",
+            "scaleblocks.ratelimit.policies.api.store-timeout=300ms",
+            "scaleblocks.ratelimit.policies.api.coalesce-redis-calls=true")
+        .withUserConfiguration(JedisPoolOfOne.class)
+        .run(ctx -> {
+          RateLimiter api = ctx.getBean(RateLimiters.class).get("api");
+          RedisClient jedis = ctx.getBean(RedisClient.class);
+          // the rest of the application holds the pool's only connection: decisions ride the
+          // limiter's own, so Redis still decides (fail-closed would refuse all six otherwise)
+          redis.clients.jedis.Connection held = jedis.getPool().getResource();
+          try {
+            for (int i = 0; i < 5; i++) {
+              assertThat(api.tryAcquire("k").allowed()).as("decision %d", i).isTrue();
+            }
+            assertThat(api.tryAcquire("k").allowed()).isFalse();
+          } finally {
+            held.close();
+          }
+        });
+  }
+
+  @Test
   void aRedisPolicyReusesTheLettuceClientOfSpringDataRedis() {
     runner.withConfiguration(AutoConfigurations.of(DataRedisAutoConfiguration.class))
         .withPropertyValues(POLICY)
@@ -193,6 +312,18 @@ class RateLimitAutoConfigurationTest {
     @Bean
     KeyResolver ownKeyResolver() {
       return RESOLVER;
+    }
+  }
+
+  @Configuration(proxyBeanMethods = false)
+  static class JedisPoolOfOne {
+    @Bean(destroyMethod = "close")
+    RedisClient jedis() {
+      java.net.InetSocketAddress a = dev.scaleblocks.core.testing.TestServices.redis();
+      redis.clients.jedis.ConnectionPoolConfig one = new redis.clients.jedis.ConnectionPoolConfig();
+      one.setMaxTotal(1);
+      one.setMaxWait(Duration.ofMillis(200));
+      return RedisClient.builder().hostAndPort(a.getHostString(), a.getPort()).poolConfig(one).build();
     }
   }
 

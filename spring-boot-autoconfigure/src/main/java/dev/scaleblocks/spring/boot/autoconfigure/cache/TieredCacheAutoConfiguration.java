@@ -14,8 +14,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -30,7 +28,8 @@ import redis.clients.jedis.UnifiedJedis;
 /**
  * A {@link TieredCacheManager} as the application's {@link CacheManager} (before Boot's own cache
  * auto-configuration, which then backs off), so {@code @Cacheable} gets L1 + L2 + cross-instance
- * invalidation. The L2 is the application's {@code UnifiedJedis} bean; see {@link #l2} for Lettuce.
+ * invalidation. The L2 is the application's own Redis client: a {@code UnifiedJedis} bean, else the
+ * Lettuce client of Spring Data Redis.
  */
 @AutoConfiguration(
     after = ScaleblocksAutoConfiguration.class,
@@ -39,8 +38,6 @@ import redis.clients.jedis.UnifiedJedis;
 @ConditionalOnProperty(prefix = "scaleblocks.cache", name = "enabled", matchIfMissing = true)
 @EnableConfigurationProperties(TieredCacheProperties.class)
 public class TieredCacheAutoConfiguration {
-
-  private static final Logger log = LoggerFactory.getLogger(TieredCacheAutoConfiguration.class);
 
   @Bean
   @ConditionalOnMissingBean(CacheManager.class)
@@ -122,22 +119,17 @@ public class TieredCacheAutoConfiguration {
   }
 
   /**
-   * The one place where the application's Redis client becomes a cache's L2. A {@code UnifiedJedis}
-   * bean is used as it is. A Lettuce client (Spring Data Redis' default) is not used yet: the cache
-   * has no Lettuce backend, so such caches are L1 only (with a warning) until one exists; this is
-   * where it goes.
+   * The one place where the application's Redis client becomes a cache's L2: its {@code
+   * UnifiedJedis} bean if it has one, else the Lettuce client of Spring Data Redis' {@code
+   * LettuceConnectionFactory} (standalone or Cluster), used as it is; never a client of its own.
    */
   private static TieredCache<String, Object> l2(String name, TieredCacheProperties.Spec s,
       String keyPrefix, RedisClientSource redis, @Nullable CacheValueCodecs codecs,
       Telemetry telemetry, @Nullable ScaleblocksBreakers breakers,
       TieredCacheBuilder<Object, Object> b) {
     UnifiedJedis jedis = redis.jedis();
-    if (jedis == null) {
-      if (redis.lettuce() != null) {
-        // LETTUCE: wire TieredCacheBuilder.lettuce(client) here once the cache has it
-        log.warn("cache {}: the application's Redis client is Lettuce, which the cache cannot use "
-            + "yet; the cache is L1 only (declare a UnifiedJedis bean for an L2)", name);
-      }
+    Object lettuce = jedis == null ? redis.lettuce() : null;
+    if (jedis == null && lettuce == null) {
       return b.<String, Object>build();
     }
     Codec<Object> codec = codecs == null ? null : codecs.codec(name, s.getValueType());
@@ -148,12 +140,19 @@ public class TieredCacheAutoConfiguration {
     }
     CircuitBreaker breaker = CircuitBreaker.builder("cache." + name).telemetry(telemetry).build();
     try {
-      TieredCache<String, Object> cache = b.keyCodec(Codec.utf8())
+      b.keyCodec(Codec.utf8())
           .valueCodec(codec)
-          .redis(jedis)
           .keyPrefix(keyPrefix + name + ":")
-          .circuitBreaker(breaker)
-          .<String, Object>build();
+          .circuitBreaker(breaker);
+      if (jedis != null) {
+        b.redis(jedis);
+        if (Boolean.TRUE.equals(s.getCoalesceRedisCalls())) {
+          b.coalesceRedisCalls();
+        }
+      } else if (lettuce != null) {
+        LettuceL2.use(b, lettuce);
+      }
+      TieredCache<String, Object> cache = b.<String, Object>build();
       if (breakers != null) {
         breakers.add(breaker);
       }
@@ -161,6 +160,19 @@ public class TieredCacheAutoConfiguration {
     } catch (RuntimeException e) {
       breaker.close();
       throw e;
+    }
+  }
+
+  /** Lettuce types, loaded only when a Lettuce client is in use. */
+  private static final class LettuceL2 {
+    static void use(TieredCacheBuilder<Object, Object> b, Object client) {
+      if (client instanceof io.lettuce.core.RedisClient c) {
+        b.lettuce(c);
+      } else if (client instanceof io.lettuce.core.cluster.RedisClusterClient c) {
+        b.lettuce(c);
+      } else {
+        throw new IllegalStateException("unsupported Lettuce client " + client.getClass().getName());
+      }
     }
   }
 

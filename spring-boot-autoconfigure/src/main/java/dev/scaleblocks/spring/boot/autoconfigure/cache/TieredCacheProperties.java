@@ -105,6 +105,20 @@ public class TieredCacheProperties {
     /** The class values are stored as in Redis (JSON through Jackson); required with an L2 unless a CacheValueCodecs bean answers. */
     private @Nullable Class<?> valueType;
 
+    /**
+     * With a Jedis client, the L2 calls of all threads at once ride one pipeline per Redis node on
+     * the cache's own connection (not with a Sentinel client; nothing changes with Lettuce).
+     */
+    private @Nullable Boolean coalesceRedisCalls;
+
+    public @Nullable Boolean getCoalesceRedisCalls() {
+      return coalesceRedisCalls;
+    }
+
+    public void setCoalesceRedisCalls(@Nullable Boolean coalesceRedisCalls) {
+      this.coalesceRedisCalls = coalesceRedisCalls;
+    }
+
     public @Nullable Duration getL1Ttl() {
       return l1Ttl;
     }
@@ -207,6 +221,7 @@ public class TieredCacheProperties {
       s.l2Timeout = l2Timeout != null ? l2Timeout : defaults.l2Timeout;
       s.l2 = l2 != null ? l2 : defaults.l2;
       s.valueType = valueType != null ? valueType : defaults.valueType;
+      s.coalesceRedisCalls = coalesceRedisCalls != null ? coalesceRedisCalls : defaults.coalesceRedisCalls;
       return s;
     }
   }

@@ -2,7 +2,6 @@ package dev.scaleblocks.spring.boot.autoconfigure.ratelimit;
 
 import dev.scaleblocks.core.Telemetry;
 import dev.scaleblocks.core.breaker.CircuitBreaker;
-import dev.scaleblocks.core.http.RequestMatcher;
 import dev.scaleblocks.ratelimit.Limit;
 import dev.scaleblocks.ratelimit.RateLimitPolicy;
 import dev.scaleblocks.ratelimit.RateLimiter;
@@ -10,6 +9,7 @@ import dev.scaleblocks.ratelimit.RateLimiterBuilder;
 import dev.scaleblocks.ratelimit.http.ClientIpResolver;
 import dev.scaleblocks.ratelimit.http.HttpRateLimit;
 import dev.scaleblocks.ratelimit.http.KeyResolver;
+import dev.scaleblocks.ratelimit.throttle.Throttle;
 import dev.scaleblocks.spring.boot.autoconfigure.RedisClientSource;
 import dev.scaleblocks.spring.boot.autoconfigure.ScaleblocksAutoConfiguration;
 import dev.scaleblocks.spring.boot.autoconfigure.ScaleblocksBreakers;
@@ -101,6 +101,9 @@ public class RateLimitAutoConfiguration {
     if (p.getKeyPrefix() != null) {
       b.keyPrefix(p.getKeyPrefix());
     }
+    if (p.isCoalesceRedisCalls()) {
+      b.coalesceRedisCalls();
+    }
     if (p.getFailurePolicy() != null) {
       b.failurePolicy(p.getFailurePolicy());
     }
@@ -179,29 +182,59 @@ public class RateLimitAutoConfiguration {
     };
   }
 
+  /** The throttles of the routes that wait rather than refuse, when routes are configured. */
+  @Bean
+  @ConditionalOnMissingBean
+  @Conditional(OnRoutesCondition.class)
+  public RouteThrottles scaleblocksRouteThrottles(RateLimitProperties properties,
+      RateLimiters limiters, ObjectProvider<Telemetry> telemetry) {
+    return new RouteThrottles(properties, limiters, telemetry.getIfAvailable(Telemetry::none));
+  }
+
+  private static void refunds(HttpRateLimit.Builder b, RateLimitProperties.Refund r) {
+    java.util.Set<Integer> statuses = java.util.Set.copyOf(r.getStatuses());
+    for (int status : statuses) {
+      if (status < 100 || status > 599) {
+        throw new IllegalStateException(
+            "scaleblocks.ratelimit.refund.statuses must hold HTTP statuses (100 to 599) but held " + status);
+      }
+    }
+    if (r.isServerErrors() || !statuses.isEmpty()) {
+      java.util.function.IntPredicate serverErrors = HttpRateLimit.serverErrors();
+      boolean withServerErrors = r.isServerErrors();
+      b.refundWhen(status -> (withServerErrors && serverErrors.test(status)) || statuses.contains(status));
+    }
+    if (r.isCancelled()) {
+      b.refundCancelled(true);
+    }
+  }
+
   /** The HTTP side, when routes are configured. */
   @Bean
   @ConditionalOnMissingBean
   @Conditional(OnRoutesCondition.class)
   public HttpRateLimit scaleblocksHttpRateLimit(RateLimitProperties properties,
-      RateLimiters limiters, KeyResolver keyResolver, ObjectProvider<Telemetry> telemetry) {
+      RateLimiters limiters, RouteThrottles throttles, KeyResolver keyResolver,
+      ObjectProvider<Telemetry> telemetry) {
     HttpRateLimit.Builder b = HttpRateLimit.builder()
         .keyResolver(keyResolver)
         .headerStyle(properties.getHeaderStyle())
         .rejectionStatus(properties.getRejectionStatus())
         .shadow(properties.isShadow())
         .telemetry(telemetry.getIfAvailable(Telemetry::none));
+    refunds(b, properties.getRefund());
     int i = 0;
     for (RateLimitProperties.Route r : properties.getRoutes()) {
       if (r.getPolicies().isEmpty()) {
         throw new IllegalStateException(
             "scaleblocks.ratelimit.routes[" + i + "].policies must name at least one policy");
       }
-      RequestMatcher m = RequestMatcher.path(r.getPath());
-      if (!r.getMethods().isEmpty()) {
-        m = m.methods(r.getMethods().toArray(String[]::new));
+      Throttle throttle = throttles.of(i);
+      if (throttle != null) {
+        b.route(r.matcher(), throttle);
+      } else {
+        b.route(r.matcher(), r.getPolicies().stream().map(limiters::get).toArray(RateLimiter[]::new));
       }
-      b.route(m, r.getPolicies().stream().map(limiters::get).toArray(RateLimiter[]::new));
       i++;
     }
     return b.build();

@@ -1,5 +1,6 @@
 package dev.scaleblocks.spring.boot.autoconfigure.ratelimit;
 
+import dev.scaleblocks.spring.boot.autoconfigure.RouteProperties;
 import dev.scaleblocks.ratelimit.Algorithm;
 import dev.scaleblocks.ratelimit.FailurePolicy;
 import dev.scaleblocks.ratelimit.http.HeaderStyle;
@@ -39,6 +40,17 @@ public class RateLimitProperties {
 
   /** Shadow (dry-run) mode for every route: headers and metrics as usual, nothing rejected. */
   private boolean shadow;
+
+  /** Refunds: permits of admitted requests given back when the work did not happen. */
+  private Refund refund = new Refund();
+
+  public Refund getRefund() {
+    return refund;
+  }
+
+  public void setRefund(Refund refund) {
+    this.refund = refund;
+  }
 
   /** Servlet filter order; the default runs after Spring Security's filter chain (-100), so principal keys work. */
   private int filterOrder = -90;
@@ -150,6 +162,20 @@ public class RateLimitProperties {
 
     /** Shadow (dry-run) mode for this policy: decide and count, admit everything. */
     private boolean shadow;
+
+    /**
+     * With a Jedis client, the decisions of all threads at once ride one pipeline per Redis node on
+     * the limiter's own connection (not with a Sentinel client; nothing changes with Lettuce).
+     */
+    private boolean coalesceRedisCalls;
+
+    public boolean isCoalesceRedisCalls() {
+      return coalesceRedisCalls;
+    }
+
+    public void setCoalesceRedisCalls(boolean coalesceRedisCalls) {
+      this.coalesceRedisCalls = coalesceRedisCalls;
+    }
 
     public List<LimitSpec> getLimits() {
       return limits;
@@ -278,32 +304,10 @@ public class RateLimitProperties {
   }
 
   /** A route: a path pattern, optional methods and the policies asked in order. */
-  public static class Route {
-
-    /** Path pattern: literal segments, * for one segment, a trailing ** for any number. */
-    private String path = "/**";
-
-    /** HTTP methods matched (any when empty). */
-    private List<String> methods = new ArrayList<>();
+  public static class Route extends RouteProperties {
 
     /** Names of the policies applied, asked in order; the first rejection stops the walk. */
     private List<String> policies = new ArrayList<>();
-
-    public String getPath() {
-      return path;
-    }
-
-    public void setPath(String path) {
-      this.path = path;
-    }
-
-    public List<String> getMethods() {
-      return methods;
-    }
-
-    public void setMethods(List<String> methods) {
-      this.methods = methods;
-    }
 
     public List<String> getPolicies() {
       return policies;
@@ -311,6 +315,105 @@ public class RateLimitProperties {
 
     public void setPolicies(List<String> policies) {
       this.policies = policies;
+    }
+
+    /**
+     * Throttling instead of refusing (nginx {@code limit_req burst=N}): requests over the rate
+     * but within the queue wait their turn. Names exactly one policy.
+     */
+    private @Nullable Throttling throttle;
+
+    public @Nullable Throttling getThrottle() {
+      return throttle;
+    }
+
+    public void setThrottle(@Nullable Throttling throttle) {
+      this.throttle = throttle;
+    }
+  }
+
+  /** A route's throttle: its queue per key, the longest wait, and nginx's {@code nodelay}. */
+  public static class Throttling {
+
+    /** Requests that may wait per key beyond the rate; more are refused at once. */
+    private int queueCapacity = 10;
+
+    /** The longest a request waits for its turn; it is refused after that. */
+    private Duration maxDelay = Duration.ofSeconds(5);
+
+    /** Distinct keys that may have requests waiting at once; the default is the throttle's own. */
+    private @Nullable Integer maxKeys;
+
+    /** Pass a burst as large as the queue at once and pay it back as the rate refills (nginx nodelay). */
+    private boolean nodelay;
+
+    public int getQueueCapacity() {
+      return queueCapacity;
+    }
+
+    public void setQueueCapacity(int queueCapacity) {
+      this.queueCapacity = queueCapacity;
+    }
+
+    public Duration getMaxDelay() {
+      return maxDelay;
+    }
+
+    public void setMaxDelay(Duration maxDelay) {
+      this.maxDelay = maxDelay;
+    }
+
+    public @Nullable Integer getMaxKeys() {
+      return maxKeys;
+    }
+
+    public void setMaxKeys(@Nullable Integer maxKeys) {
+      this.maxKeys = maxKeys;
+    }
+
+    public boolean isNodelay() {
+      return nodelay;
+    }
+
+    public void setNodelay(boolean nodelay) {
+      this.nodelay = nodelay;
+    }
+  }
+
+  /** When an admitted request's permits are given back (off unless set). */
+  public static class Refund {
+
+    /** Give back the permits of a request answered with a 5xx status (the upstream failed). */
+    private boolean serverErrors;
+
+    /** Further statuses whose requests give their permits back, e.g. 408 or 429 from upstream. */
+    private List<Integer> statuses = new ArrayList<>();
+
+    /** Give back the permits of a request whose client went away before the response. */
+    private boolean cancelled;
+
+    public boolean isServerErrors() {
+      return serverErrors;
+    }
+
+    public void setServerErrors(boolean serverErrors) {
+      this.serverErrors = serverErrors;
+    }
+
+    public List<Integer> getStatuses() {
+      return statuses;
+    }
+
+    public void setStatuses(List<Integer> statuses) {
+      this.statuses = statuses;
+    }
+
+    public boolean isCancelled() {
+      return cancelled;
+    }
+
+    public void setCancelled(boolean cancelled) {
+      this.cancelled = cancelled;
     }
   }
 

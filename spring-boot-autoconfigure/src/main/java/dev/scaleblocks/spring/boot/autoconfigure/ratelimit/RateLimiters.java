@@ -1,7 +1,6 @@
 package dev.scaleblocks.spring.boot.autoconfigure.ratelimit;
 
 import dev.scaleblocks.ratelimit.RateLimiter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -46,18 +45,6 @@ public final class RateLimiters implements DisposableBean {
 
   @Override
   public void destroy() {
-    List<RuntimeException> failures = new ArrayList<>();
-    for (RateLimiter l : owned) {
-      try {
-        l.close();
-      } catch (RuntimeException e) {
-        failures.add(e);
-      }
-    }
-    if (!failures.isEmpty()) {
-      RuntimeException first = failures.get(0);
-      failures.stream().skip(1).forEach(first::addSuppressed);
-      throw first;
-    }
+    Closing.closeAll(owned);
   }
 }

@@ -2,6 +2,7 @@ package dev.scaleblocks.spring.boot.autoconfigure.docs;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.scaleblocks.spring.boot.autoconfigure.cache.HttpCachingProperties;
 import dev.scaleblocks.spring.boot.autoconfigure.cache.TieredCacheProperties;
 import dev.scaleblocks.spring.boot.autoconfigure.pooling.PoolingProperties;
 import dev.scaleblocks.spring.boot.autoconfigure.ratelimit.RateLimitProperties;
@@ -37,7 +38,7 @@ class DocSnippetsTest {
     collect(Path.of("src/test/java/dev/scaleblocks/spring/boot/autoconfigure/docs/QuickStartApp.java"),
         "java", snippets);
     collect(Path.of("src/test/resources/docs/quickstart.properties"), "properties", snippets);
-    assertThat(snippets).containsKeys("application", "jedis", "properties");
+    assertThat(snippets).containsKeys("application", "jedis", "properties", "http-caching");
     for (Map.Entry<String, String[]> s : snippets.entrySet()) {
       assertThat(doc)
           .as("docs/spring-boot.md holds snippet '%s' exactly as tested", s.getKey())
@@ -60,6 +61,12 @@ class DocSnippetsTest {
     assertThat(cache.getCaches().get("books").getValueType()).isEqualTo(String.class);
     PoolingProperties pooling = binder.bind("scaleblocks.pooling", PoolingProperties.class).get();
     assertThat(pooling.getReplicas()).hasSize(1);
+    HttpCachingProperties http = binder.bind("scaleblocks.cache.http", HttpCachingProperties.class).get();
+    assertThat(http.getRoutes()).singleElement().satisfies(r -> {
+      assertThat(r.isEtag()).isTrue();
+      assertThat(r.getCacheControl().getMaxAge()).hasSeconds(60);
+      assertThat(r.getVary()).containsExactly("Accept");
+    });
   }
 
   private static void collect(Path file, String lang, Map<String, String[]> into) throws IOException {

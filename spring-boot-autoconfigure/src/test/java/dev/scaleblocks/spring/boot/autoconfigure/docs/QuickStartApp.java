@@ -51,7 +51,7 @@ final class QuickStartApp {
   // END
 
   @Configuration(proxyBeanMethods = false)
-  static class RedisForTheCache {
+  static class RedisForEveryBlock {
     // DOC:spring-boot.md#jedis
     @Bean(destroyMethod = "close")
     UnifiedJedis cacheRedis(DataRedisProperties redis) {

@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import dev.scaleblocks.core.testing.TestServices;
 import dev.scaleblocks.pooling.ReadWriteDataSource;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -14,13 +16,16 @@ import java.time.Duration;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.jspecify.annotations.Nullable;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.boot.autoconfigure.EnableAutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.builder.SpringApplicationBuilder;
 import org.springframework.cache.annotation.CachePut;
 import org.springframework.cache.annotation.Cacheable;
@@ -39,24 +44,39 @@ import redis.clients.jedis.UnifiedJedis;
 
 /**
  * Two Boot web applications on embedded Tomcat (random ports) sharing the real Redis and the real
- * PostgreSQL primary and replica, configured by properties only.
+ * PostgreSQL primary and replica, configured by properties only; run once per Redis client the
+ * application may have ({@link StarterJedisIT}, {@link StarterLettuceIT}).
  */
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
-class StarterIT {
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+abstract class StarterContract {
 
-  private static final String PREFIX = "sb-it:" + UUID.randomUUID() + ":";
-  private static ConfigurableApplicationContext a;
-  private static ConfigurableApplicationContext b;
+  private final String prefix = "sb-it:" + UUID.randomUUID() + ":";
+  private ConfigurableApplicationContext a;
+  private ConfigurableApplicationContext b;
   private static final HttpClient http = HttpClient.newHttpClient();
 
+  /** {@code jedis}: the application declares a {@code UnifiedJedis} bean; {@code lettuce}: only Spring Data Redis. */
+  abstract String client();
+
   @BeforeAll
-  static void start() {
+  void start() {
     a = start("a");
     b = start("b");
   }
 
+  @Test
+  void theBlocksUseTheApplicationsOwnRedisClient() {
+    if (client().equals("lettuce")) {
+      assertThat(a.getBeansOfType(UnifiedJedis.class)).isEmpty();
+      assertThat(a.getBean(RedisClientSource.class).lettuce()).isNotNull();
+    } else {
+      assertThat(a.getBean(RedisClientSource.class).jedis()).isSameAs(a.getBean(UnifiedJedis.class));
+    }
+  }
+
   @AfterAll
-  static void stop() {
+  void stop() {
     if (b != null) {
       b.close();
     }
@@ -65,11 +85,12 @@ class StarterIT {
     }
   }
 
-  private static ConfigurableApplicationContext start(String name) {
+  private ConfigurableApplicationContext start(String name) {
     InetSocketAddress redis = TestServices.redis();
     return new SpringApplicationBuilder(App.class).properties(
         "spring.application.name=" + name,
         "server.port=0",
+        "it.client=" + client(),
         "it.redis=" + redis.getHostString() + ":" + redis.getPort(),
         "spring.data.redis.host=" + redis.getHostString(),
         "spring.data.redis.port=" + redis.getPort(),
@@ -77,24 +98,39 @@ class StarterIT {
         "spring.datasource.username=" + TestServices.postgresUser(),
         "scaleblocks.pooling.replicas[0].url=" + TestServices.postgresReplicaUrl("postgres"),
         "scaleblocks.pooling.health-check-interval=200ms",
-        "scaleblocks.cache.key-prefix=" + PREFIX,
+        "scaleblocks.cache.key-prefix=" + prefix,
         "scaleblocks.cache.caches.books.value-type=java.lang.String",
         "scaleblocks.cache.caches.books.l1-ttl=10m",
         "scaleblocks.ratelimit.policies.api.limits[0].quota=3",
         "scaleblocks.ratelimit.policies.api.limits[0].period=1h",
         "scaleblocks.ratelimit.policies.api.store=redis",
-        "scaleblocks.ratelimit.policies.api.key-prefix=" + PREFIX + "rl:",
+        "scaleblocks.ratelimit.policies.api.key-prefix=" + prefix + "rl:",
         "scaleblocks.ratelimit.routes[0].path=/api/**",
         "scaleblocks.ratelimit.routes[0].policies=api",
+        "scaleblocks.cache.http.routes[0].path=/pages/**",
+        "scaleblocks.cache.http.routes[0].methods=GET",
+        "scaleblocks.cache.http.routes[0].etag=true",
+        "scaleblocks.cache.http.routes[0].cache-control.visibility=private",
+        "scaleblocks.cache.http.routes[0].cache-control.max-age=60s",
+        "scaleblocks.cache.http.routes[1].path=/versioned",
+        "scaleblocks.cache.http.routes[1].validators=versionedValidators",
         "management.endpoints.web.exposure.include=health,metrics",
         "management.endpoint.health.show-details=always")
         .run();
   }
 
-  private static HttpResponse<String> get(ConfigurableApplicationContext ctx, String path) throws Exception {
+  private HttpResponse<String> get(ConfigurableApplicationContext ctx, String path) throws Exception {
+    return get(ctx, path, null);
+  }
+
+  private HttpResponse<String> get(ConfigurableApplicationContext ctx, String path,
+      @Nullable String ifNoneMatch) throws Exception {
     String port = ctx.getEnvironment().getProperty("local.server.port");
-    return http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).build(),
-        HttpResponse.BodyHandlers.ofString());
+    HttpRequest.Builder r = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path));
+    if (ifNoneMatch != null) {
+      r.header("If-None-Match", ifNoneMatch);
+    }
+    return http.send(r.build(), HttpResponse.BodyHandlers.ofString());
   }
 
   @Test
@@ -128,13 +164,43 @@ class StarterIT {
   }
 
   @Test
+  void controllersGetEtagsAndConditionalRequestsFromProperties() throws Exception {
+    HttpResponse<String> first = get(a, "/pages/1", null);
+    assertThat(first.statusCode()).isEqualTo(200);
+    assertThat(first.headers().firstValue("Cache-Control")).hasValue("private, max-age=60");
+    String etag = first.headers().firstValue("ETag").orElseThrow();
+    HttpResponse<String> again = get(a, "/pages/1", etag);
+    assertThat(again.statusCode()).as("If-None-Match with the body's ETag").isEqualTo(304);
+    assertThat(again.body()).isEmpty();
+    assertThat(get(a, "/pages/2", etag).statusCode()).as("another body, another tag").isEqualTo(200);
+    Ping ping = a.getBean(Ping.class);
+    int before = ping.versionedCalls.get();
+    HttpResponse<String> versioned = get(a, "/versioned", "\"v7\"");
+    assertThat(versioned.statusCode()).isEqualTo(304);
+    assertThat(ping.versionedCalls.get()).as("answered before the controller ran").isEqualTo(before);
+    assertThat(get(a, "/versioned", "\"v6\"").statusCode()).isEqualTo(200);
+    assertThat(ping.versionedCalls.get()).isEqualTo(before + 1);
+  }
+
+  @Test
   void readOnlyTransactionsReadFromTheReplica() {
     assertThat(a.getBean(javax.sql.DataSource.class)).isInstanceOf(ReadWriteDataSource.class);
     await().atMost(Duration.ofSeconds(10)).until(
         () -> a.getBean(ReadWriteDataSource.class).health().replicasServing() == 1);
     Reads reads = a.getBean(Reads.class);
+    // HikariCP's own count of borrows from each pool: a read-only transaction takes nothing from
+    // the primary, not even at its begin (spring-framework#21415), and one connection from a replica
+    MeterRegistry registry = a.getBean(MeterRegistry.class);
+    Timer primaryBorrows = registry.get("hikaricp.connections.acquire").tag("role", "primary").timer();
+    Timer replicaBorrows = registry.get("hikaricp.connections.acquire").tag("role", "replica").timer();
+    long primaryBefore = primaryBorrows.count();
+    long replicaBefore = replicaBorrows.count();
     assertThat(reads.inReadOnly()).as("@Transactional(readOnly = true)").isTrue();
+    assertThat(primaryBorrows.count()).as("primary borrows in a read-only transaction").isEqualTo(primaryBefore);
+    assertThat(replicaBorrows.count()).as("replica borrows in a read-only transaction").isEqualTo(replicaBefore + 1);
     assertThat(reads.inReadWrite()).as("@Transactional").isFalse();
+    assertThat(primaryBorrows.count()).as("primary borrows in a read-write transaction").isEqualTo(primaryBefore + 1);
+    assertThat(replicaBorrows.count()).isEqualTo(replicaBefore + 1);
     assertThat(reads.outside()).as("no transaction").isFalse();
     assertThat(reads.writeInsideReadOnly()).as("REQUIRES_NEW read-write inside read-only").isEqualTo("replica,primary,replica");
   }
@@ -157,7 +223,14 @@ class StarterIT {
   @EnableCaching
   @Import({Books.class, Reads.class, Ping.class})
   static class App {
+    @Bean
+    dev.scaleblocks.cache.http.ValidatorSource versionedValidators() {
+      return request -> dev.scaleblocks.cache.http.Validators.of(
+          dev.scaleblocks.cache.http.EntityTag.strong("v7"), null);
+    }
+
     @Bean(destroyMethod = "close")
+    @ConditionalOnProperty(name = "it.client", havingValue = "jedis")
     UnifiedJedis jedis(org.springframework.core.env.Environment env) {
       String[] hp = env.getRequiredProperty("it.redis").split(":");
       return RedisClient.builder().hostAndPort(hp[0], Integer.parseInt(hp[1])).build();
@@ -230,6 +303,19 @@ class StarterIT {
 
   @RestController
   public static class Ping {
+    final AtomicInteger versionedCalls = new AtomicInteger();
+
+    @GetMapping("/pages/{id}")
+    public String page(@org.springframework.web.bind.annotation.PathVariable("id") String id) {
+      return "page " + id;
+    }
+
+    @GetMapping("/versioned")
+    public String versioned() {
+      versionedCalls.incrementAndGet();
+      return "version 7";
+    }
+
     @GetMapping("/api/ping")
     public String ping() {
       return "pong";
