@@ -41,6 +41,8 @@ import redis.clients.jedis.UnifiedJedis;
  * concurrency (8 threads by default, one pool of 16 connections each), on one hot key and on 1000
  * keys, plus our leasing mode (k = 100) against our per-request mode, and our per-request mode
  * over Lettuce ({@code tryAcquireLettuce}: one multiplexed connection, sent from the calling
+ * thread) and over Jedis with {@code coalesceRedisCalls()} ({@code tryAcquireCoalesced}: the
+ * decisions in flight written as one batch on the limiter's own connection, sent from the calling
  * thread). Limits are high enough that every call is admitted. Goals: ≥ 2× bucket4j-jedis
  * throughput, leasing ≥ 10× per-request. After each iteration the server's {@code INFO
  * commandstats} delta is divided by the decisions made and printed: round trips per decision, and
@@ -70,6 +72,7 @@ public class RedisRateLimitBenchmark {
   private RateLimiter leasing;
   private io.lettuce.core.RedisClient lettuceClient;
   private RateLimiter perRequestLettuce;
+  private RateLimiter perRequestCoalesced;
   private JedisBasedProxyManager<byte[]> proxyManager;
   private BucketProxy[] bucket4j;
   private String[] keyNames;
@@ -102,6 +105,11 @@ public class RedisRateLimitBenchmark {
         RateLimitPolicy.builder("bench-lettuce").limit(RATE, Duration.ofSeconds(1)).build();
     perRequestLettuce = RateLimiter.builder(lettucePolicy).lettuce(lettuceClient)
         .keyPrefix("scaleblocks:bench:lettuce:" + run + ":").storeTimeout(Duration.ofSeconds(2))
+        .failurePolicy(FailurePolicy.FAIL_CLOSED).build();
+    RateLimitPolicy coalescedPolicy =
+        RateLimitPolicy.builder("bench-coalesced").limit(RATE, Duration.ofSeconds(1)).build();
+    perRequestCoalesced = RateLimiter.builder(coalescedPolicy).redis(client).coalesceRedisCalls()
+        .keyPrefix("scaleblocks:bench:coalesced:" + run + ":").storeTimeout(Duration.ofSeconds(2))
         .failurePolicy(FailurePolicy.FAIL_CLOSED).build();
     proxyManager = Bucket4jJedis.casBasedBuilder(client).build();
     BucketConfiguration config = BucketConfiguration.builder()
@@ -158,6 +166,7 @@ public class RedisRateLimitBenchmark {
     perRequest.close();
     leasing.close();
     perRequestLettuce.close();
+    perRequestCoalesced.close();
     lettuceClient.shutdown();
     admin.close();
     client.close();
@@ -177,6 +186,12 @@ public class RedisRateLimitBenchmark {
   public Decision tryAcquireLettuce() {
     decisions.increment();
     return perRequestLettuce.tryAcquire(keyNames[pick()]);
+  }
+
+  @Benchmark
+  public Decision tryAcquireCoalesced() {
+    decisions.increment();
+    return perRequestCoalesced.tryAcquire(keyNames[pick()]);
   }
 
   @Benchmark
