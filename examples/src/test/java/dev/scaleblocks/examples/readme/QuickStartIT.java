@@ -10,6 +10,7 @@ import dev.scaleblocks.pooling.ReadWriteDataSource;
 import dev.scaleblocks.ratelimit.Decision;
 import dev.scaleblocks.ratelimit.RateLimitPolicy;
 import dev.scaleblocks.ratelimit.RateLimiter;
+import dev.scaleblocks.ratelimit.TenantPolicies;
 import java.net.InetSocketAddress;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -47,6 +48,26 @@ class QuickStartIT {
     names.invalidateAll();
     names.close();
     redis.close();
+  }
+
+  @Test
+  void tenantPlansInRedis() {
+    InetSocketAddress address = TestServices.redis();
+    RedisClient jedis = RedisClient.create(address.getHostString(), address.getPort());
+    RateLimitPolicy free = RateLimitPolicy.builder("free").limit(100, Duration.ofMinutes(15)).build();
+    RateLimitPolicy pro = RateLimitPolicy.builder("pro").limit(10_000, Duration.ofMinutes(15)).build();
+    // DOC:ratelimit.md#tenants-store
+    TenantPolicies plans = TenantPolicies.builder("api-" + RUN)
+        .plan(free).plan(pro)                  // used until a plan is published
+        .planStore(jedis)                      // or .lettucePlanStore(client), standalone or Cluster
+        .limiters(policy -> RateLimiter.builder(policy).redis(jedis))
+        .build();
+    // on any one instance: stored, announced, applied by every instance
+    plans.publish(RateLimitPolicy.builder("pro").limit(20_000, Duration.ofMinutes(15)).build());
+    // END
+    assertThat(plans.policy("pro").limits().get(0).quota()).isEqualTo(20_000);
+    plans.close();
+    jedis.close();
   }
 
   @Test

@@ -12,8 +12,10 @@ import dev.scaleblocks.pooling.Pools;
 import dev.scaleblocks.ratelimit.Decision;
 import dev.scaleblocks.ratelimit.RateLimitPolicy;
 import dev.scaleblocks.ratelimit.RateLimiter;
+import dev.scaleblocks.ratelimit.TenantPolicies;
 import dev.scaleblocks.ratelimit.http.HttpRateLimit;
 import dev.scaleblocks.ratelimit.http.KeyResolver;
+import dev.scaleblocks.ratelimit.http.PlanResolver;
 import dev.scaleblocks.ratelimit.servlet.RateLimitFilter;
 import dev.scaleblocks.ratelimit.throttle.Throttle;
 import dev.scaleblocks.sharding.ShardRouter;
@@ -125,6 +127,68 @@ class QuickStartTest {
     assertThat(served).hasValue(1);
     assertThat(refused).hasValue(1);
     limiter.close();
+  }
+
+  private void callUpstream() {
+    throw new IllegalStateException("upstream answered 503");
+  }
+
+  @Test
+  void refunds() {
+    RateLimiter limiter = RateLimiter.builder(RateLimitPolicy.builder("orders")
+        .limit(1, Duration.ofMinutes(1)).build()).local().build();
+    // DOC:ratelimit.md#refunds
+    Decision d = limiter.tryAcquire("client-42");
+    if (d.allowed()) {
+      try {
+        callUpstream();
+      } catch (RuntimeException upstreamFailed) {
+        limiter.refund(d);                          // the work was not done: the permit goes back
+      }
+    }
+
+    HttpRateLimit http = HttpRateLimit.builder()
+        .route(RequestMatcher.path("/api/**"), limiter)
+        .refundWhen(HttpRateLimit.serverErrors())   // a 5xx answer gives its permits back
+        .refundCancelled(true)                      // so does a request cancelled before its answer
+        .build();
+    // END
+    assertThat(http.refunds()).isTrue();
+    assertThat(limiter.refund(d)).as("once").isFalse();
+    assertThat(limiter.tryAcquire("client-42").allowed()).as("the refunded permit").isTrue();
+    assertThat(limiter.tryAcquire("client-42").allowed()).isFalse();
+    limiter.close();
+  }
+
+  @Test
+  void tenantPlans() {
+    Map<String, String> planOfApiKey = Map.of("key-1", "free", "key-2", "pro");
+    // DOC:ratelimit.md#tenants
+    TenantPolicies plans = TenantPolicies.builder("api")
+        .plan(RateLimitPolicy.builder("free").limit(100, Duration.ofMinutes(15)).build())
+        .plan(RateLimitPolicy.builder("pro").limit(10_000, Duration.ofMinutes(15)).build())
+        .defaultPlan("free")                                 // for a key without a known plan
+        .maxPlans(16)                                        // a 17th plan is refused
+        .limiters(policy -> RateLimiter.builder(policy).local())  // or .redis(jedis), .lettuce(client)
+        .build();
+
+    HttpRateLimit http = HttpRateLimit.builder()
+        .route(RequestMatcher.path("/api/**"), plans,
+            PlanResolver.header("X-Api-Key", planOfApiKey::get))  // API key -> plan, in memory
+        .keyResolver(KeyResolver.apiKey("X-Api-Key"))        // whose counter: the API key's
+        .build();
+
+    Decision d = plans.limiter("pro").tryAcquire("tenant-42");   // or decide directly
+
+    // at runtime, on every instance (from your configuration): the counters are kept
+    plans.update(RateLimitPolicy.builder("pro").limit(20_000, Duration.ofMinutes(15)).build());
+    // END
+    assertThat(http.headerStyle()).isNotNull();
+    assertThat(d.remaining()).isEqualTo(9_999);
+    // a token bucket keeps its tokens (9 999 left), refilling at the new rate
+    assertThat(plans.limiter("pro").tryAcquire("tenant-42").remaining()).isEqualTo(9_998);
+    assertThat(plans.limiter("pro").tryAcquire("tenant-42").limit()).isEqualTo(20_000);
+    plans.close();
   }
 
   @Test
