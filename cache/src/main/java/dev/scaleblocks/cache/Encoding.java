@@ -40,13 +40,38 @@ final class Encoding<K, V> {
     }
   }
 
+  /**
+   * The key as its codec encodes it, checked: at most {@code maxKeyLength} bytes, and not starting
+   * with {@link #TAG_MARKER}, under which the cache keeps its tag sets (such a key would read or
+   * overwrite one).
+   */
   byte[] encodeKey(K key) {
     byte[] bytes = encode(Objects.requireNonNull(keyCodec), key, "keyCodec", "key ", key);
     if (bytes.length > config.maxKeyLength) {
       throw new IllegalArgumentException(
           "key length must be at most " + config.maxKeyLength + " but was " + bytes.length);
     }
+    if (bytes.length >= TAG_MARKER.length && bytes[0] == 0 && startsWithMarker(bytes)) {
+      throw new IllegalArgumentException("key must not start with \\0tag\\0 when encoded (the prefix of the "
+          + "cache's tag sets in Redis) but was " + printable(key));
+    }
     return bytes;
+  }
+
+  /** What follows a cache's key prefix in the Redis key of each of its tag sets. */
+  static final byte[] TAG_MARKER = {0, 't', 'a', 'g', 0};
+
+  private static boolean startsWithMarker(byte[] bytes) {
+    for (int i = 0; i < TAG_MARKER.length; i++) {
+      if (bytes[i] != TAG_MARKER[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static String printable(Object key) {
+    return String.valueOf(key).replace("\0", "\\0");
   }
 
   /** The key of invalidation messages back to a key; {@code null} or a throw: undecodable. */

@@ -91,7 +91,7 @@ final class L2Writer {
     this.tombstoneMillis = Math.max(10_000, 2 * config.leaseMillis);
     this.ticker = config.ticker;
     this.keyPrefix = config.keyPrefix;
-    byte[] marker = {0, 't', 'a', 'g', 0};
+    byte[] marker = Encoding.TAG_MARKER;
     this.tagKeyPrefix = new byte[config.keyPrefix.length + marker.length];
     System.arraycopy(config.keyPrefix, 0, tagKeyPrefix, 0, config.keyPrefix.length);
     System.arraycopy(marker, 0, tagKeyPrefix, config.keyPrefix.length, marker.length);
@@ -298,7 +298,11 @@ final class L2Writer {
     }
   }
 
-  /** Retries the tombstones of failed writes; runs on the publisher thread and before writes. */
+  /**
+   * Retries the tombstones of failed writes: on the invalidation publisher's tick (without
+   * invalidation, on the executor when the shared repair timer finds some waiting) and around a tag
+   * invalidation.
+   */
   void repair() {
     repairTags();
     repairs.retry(REPAIR_BATCH, batch -> {

@@ -379,6 +379,30 @@ abstract class TieredCacheContract {
     return ((DefaultTieredCache<String, String>) cache).metrics.l2WriteFailures.sum();
   }
 
+  /**
+   * With an L2, a key whose encoding starts with the prefix of the tag sets is refused before it
+   * reaches Redis: written, it would overwrite a tag's set (and the tag would lose its members);
+   * read, Redis would answer WRONGTYPE, a failure for the breaker.
+   */
+  @Test
+  void aKeyNamingATagSetIsRefused() {
+    TieredCache<String, String> cache = track(withL2(builder("reserved-" + UUID.randomUUID())).build());
+    String reserved = "\0tag\0t";
+    if (!sharesL2()) {
+      cache.put(reserved, "v"); // no tag set to collide with
+      assertThat(cache.getIfPresent(reserved)).isEqualTo("v");
+      return;
+    }
+    cache.put("k", "v", Set.of("t"));
+    assertThatThrownBy(() -> cache.put(reserved, "x"))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("but was \\0tag\\0t");
+    assertThatThrownBy(() -> cache.get(reserved, k -> "x")).isInstanceOf(IllegalArgumentException.class);
+    assertThat(cache.get("\0tags", k -> "fine")).isEqualTo("fine"); // only the whole prefix is reserved
+    cache.invalidateByTag("t");
+    assertThat(cache.getIfPresent("k")).isNull();
+    assertThat(track(withL2(builder(cache.name())).build()).get("k", k -> "reloaded")).isEqualTo("reloaded");
+  }
+
   @Test
   void putRacingInvalidateByTagLeavesNoSurvivor() throws Exception {
     String name = "tags-race-" + UUID.randomUUID();
