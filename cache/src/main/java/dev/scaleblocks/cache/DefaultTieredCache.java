@@ -110,6 +110,8 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   final BulkOps<K, V> bulk;
   private final AsyncView<K, V> async;
   private final AsyncLoads<K, V> asyncLoads;
+  /** Without a bus: the periodic check that hands pending repairs to the executor; else null. */
+  private final java.util.concurrent.@Nullable ScheduledFuture<?> repairTick;
   /** The breaker this cache built for itself (none given); closed with the cache. */
   private final @Nullable CircuitBreaker ownBreaker;
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -167,9 +169,13 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
           ? new InvalidationBus(l2, this, metrics, name, config.instanceId, config.heartbeatNanos)
           : null;
       this.writer = new L2Writer(config, l2, l1, encoding, metrics, repairs, bus);
+      // the bus's publisher runs the repairs on its tick; without one, a shared timer checks
+      this.repairTick = bus != null ? null : RepairTicks.TIMER.scheduleWithFixedDelay(this::repairSoon,
+          config.heartbeatNanos, config.heartbeatNanos, TimeUnit.NANOSECONDS);
     } else {
       this.writer = null;
       this.bus = null;
+      this.repairTick = null;
       this.ownBreaker = null;
     }
     this.lease = new ClusterLease<>(this, config, metrics);
@@ -851,7 +857,11 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     return w == null ? 0 : w.pendingTags();
   }
 
-  /** Retries the tombstones of failed writes; runs on the publisher thread and before writes. */
+  /**
+   * Retries the tombstones of failed writes: on the invalidation publisher's tick (without
+   * invalidation, on the executor when the shared repair timer finds some waiting) and around a tag
+   * invalidation.
+   */
   void repair() {
     L2Writer w = writer;
     if (w != null) {
@@ -872,6 +882,41 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
   @Override
   public void onTick() {
     repair();
+  }
+
+  /**
+   * For a cache without invalidation, on the shared timer: hands the repairs to the executor when
+   * some are waiting (a saturated executor: the next tick tries again). Never does I/O itself.
+   */
+  private void repairSoon() {
+    L2Writer w = writer;
+    if (w == null || (w.pendingRepairs() == 0 && w.pendingTags() == 0)) {
+      return;
+    }
+    try {
+      executor.execute(this::repair);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // busy or closing: the next tick tries again
+    }
+  }
+
+  /**
+   * One daemon thread for all caches built without invalidation, which have no publisher whose
+   * tick runs their repairs: each such cache checks once per {@code invalidationHeartbeat} whether
+   * repairs wait and, if so, hands them to its own executor. Made on first use.
+   */
+  private static final class RepairTicks {
+    static final java.util.concurrent.ScheduledThreadPoolExecutor TIMER = timer();
+
+    private static java.util.concurrent.ScheduledThreadPoolExecutor timer() {
+      java.util.concurrent.ScheduledThreadPoolExecutor t = new java.util.concurrent.ScheduledThreadPoolExecutor(1, r -> {
+        Thread th = new Thread(r, "scaleblocks-cache-repairs");
+        th.setDaemon(true);
+        return th;
+      });
+      t.setRemoveOnCancelPolicy(true);
+      return t;
+    }
   }
 
   // ------------------------------------------------------------------ async
@@ -1012,6 +1057,10 @@ final class DefaultTieredCache<K, V> implements TieredCache<K, V>, InvalidationB
     InvalidationBus b = bus;
     if (b != null) {
       b.close();
+    }
+    java.util.concurrent.ScheduledFuture<?> tick = repairTick;
+    if (tick != null) {
+      tick.cancel(false);
     }
     executor.shutdown();
     L2Writer w = writer;

@@ -92,6 +92,37 @@ class L2WritesIT {
     }
   }
 
+  /**
+   * A cache without invalidation has no publisher whose tick runs the repairs: it must still write
+   * them once Redis answers again, by itself, without another write or tag invalidation.
+   */
+  @ParameterizedTest(name = "{0}")
+  @ValueSource(strings = {"jedis", "lettuce"})
+  void withoutInvalidationWritesThatMissedRedisAreRepairedByThemselves(String kind) {
+    String name = "self-repair-" + UUID.randomUUID();
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        TestL2 client = TestL2.on(kind, redis.host(), redis.port());
+        RedisClient admin = RedisClients.standalone(redis.host(), redis.port());
+        TieredCache<String, String> cache = builder(name, client).build()) {
+      DefaultTieredCache<String, String> impl = (DefaultTieredCache<String, String>) cache;
+      byte[] rkey = (name + ":k").getBytes(UTF_8);
+      cache.put("k", "v1");
+      redis.pause();
+      cache.put("k", "v2"); // times out: queued for a repair
+      assertThat(impl.pendingRepairs()).isEqualTo(1);
+      redis.resume();
+      long start = System.nanoTime();
+      await().atMost(Duration.ofSeconds(10)).until(() -> impl.pendingRepairs() == 0);
+      System.out.printf("self-repair (%s): repaired %d ms after redis came back%n", kind,
+          TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start));
+      // the repair is a tombstone: another instance loads instead of reading v1 (or a late v2)
+      try (TieredCache<String, String> other = builder(name, client).build()) {
+        assertThat(other.get("k", k -> "reloaded")).isEqualTo("reloaded");
+      }
+      assertThat(admin.exists(rkey)).isTrue();
+    }
+  }
+
   @ParameterizedTest(name = "{0}")
   @ValueSource(strings = {"jedis", "lettuce"})
   void readsDuringAnOutageQueueNoRepairsAndWritesQueueOnePerKey(String kind) {
