@@ -15,7 +15,8 @@ import java.time.Duration;
  * <p>A {@link StoreAnswer} becomes a decision through {@link #decision(StoreAnswer, String, long)}; the local
  * store calls {@link #admitted}, {@link #rejected}, {@link #countAllowed} and {@link
  * #countRejected} directly, so that an in-memory decision allocates only the {@code Decision} it
- * returns, and {@link RateLimiter#allow} nothing.
+ * returns (and, when it admits, the {@link Admission} a refund needs), and {@link
+ * RateLimiter#allow} nothing.
  *
  * <p>Thread-safe. Cost: a counter increment or two, and the {@code Decision} it builds. Its meters
  * are registered on {@code meters} when it is made and removed with them.

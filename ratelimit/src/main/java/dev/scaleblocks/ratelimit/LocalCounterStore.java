@@ -25,7 +25,8 @@ import org.jspecify.annotations.Nullable;
  * <p>Thread-safe; never waits but for another thread's critical section on the same key. Cost per
  * decision: a ticker read, a cache lookup and the arithmetic. {@link #decide(String, long,
  * DecisionRecorder)} and {@link #allow} build no {@link StoreAnswer} for a single limit: the first
- * allocates only its {@link Decision}, the second nothing.
+ * allocates only its {@link Decision} (and, when it admits, the {@link Admission} a refund needs),
+ * the second nothing.
  */
 final class LocalCounterStore implements CounterStore {
 
