@@ -6,7 +6,6 @@ import static dev.scaleblocks.core.internal.Checks.requireNonNull;
 import static dev.scaleblocks.core.internal.Checks.requirePositive;
 
 import dev.scaleblocks.core.Ticker;
-import dev.scaleblocks.core.internal.OwnedMeters;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -29,13 +28,14 @@ final class DefaultRateLimiter implements RateLimiter {
   private final Ticker ticker;
   private final Sleeper sleeper;
   private final int maxKeyLength;
-  private final OwnedMeters meters;
+  /** Removes this limiter's meters and those of a breaker it built; idempotent. */
+  private final Runnable releaseMeters;
   private final Runnable onClose;
   private final AtomicBoolean closed = new AtomicBoolean();
 
   DefaultRateLimiter(RateLimitPolicy policy, LimitSpec[] limits, Decider decider,
       DecisionRecorder recorder, boolean shadow, Ticker ticker, Sleeper sleeper, int maxKeyLength,
-      OwnedMeters meters, Runnable onClose) {
+      Runnable releaseMeters, Runnable onClose) {
     this.policy = policy;
     this.capacity = RateLimiterBuilder.capacity(limits);
     this.decider = decider;
@@ -44,7 +44,7 @@ final class DefaultRateLimiter implements RateLimiter {
     this.ticker = ticker;
     this.sleeper = sleeper;
     this.maxKeyLength = maxKeyLength;
-    this.meters = meters;
+    this.releaseMeters = releaseMeters;
     this.onClose = onClose;
   }
 
@@ -132,9 +132,18 @@ final class DefaultRateLimiter implements RateLimiter {
   public void close() {
     if (closed.compareAndSet(false, true)) {
       decider.close();
-      meters.close();
+      releaseMeters.run();
       onClose.run();
     }
+  }
+
+  /**
+   * Removes this limiter's meters (and those of a breaker it built) and gives their names back, so
+   * that a limiter of the same name can be built while this one still decides (a {@link
+   * TenantPolicies} update); {@link #close()} does the rest later.
+   */
+  void releaseMeters() {
+    releaseMeters.run();
   }
 
   private void check(String key, long permits) {

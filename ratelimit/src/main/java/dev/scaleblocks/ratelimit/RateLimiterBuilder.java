@@ -440,6 +440,7 @@ public final class RateLimiterBuilder {
     try {
       Decider decider;
       Runnable onClose = () -> { };
+      Runnable releaseMeters = meters::close;
       if (kind == StoreKind.LOCAL) {
         var cells = sharedCells;
         LocalCounterStore local = cells != null
@@ -464,10 +465,9 @@ public final class RateLimiterBuilder {
               .ticker(t)
               .telemetry(tel)
               .build();
-          Runnable before = onClose;
-          CircuitBreaker own = cb;
-          onClose = () -> {
-            before.run();
+          CircuitBreaker own = cb; // its close removes its meters: released with the limiter's
+          releaseMeters = () -> {
+            meters.close();
             own.close();
           };
         }
@@ -475,7 +475,7 @@ public final class RateLimiterBuilder {
       }
       DecisionRecorder recorder = new DecisionRecorder(policy.name(), limits, shadow, meters);
       return new DefaultRateLimiter(policy, limits, decider, recorder, shadow, t, sleeper,
-          keyLength, meters, onClose);
+          keyLength, releaseMeters, onClose);
     } catch (RuntimeException | Error e) {
       meters.close();
       throw e;

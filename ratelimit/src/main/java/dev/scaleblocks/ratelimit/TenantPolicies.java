@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import org.slf4j.LoggerFactory;
@@ -79,7 +80,10 @@ import redis.clients.jedis.UnifiedJedis;
  * <p>Thread-safe. Cost of a decision: a map lookup and a volatile read on top of the plan's
  * limiter's; an update rebuilds the plan's limiter (the stores' threads and meters: see the
  * template's options), under the plan's lock only. A decision racing an update is decided by the
- * old limiter, or, on a Redis store whose threads it has stopped, by its local share.
+ * old limiter or by the new one, each in the plan's store: the old limiter gives up its meters
+ * before the new one is built but keeps its store open for a minute after the swap (closed by a
+ * later update of the plan, or by {@link #close()}), so a decision that read it just before the
+ * swap still reaches Redis.
  */
 public final class TenantPolicies implements AutoCloseable {
 
@@ -350,14 +354,14 @@ public final class TenantPolicies implements AutoCloseable {
     return c;
   }
 
-  private RateLimiter build(RateLimitPolicy policy) {
+  private DefaultRateLimiter build(RateLimitPolicy policy) {
     RateLimiterBuilder b = template.apply(policy);
     if (b == null || b.policy() != policy) {
       throw new IllegalStateException(
           "limiters must return RateLimiter.builder(policy) of the policy it is given, but gave "
               + (b == null ? "null" : "a builder of " + b.policy()) + " for " + policy.name());
     }
-    return b.sharedKeySpace(prefix, this::cells, telemetry).build();
+    return (DefaultRateLimiter) b.sharedKeySpace(prefix, this::cells, telemetry).build(); // its only kind
   }
 
   /** The algorithm and the periods of a policy: what its counters mean. */
@@ -380,9 +384,17 @@ public final class TenantPolicies implements AutoCloseable {
    * A plan's limiter: the stable object users hold, over the limiter of the plan's current policy
    * (built on first use, rebuilt by an update). Thread-safe.
    */
+  /** How long a replaced limiter stays open for decisions that read it before the swap. */
+  private static final long RETIREMENT_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  /** A limiter an update replaced, and when (System.nanoTime). */
+  private record Retired(DefaultRateLimiter limiter, long at) {}
+
   private final class PlanLimiter implements RateLimiter {
     private volatile RateLimitPolicy policy;
-    private volatile @Nullable RateLimiter current;
+    private volatile @Nullable DefaultRateLimiter current;
+    /** Limiters updates replaced, oldest first: still deciding for callers that read them before. */
+    private final java.util.ArrayDeque<Retired> retired = new java.util.ArrayDeque<>();
 
     PlanLimiter(RateLimitPolicy policy) {
       this.policy = policy;
@@ -397,8 +409,9 @@ public final class TenantPolicies implements AutoCloseable {
             if (closed) {
               throw new IllegalStateException("tenant policies " + name + " are closed");
             }
-            l = build(policy);
-            current = l;
+            DefaultRateLimiter built = build(policy);
+            current = built;
+            l = built;
           }
         }
       }
@@ -406,21 +419,39 @@ public final class TenantPolicies implements AutoCloseable {
     }
 
     synchronized void update(RateLimitPolicy p) {
-      RateLimiter old = current;
+      DefaultRateLimiter old = current;
       if (old == null) {
         policy = p;
         return;
       }
-      // the old limiter's meters carry the plan's name: released before the new one claims it
-      old.close();
+      // the old limiter's meters carry the plan's name: given up before the new one claims it. Its
+      // store stays open: callers that read it before the swap still decide there
+      old.releaseMeters();
+      DefaultRateLimiter next;
       try {
-        current = build(p);
+        next = build(p);
       } catch (RuntimeException | Error e) {
         // the template refused the new policy: the plan keeps the old one, on a fresh limiter
-        current = build(policy);
+        next = build(policy);
+        retire(old, next);
         throw e;
       }
+      retire(old, next);
       policy = p;
+    }
+
+    /**
+     * Makes {@code next} current and retires {@code old}; closes the limiters retired more than
+     * {@link #RETIREMENT_NANOS} ago (a resource's lifetime, not a decision's time: the system clock).
+     */
+    private void retire(DefaultRateLimiter old, DefaultRateLimiter next) {
+      current = next;
+      long now = System.nanoTime();
+      retired.addLast(new Retired(old, now));
+      for (Retired r = retired.peekFirst(); r != null && now - r.at() > RETIREMENT_NANOS;
+          r = retired.peekFirst()) {
+        retired.removeFirst().limiter().close();
+      }
     }
 
     synchronized void closeLimiter() {
@@ -428,6 +459,10 @@ public final class TenantPolicies implements AutoCloseable {
       if (l != null) {
         l.close();
       }
+      for (Retired r : retired) {
+        r.limiter().close();
+      }
+      retired.clear();
     }
 
     @Override

@@ -105,6 +105,50 @@ abstract class TenantPoliciesContract {
         .hasMessage("plan must be one of [basic] (there is no default plan) but was gold");
   }
 
+  /**
+   * Threads deciding on a plan while it is updated over and over: every decision is admitted and
+   * counted in the plan's store (never by a fallback), however the update and a decision interleave.
+   * The old limiter used to be closed before the new one was built, so a decision that read it in
+   * between found its store shut and was decided as a busy client.
+   */
+  @Test
+  void decisionsRacingUpdatesAreAllDecidedByTheStore() throws Exception {
+    TenantPolicies t = plans(Algorithm.FIXED_WINDOW, 1_000_000, 1_000_000);
+    RateLimiter pro = t.limiter("pro");
+    pro.tryAcquire(key()); // built before the race
+    java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
+    java.util.Queue<String> wrong = new java.util.concurrent.ConcurrentLinkedQueue<>();
+    java.util.concurrent.atomic.AtomicLong decided = new java.util.concurrent.atomic.AtomicLong();
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+    try {
+      List<java.util.concurrent.Future<?>> deciders = new ArrayList<>();
+      for (int i = 0; i < 4; i++) {
+        deciders.add(pool.submit(() -> {
+          while (running.get()) {
+            Decision d = pro.tryAcquire(key());
+            decided.incrementAndGet();
+            Admission a = d.admission();
+            if (!d.allowed() || a == null || a.origin != Origin.Place.STORE) {
+              wrong.add(d + " from " + (a == null ? "nowhere" : a.origin));
+            }
+          }
+        }));
+      }
+      for (int u = 0; u < 40; u++) {
+        t.update(policy("pro", Algorithm.FIXED_WINDOW, 1_000_000 + u));
+        Thread.sleep(5);
+      }
+      running.set(false);
+      for (java.util.concurrent.Future<?> f : deciders) {
+        f.get(30, TimeUnit.SECONDS);
+      }
+    } finally {
+      running.set(false);
+      pool.shutdownNow();
+    }
+    assertThat(wrong).as("decisions among %s not admitted by the store", decided.get()).isEmpty();
+  }
+
   /** Windows and GCRA keep what was spent: 80 of 100 spent, 200 leaves 120, 50 refuses. */
   @Test
   void aChangeOfQuotaKeepsWhatWasSpent() {
