@@ -24,19 +24,28 @@ import org.jspecify.annotations.Nullable;
  * thread). No timeout, breaker or retry of its own: the {@link GuardedStore} in front of it
  * bounds the wait and judges failures.
  *
- * <p>Thread-safe and stateless but for its configuration. Cost per decision: one round trip, and
- * the key and argument byte arrays of that call. A refund is one more call of the same script.
+ * <p>Over a client that does not block, concurrent decisions go through {@link DecisionBatches}:
+ * the decisions that queue while calls are in flight leave as one call of the script in its batch
+ * mode, all of one Cluster slot; a lone decision is sent at once, as a plain call.
+ *
+ * <p>Thread-safe and stateless but for its configuration and the batches' queues. Cost per
+ * decision: one round trip (under load, a share of one), and the key and argument byte arrays of
+ * that call. A refund is one more call of the same script, never batched.
  */
 final class RedisCounterStore implements CounterStore {
 
   static final RedisScript SCRIPT = RedisScript.fromResource(
       RedisCounterStore.class, "ratelimit", "/dev/scaleblocks/ratelimit/ratelimit.lua");
 
+  private static final byte[] BATCH = ascii("batch");
+
   private final RedisBackend backend;
   private final String prefix;
   private final byte[] algorithm;
   private final LimitSpec[] limits;
   private final List<byte[]> limitArgs;
+  /** Concurrent decisions sent as one call; null over a blocking client. */
+  private final @Nullable DecisionBatches batches;
   /** Test hook: a client-side clock instead of Redis TIME, for deterministic contract tests. */
   private final @Nullable Ticker clock;
 
@@ -59,6 +68,7 @@ final class RedisCounterStore implements CounterStore {
     }
     this.limitArgs = List.copyOf(args);
     this.clock = clock;
+    this.batches = backend.nonBlocking() ? new DecisionBatches(this::send, backend.cluster()) : null;
   }
 
   List<String> keys(String key) {
@@ -112,8 +122,79 @@ final class RedisCounterStore implements CounterStore {
    */
   @Override
   public CompletableFuture<StoreAnswer> decideAsync(String key, long permits, long maxPermits) {
-    return backend.evalAsync(SCRIPT, keyBytes(key), args(permits, maxPermits))
-        .thenApply(RedisCounterStore::answer);
+    List<byte[]> keys = keyBytes(key);
+    DecisionBatches b = batches;
+    if (b == null) {
+      return backend.evalAsync(SCRIPT, keys, args(permits, maxPermits))
+          .thenApply(RedisCounterStore::answer);
+    }
+    return b.submit(backend.slot(keys.get(0)),
+        new DecisionBatches.Pending(key, keys, permits, maxPermits));
+  }
+
+  /**
+   * Sends {@code batch} as one call: a decision alone as a plain call of the script, several in
+   * its batch mode; completes each decision's answer from the reply.
+   */
+  private CompletableFuture<?> send(List<DecisionBatches.Pending> batch) {
+    if (batch.size() == 1) {
+      DecisionBatches.Pending p = batch.get(0);
+      return backend.evalAsync(SCRIPT, p.keys, args(p.permits, p.maxPermits))
+          .handle((reply, error) -> {
+            if (error != null) {
+              p.answer.completeExceptionally(error);
+            } else {
+              complete(p, reply);
+            }
+            return null;
+          });
+    }
+    List<byte[]> keys = new ArrayList<>(batch.size() * limits.length);
+    List<byte[]> args = new ArrayList<>(4 + limitArgs.size() + 2 * batch.size());
+    Ticker c = clock;
+    args.add(algorithm);
+    args.add(c == null ? number(-1) : number(LocalCounterStore.nowMillis(c)));
+    args.add(BATCH);
+    args.add(number(batch.size()));
+    args.addAll(limitArgs);
+    for (DecisionBatches.Pending p : batch) {
+      keys.addAll(p.keys);
+      args.add(number(p.permits));
+      args.add(number(p.maxPermits));
+    }
+    return backend.evalAsync(SCRIPT, keys, args).handle((reply, error) -> {
+      if (error != null) {
+        for (DecisionBatches.Pending p : batch) {
+          p.answer.completeExceptionally(error);
+        }
+      } else if (!(reply instanceof List<?> replies) || replies.size() != batch.size()) {
+        IllegalStateException e = new IllegalStateException(
+            "unexpected reply from the rate-limit script for " + batch.size() + " decisions: "
+                + reply);
+        for (DecisionBatches.Pending p : batch) {
+          p.answer.completeExceptionally(e);
+        }
+      } else {
+        for (int i = 0; i < batch.size(); i++) {
+          complete(batch.get(i), replies.get(i));
+        }
+      }
+      return null;
+    });
+  }
+
+  /** Completes {@code p} from its reply: an answer, or {@code {-1, message}} for a failure. */
+  private static void complete(DecisionBatches.Pending p, @Nullable Object reply) {
+    try {
+      if (reply instanceof List<?> list && list.size() == 2 && Long.valueOf(-1).equals(list.get(0))) {
+        Object message = list.get(1);
+        throw new IllegalStateException("redis failed the decision for key " + p.key + ": "
+            + (message instanceof byte[] bytes ? new String(bytes, UTF_8) : message));
+      }
+      p.answer.complete(answer(reply));
+    } catch (RuntimeException e) {
+      p.answer.completeExceptionally(e);
+    }
   }
 
   /**

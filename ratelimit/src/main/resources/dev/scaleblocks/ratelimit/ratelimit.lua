@@ -11,6 +11,14 @@
 --          and writes only the keys it changed.
 -- ARGV[5..] per limit: quota, period in ms, capacity
 -- returns {allowed, granted, binding (0-based), limit, remaining, reset ms, retry ms, now ms}
+--
+-- Batch mode (ARGV[3] = 'batch'): several decisions in one call, on one clock reading. ARGV[4] is
+-- the number of decisions d; KEYS holds each decision's keys in turn (#KEYS / d per decision, all
+-- of one node); after the limits' arguments come n and the most to take for each decision. Each
+-- decision is made as if called alone, in order, so one key asked for twice sees the first
+-- decision's write. Returns one reply per decision: the array above, or {-1, message} for a
+-- decision that failed (a key of the wrong type, say), whose writes, if any, stand; the others
+-- are unaffected.
 --   reset: ms until more quota is made available (draft-10 't'; 0 when full), never above retry;
 --   keys live until the limit would be full again (untilFull in CounterMath)
 --
@@ -50,13 +58,24 @@ if now < 0 then
 else
   minTtl = 60000
 end
-local n = tonumber(ARGV[3])
-local maxp = tonumber(ARGV[4])
-local m = #KEYS
+local batch = ARGV[3] == 'batch'
+local d = 1
+if batch then d = tonumber(ARGV[4]) end
+local m = #KEYS / d
+-- the decision being made: its permits, the most it may take, and where its keys start in KEYS
+local n, maxp, kb = 0, 0, 0
+if not batch then n, maxp = tonumber(ARGV[3]), tonumber(ARGV[4]) end
 
-if m == 1 and n > 0 then
-  local q, p, c = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
-  local key = KEYS[1]
+local Q, P, C, A, B, X, Found = {}, {}, {}, {}, {}, {}, {}
+for i = 1, m do
+  local base = 4 + 3 * (i - 1)
+  Q[i], P[i], C[i] = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
+end
+
+-- one limit, permits wanted: the straight path
+local function decide_one()
+  local q, p, c = Q[1], P[1], C[1]
+  local key = KEYS[kb + 1]
   local v = redis.call('GET', key)
   local a, b, x
   if v then a, b, x = struct.unpack('<ddd', v) end
@@ -144,13 +163,12 @@ if m == 1 and n > 0 then
     if b ~= 0 then reset = ends end
     return {1, g, 0, c, math.max(0, q - b), reset, 0, now}
   end
+  return nil -- sw: the general path
 end
-
-local Q, P, C, A, B, X, Found = {}, {}, {}, {}, {}, {}, {}
 
 local function advance(i)
   local q, p, c = Q[i], P[i], C[i]
-  local v = redis.call('GET', KEYS[i])
+  local v = redis.call('GET', KEYS[kb + i])
   local a, b, x
   if v then a, b, x = struct.unpack('<ddd', v) end
   Found[i] = a ~= nil
@@ -350,8 +368,6 @@ end
 if n < 0 then
   local changed = 0
   for i = 1, m do
-    local base = 4 + 3 * (i - 1)
-    Q[i], P[i], C[i] = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
     advance(i)
     -- a key that is gone is full (or its window over): nothing to give back, nothing to write
     if Found[i] and give_back(i, -n, maxp) then
@@ -364,38 +380,62 @@ if n < 0 then
   return changed
 end
 
-local minAvail = nil
-for i = 1, m do
-  local base = 4 + 3 * (i - 1)
-  Q[i], P[i], C[i] = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
-  advance(i)
-  local av = avail(i)
-  if minAvail == nil or av < minAvail then minAvail = av end
-end
-
-if minAvail < n then
-  local binding, worst = 1, -1
+local function decide()
+  if m == 1 then
+    local r = decide_one()
+    if r then return r end
+  end
+  local minAvail = nil
   for i = 1, m do
-    if avail(i) < n then
-      local wait = retry(i)
-      if wait > worst then
-        worst, binding = wait, i
+    advance(i)
+    local av = avail(i)
+    if minAvail == nil or av < minAvail then minAvail = av end
+  end
+
+  if minAvail < n then
+    local binding, worst = 1, -1
+    for i = 1, m do
+      if avail(i) < n then
+        local wait = retry(i)
+        if wait > worst then
+          worst, binding = wait, i
+        end
       end
     end
+    return {0, 0, binding - 1, C[binding], avail(binding), reset(binding), math.max(1, worst), now}
   end
-  return {0, 0, binding - 1, C[binding], avail(binding), reset(binding), math.max(1, worst), now}
+
+  local granted = math.min(maxp, minAvail)
+  local binding, least = 1, nil
+  for i = 1, m do
+    consume(i, granted)
+    local left = avail(i)
+    if least == nil or left < least then
+      least, binding = left, i
+    end
+    local t = ttl(i)
+    if t < minTtl then t = minTtl end
+    redis.call('SET', KEYS[kb + i], struct.pack('<ddd', A[i], B[i], X[i]), 'PX', str(t))
+  end
+  return {1, granted, binding - 1, C[binding], least, reset(binding), 0, now}
 end
 
-local granted = math.min(maxp, minAvail)
-local binding, least = 1, nil
-for i = 1, m do
-  consume(i, granted)
-  local left = avail(i)
-  if least == nil or left < least then
-    least, binding = left, i
-  end
-  local t = ttl(i)
-  if t < minTtl then t = minTtl end
-  redis.call('SET', KEYS[i], struct.pack('<ddd', A[i], B[i], X[i]), 'PX', str(t))
+if not batch then
+  return decide()
 end
-return {1, granted, binding - 1, C[binding], least, reset(binding), 0, now}
+
+local out = {}
+local at = 4 + 3 * m
+for j = 1, d do
+  n, maxp, kb = tonumber(ARGV[at + 1]), tonumber(ARGV[at + 2]), (j - 1) * m
+  at = at + 2
+  local ok, r = pcall(decide)
+  if ok then
+    out[j] = r
+  elseif type(r) == 'table' and r.err then
+    out[j] = {-1, r.err}
+  else
+    out[j] = {-1, tostring(r)}
+  end
+end
+return out

@@ -126,6 +126,84 @@ abstract class RateLimiterContract {
     }
   }
 
+  /**
+   * Many decisions asked at once, without waiting (a store over a client that does not block
+   * sends those that queue behind a call in flight as one batch): each key asks for the same
+   * permits again and again while time stands still, so whatever order the store takes them in,
+   * its answers for a key must be the answers {@link CounterMath} gives to that many requests in
+   * sequence. Every algorithm, one limit and two, four waves 10 s apart.
+   */
+  @Test
+  void decisionsAskedAtOnceAreDecidedAsCounterMathDecidesThemInTurn() {
+    for (Algorithm algorithm : Algorithm.values()) {
+      boolean buckets = algorithm == Algorithm.TOKEN_BUCKET || algorithm == Algorithm.GCRA;
+      Limit minute = buckets ? Limit.of(30, Duration.ofMinutes(1)).withBurst(12)
+          : Limit.of(30, Duration.ofMinutes(1));
+      Limit tenMinutes = Limit.of(80, Duration.ofMinutes(10));
+      askAtOnce(algorithm, new Limit[] {minute});
+      askAtOnce(algorithm, new Limit[] {minute, tenMinutes});
+    }
+  }
+
+  private void askAtOnce(Algorithm algorithm, Limit[] limits) {
+    LimitSpec[] specs = new LimitSpec[limits.length];
+    for (int i = 0; i < limits.length; i++) {
+      specs[i] = LimitSpec.of(limits[i], algorithm);
+    }
+    int keys = 6;
+    int each = 25;
+    String[] names = new String[keys];
+    long[][] state = new long[keys][];
+    for (int k = 0; k < keys; k++) {
+      names[k] = key();
+      state[k] = CounterMath.fresh(specs.length);
+    }
+    try (RateLimiter limiter = limiter(algorithm, limits)) {
+      for (int wave = 0; wave < 4; wave++) {
+        ticker.advance(Duration.ofSeconds(10));
+        long now = Math.floorDiv(ticker.read(), 1_000_000L);
+        List<List<CompletableFuture<Decision>>> asked = new ArrayList<>();
+        for (int k = 0; k < keys; k++) {
+          asked.add(new ArrayList<>());
+        }
+        for (int i = 0; i < each; i++) {
+          for (int k = 0; k < keys; k++) {
+            asked.get(k).add(limiter.tryAcquireAsync(names[k], 1 + k % 3));
+          }
+        }
+        for (int k = 0; k < keys; k++) {
+          List<String> expected = new ArrayList<>();
+          for (int i = 0; i < each; i++) {
+            long[] next = state[k].clone();
+            StoreAnswer a = CounterMath.decide(algorithm, specs, next, now, 1 + k % 3, 1 + k % 3);
+            if (a.allowed()) {
+              state[k] = next;
+            }
+            expected.add(outcome(a.allowed(), a.limit(), specs[a.binding()].period(),
+                a.remaining(), a.resetMillis(), a.retryMillis()));
+          }
+          List<String> got = new ArrayList<>();
+          for (CompletableFuture<Decision> f : asked.get(k)) {
+            Decision d = f.join();
+            got.add(outcome(d.allowed(), d.limit(), d.window(), d.remaining(),
+                d.resetAfter().toMillis(), d.retryAfter().toMillis()));
+          }
+          expected.sort(null);
+          got.sort(null);
+          assertThat(got).as("%s with %d limit(s), wave %d, key %d", algorithm, limits.length,
+              wave, k).isEqualTo(expected);
+        }
+      }
+    }
+  }
+
+  private static String outcome(boolean allowed, long limit, Duration window, long remaining,
+      long resetMillis, long retryMillis) {
+    return (allowed ? "admitted" : "rejected") + String.format(
+        " remaining %06d limit %d window %s reset %d retry %d", remaining, limit, window,
+        resetMillis, retryMillis);
+  }
+
   private static int admit(RateLimiter limiter, String key, int attempts) {
     int admitted = 0;
     for (int i = 0; i < attempts; i++) {

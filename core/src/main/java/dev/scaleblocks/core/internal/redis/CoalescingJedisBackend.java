@@ -336,7 +336,8 @@ public final class CoalescingJedisBackend implements RedisBackend {
     }
   }
 
-  private int slot(byte[] key) {
+  @Override
+  public int slot(byte[] key) {
     return cluster == null ? 0 : JedisClusterCRC16.getSlot(key);
   }
 

@@ -82,6 +82,11 @@ public final class JedisBackend implements RedisBackend {
   }
 
   @Override
+  public int slot(byte[] key) {
+    return cluster ? JedisClusterCRC16.getSlot(key) : 0;
+  }
+
+  @Override
   public boolean nonBlocking() {
     return false;
   }

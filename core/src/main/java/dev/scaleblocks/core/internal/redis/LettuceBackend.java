@@ -18,6 +18,7 @@ import io.lettuce.core.SetArgs;
 import io.lettuce.core.api.StatefulConnection;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.cluster.RedisClusterClient;
+import io.lettuce.core.cluster.SlotHash;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.async.RedisClusterAsyncCommands;
 import io.lettuce.core.codec.ByteArrayCodec;
@@ -247,6 +248,11 @@ final class LettuceBackend implements RedisBackend {
   @Override
   public boolean cluster() {
     return cluster;
+  }
+
+  @Override
+  public int slot(byte[] key) {
+    return cluster ? SlotHash.getSlot(key) : 0;
   }
 
   @Override

@@ -61,6 +61,12 @@ public interface RedisBackend {
   boolean cluster();
 
   /**
+   * The Cluster hash slot of {@code key} (of its {@code {hash tag}} when it has one), as the
+   * client computes it; 0 on a standalone Redis. Calls whose keys share a slot may be sent as one.
+   */
+  int slot(byte[] key);
+
+  /**
    * Whether the asynchronous forms really are asynchronous (Lettuce), rather
    * than blocking calls with a completed future (plain Jedis).
    */

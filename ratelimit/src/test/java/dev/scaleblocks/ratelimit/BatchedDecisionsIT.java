@@ -1,0 +1,193 @@
+package dev.scaleblocks.ratelimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.testing.ThrowawayRedis;
+import io.lettuce.core.RedisURI;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import redis.clients.jedis.Jedis;
+import redis.clients.jedis.RedisClient;
+import redis.clients.jedis.UnifiedJedis;
+
+/**
+ * Decisions of many threads at once over a client that does not block (Lettuce, coalesced Jedis)
+ * leave in batches, one script call for many decisions: strict all the same (exactly the limit
+ * admitted, on one hot key and over spread keys, standalone and Cluster), fewer script calls than
+ * decisions on a private server's {@code INFO commandstats}, and a decision Redis fails by itself
+ * (its key holds a hash) fails alone: the others of its batch are decided by Redis.
+ */
+class BatchedDecisionsIT {
+
+  private static final int THREADS = 32;
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({"LETTUCE, standalone", "LETTUCE, cluster", "COALESCING_JEDIS, standalone",
+      "COALESCING_JEDIS, cluster"})
+  void manyThreadsAdmitExactlyTheLimit(RedisClients.Kind kind, String topology) throws Exception {
+    SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    int perThread = 150;
+    try (RedisClients.Client client = kind.open(topology);
+        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy.builder("batched")
+                .limit(2_000, Duration.ofHours(1)).build()))
+            .keyPrefix("scaleblocks:test:batched:" + UUID.randomUUID() + ":")
+            .failurePolicy(FailurePolicy.FAIL_CLOSED)
+            .storeTimeout(Duration.ofSeconds(5))
+            .telemetry(Telemetry.of(registry))
+            .build()) {
+      // one hot key: 4 800 asks against 2 000
+      long hot = run(THREADS, perThread, (t, i) -> limiter.tryAcquire("hot").allowed());
+      assertThat(hot).as("admitted on the hot key").isEqualTo(2_000);
+    }
+    try (RedisClients.Client client = kind.open(topology);
+        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy.builder("batched")
+                .limit(3, Duration.ofHours(1)).build()))
+            .keyPrefix("scaleblocks:test:batched:" + UUID.randomUUID() + ":")
+            .failurePolicy(FailurePolicy.FAIL_CLOSED)
+            .storeTimeout(Duration.ofSeconds(5))
+            .telemetry(Telemetry.of(registry))
+            .build()) {
+      // 1 000 keys, each asked 4 times in all, by 4 different threads: 3 admitted per key
+      long spread = run(THREADS, 125, (t, i) -> limiter.tryAcquire("k" + ((t * 125 + i) % 1_000))
+          .allowed());
+      assertThat(spread).as("admitted over 1 000 keys of limit 3").isEqualTo(3_000);
+    }
+    assertThat(registry.find("scaleblocks.ratelimit.fallbacks").counters())
+        .allSatisfy(c -> assertThat(c.count()).as("fallback decisions").isZero());
+    assertThat(registry.find("scaleblocks.ratelimit.overloaded").counters())
+        .allSatisfy(c -> assertThat(c.count()).as("overload decisions").isZero());
+  }
+
+  @ParameterizedTest
+  @EnumSource(names = {"LETTUCE", "COALESCING_JEDIS"})
+  void concurrentDecisionsShareScriptCalls(RedisClients.Kind kind) throws Exception {
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        Jedis admin = new Jedis(redis.host(), redis.port());
+        RedisClients.Client client = client(kind, redis);
+        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy
+                .builder("calls").limit(1_000_000, Duration.ofHours(1)).build()))
+            .failurePolicy(FailurePolicy.FAIL_CLOSED).storeTimeout(Duration.ofSeconds(5))
+            .build()) {
+      limiter.tryAcquire("warm-up"); // loads the script
+      Map<String, Long> before = commandCalls(admin);
+      int perThread = 300;
+      long admitted = run(THREADS, perThread,
+          (t, i) -> limiter.tryAcquire("k" + ((t * perThread + i) % 1_000)).allowed());
+      Map<String, Long> after = commandCalls(admin);
+      long decisions = (long) THREADS * perThread;
+      long calls = after.getOrDefault("evalsha", 0L) - before.getOrDefault("evalsha", 0L)
+          + after.getOrDefault("eval", 0L) - before.getOrDefault("eval", 0L);
+      System.out.printf("%s: %d decisions from %d threads in %d script calls (%.2f per call)%n",
+          kind, decisions, THREADS, calls, (double) decisions / calls);
+      assertThat(admitted).isEqualTo(decisions);
+      assertThat(calls).as("script calls for %d decisions", decisions)
+          .isPositive().isLessThan(decisions * 9 / 10);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(names = {"LETTUCE", "COALESCING_JEDIS"})
+  void aDecisionRedisFailsFailsAloneInItsBatch(RedisClients.Kind kind) throws Exception {
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        Jedis admin = new Jedis(redis.host(), redis.port());
+        RedisClients.Client client = client(kind, redis);
+        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy
+                .builder("alone").limit(1_000, Duration.ofHours(1)).build()))
+            .keyPrefix("p:").failurePolicy(FailurePolicy.FAIL_CLOSED)
+            .storeTimeout(Duration.ofSeconds(5)).build()) {
+      limiter.tryAcquire("warm-up");
+      admin.hset("{p:bad}:s0", "field", "not a limiter's state");
+      Map<String, Long> before = commandCalls(admin);
+      for (int round = 0; round < 20; round++) {
+        List<CompletableFuture<Decision>> asked = new ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+          asked.add(limiter.tryAcquireAsync(i == 20 ? "bad" : "good-" + round + "-" + i, 1));
+        }
+        for (int i = 0; i < asked.size(); i++) {
+          Decision d = asked.get(i).get(10, TimeUnit.SECONDS);
+          assertThat(d.allowed()).as("round %d, decision %d: %s", round, i, d).isEqualTo(i != 20);
+        }
+      }
+      Map<String, Long> after = commandCalls(admin);
+      long calls = after.getOrDefault("evalsha", 0L) - before.getOrDefault("evalsha", 0L);
+      assertThat(calls).as("script calls for 800 decisions asked 40 at a time").isLessThan(800);
+      assertThat(admin.hget("{p:bad}:s0", "field")).isEqualTo("not a limiter's state");
+    }
+  }
+
+  /** How many of {@code threads} × {@code each} calls of {@code ask} (thread, index) were true. */
+  private static long run(int threads, int each, Ask ask) throws InterruptedException {
+    AtomicLong yes = new AtomicLong();
+    CountDownLatch start = new CountDownLatch(1);
+    List<Thread> running = new ArrayList<>();
+    List<Throwable> errors = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int thread = t;
+      Thread th = new Thread(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < each; i++) {
+            if (ask.ask(thread, i)) {
+              yes.incrementAndGet();
+            }
+          }
+        } catch (Throwable e) {
+          synchronized (errors) {
+            errors.add(e);
+          }
+        }
+      });
+      th.start();
+      running.add(th);
+    }
+    start.countDown();
+    for (Thread th : running) {
+      th.join(TimeUnit.MINUTES.toMillis(2));
+    }
+    assertThat(errors).isEmpty();
+    return yes.get();
+  }
+
+  @FunctionalInterface
+  private interface Ask {
+    boolean ask(int thread, int index) throws Exception;
+  }
+
+  private static RedisClients.Client client(RedisClients.Kind kind, ThrowawayRedis redis) {
+    if (kind == RedisClients.Kind.LETTUCE) {
+      io.lettuce.core.RedisClient c =
+          io.lettuce.core.RedisClient.create(RedisURI.create(redis.host(), redis.port()));
+      return new RedisClients.Client(b -> b.lettuce(c), () -> c.shutdown(0, 2, TimeUnit.SECONDS));
+    }
+    UnifiedJedis jedis = RedisClient.create(redis.host(), redis.port());
+    return new RedisClients.Client(b -> b.redis(jedis).coalesceRedisCalls(), jedis::close);
+  }
+
+  private static Map<String, Long> commandCalls(Jedis admin) {
+    Map<String, Long> calls = new HashMap<>();
+    for (String line : admin.info("commandstats").split("\r\n")) {
+      if (line.startsWith("cmdstat_")) {
+        String name = line.substring("cmdstat_".length(), line.indexOf(':'));
+        for (String field : line.substring(line.indexOf(':') + 1).split(",")) {
+          if (field.startsWith("calls=")) {
+            calls.put(name, Long.parseLong(field.substring("calls=".length())));
+          }
+        }
+      }
+    }
+    return calls;
+  }
+}
