@@ -109,6 +109,29 @@ abstract class RedisBackendContract {
 
   // ---- scripts
 
+  /**
+   * A key's slot as the backend computes it is the slot Redis itself gives ({@code CLUSTER
+   * KEYSLOT} on a Cluster node), hash tags included; 0 on a standalone Redis.
+   */
+  @Test
+  void slotIsTheSlotRedisGives() {
+    RedisBackend b = backend();
+    List<String> keys = List.of("plain", "{user:1}:s0", "{user:1}:s1", "a{}b", "{}{x}", "x{y}z{w}",
+        "{", "}{a}", "scaleblocks:rl:p:client-42", "\u00e9t\u00e9");
+    if (!b.cluster()) {
+      for (String k : keys) {
+        assertThat(b.slot(k.getBytes(UTF_8))).as(k).isZero();
+      }
+      return;
+    }
+    java.net.InetSocketAddress node = dev.scaleblocks.core.testing.TestServices.redisCluster().get(0);
+    try (Jedis admin = new Jedis(node.getHostString(), node.getPort())) {
+      for (String k : keys) {
+        assertThat(b.slot(k.getBytes(UTF_8))).as(k).isEqualTo((int) admin.clusterKeySlot(k));
+      }
+    }
+  }
+
   @Test
   void scriptRepliesComeInTheNeutralForm() throws Exception {
     RedisBackend b = backend();
