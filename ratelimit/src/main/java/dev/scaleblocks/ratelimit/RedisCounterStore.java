@@ -4,6 +4,7 @@ import static java.nio.charset.StandardCharsets.US_ASCII;
 import static java.nio.charset.StandardCharsets.UTF_8;
 
 import dev.scaleblocks.core.Ticker;
+import dev.scaleblocks.core.internal.redis.GroupCommit;
 import dev.scaleblocks.core.internal.redis.RedisBackend;
 import dev.scaleblocks.core.redis.RedisScript;
 import java.util.ArrayList;
@@ -12,8 +13,8 @@ import java.util.concurrent.CompletableFuture;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The Redis {@link CounterStore}: decides with exactly one {@code EVALSHA} of {@code
- * ratelimit.lua}: every limit of the policy read, decided and (when admitted) written in one
+ * The Redis {@link CounterStore}: decides in exactly one {@code EVALSHA} of {@code
+ * ratelimit.lua} (shared with other decisions under load, below): every limit of the policy read, decided and (when admitted) written in one
  * script, on Redis' own clock. The keys of one user key are {@code {prefix<key>}:s<limit index>},
  * each a packed 24-byte string: they share a hash tag, hence a Cluster slot. (The {@code s} keeps
  * them apart from the hashes an earlier layout wrote at {@code :<limit index>}.)
@@ -24,9 +25,15 @@ import org.jspecify.annotations.Nullable;
  * thread). No timeout, breaker or retry of its own: the {@link GuardedStore} in front of it
  * bounds the wait and judges failures.
  *
- * <p>Over a client that does not block, concurrent decisions go through {@link DecisionBatches}:
- * the decisions that queue while calls are in flight leave as one call of the script in its batch
- * mode, all of one Cluster slot; a lone decision is sent at once, as a plain call.
+ * <p>Over a client that does not block, concurrent decisions go through a {@link GroupCommit}
+ * per Cluster slot (one on a standalone Redis): a decision that finds fewer than {@value
+ * #MAX_IN_FLIGHT} calls of its slot in flight is sent at once, as a plain call; those that queue
+ * meanwhile leave together, at most {@value #MAX_BATCH}, as one call of the script in its batch
+ * mode, which decides each in turn on one reading of Redis' clock, as if each had come alone in
+ * that order. Each decision is in exactly one call, and a slot's calls go out in order on the
+ * client's connection to its node, so two decisions of one key are decided in the order they were
+ * asked. A call that fails fails every decision in it, none sent again; the script reports a
+ * decision that Redis failed by itself (a key of another type) for that decision only.
  *
  * <p>Thread-safe and stateless but for its configuration and the batches' queues. Cost per
  * decision: one round trip (under load, a share of one), and the key and argument byte arrays of
@@ -38,6 +45,11 @@ final class RedisCounterStore implements CounterStore {
       RedisCounterStore.class, "ratelimit", "/dev/scaleblocks/ratelimit/ratelimit.lua");
 
   private static final byte[] BATCH = ascii("batch");
+  /** Most decisions in one script call. */
+  static final int MAX_BATCH = 64;
+  /** Most script calls of one slot sent and not yet answered. */
+  static final int MAX_IN_FLIGHT = 2;
+  private static final int SLOTS = 16384;
 
   private final RedisBackend backend;
   private final String prefix;
@@ -45,7 +57,7 @@ final class RedisCounterStore implements CounterStore {
   private final LimitSpec[] limits;
   private final List<byte[]> limitArgs;
   /** Concurrent decisions sent as one call; null over a blocking client. */
-  private final @Nullable DecisionBatches batches;
+  private final @Nullable GroupCommit<Request, StoreAnswer> batches;
   /** Test hook: a client-side clock instead of Redis TIME, for deterministic contract tests. */
   private final @Nullable Ticker clock;
 
@@ -68,7 +80,9 @@ final class RedisCounterStore implements CounterStore {
     }
     this.limitArgs = List.copyOf(args);
     this.clock = clock;
-    this.batches = backend.nonBlocking() ? new DecisionBatches(this::send, backend.cluster()) : null;
+    this.batches = backend.nonBlocking()
+        ? new GroupCommit<>(this::send, backend.cluster() ? SLOTS : 1, MAX_BATCH, MAX_IN_FLIGHT)
+        : null;
   }
 
   List<String> keys(String key) {
@@ -123,26 +137,28 @@ final class RedisCounterStore implements CounterStore {
   @Override
   public CompletableFuture<StoreAnswer> decideAsync(String key, long permits, long maxPermits) {
     List<byte[]> keys = keyBytes(key);
-    DecisionBatches b = batches;
+    GroupCommit<Request, StoreAnswer> b = batches;
     if (b == null) {
       return backend.evalAsync(SCRIPT, keys, args(permits, maxPermits))
           .thenApply(RedisCounterStore::answer);
     }
-    return b.submit(backend.slot(keys.get(0)),
-        new DecisionBatches.Pending(key, keys, permits, maxPermits));
+    return b.submit(backend.slot(keys.get(0)), new Request(key, keys, permits, maxPermits));
   }
+
+  /** One decision waiting for its batch. */
+  private record Request(String key, List<byte[]> keys, long permits, long maxPermits) {}
 
   /**
    * Sends {@code batch} as one call: a decision alone as a plain call of the script, several in
    * its batch mode; completes each decision's answer from the reply.
    */
-  private CompletableFuture<?> send(List<DecisionBatches.Pending> batch) {
+  private CompletableFuture<?> send(List<GroupCommit.Pending<Request, StoreAnswer>> batch) {
     if (batch.size() == 1) {
-      DecisionBatches.Pending p = batch.get(0);
-      return backend.evalAsync(SCRIPT, p.keys, args(p.permits, p.maxPermits))
+      GroupCommit.Pending<Request, StoreAnswer> p = batch.get(0);
+      return backend.evalAsync(SCRIPT, p.item.keys(), args(p.item.permits(), p.item.maxPermits()))
           .handle((reply, error) -> {
             if (error != null) {
-              p.answer.completeExceptionally(error);
+              p.result.completeExceptionally(error);
             } else {
               complete(p, reply);
             }
@@ -157,22 +173,22 @@ final class RedisCounterStore implements CounterStore {
     args.add(BATCH);
     args.add(number(batch.size()));
     args.addAll(limitArgs);
-    for (DecisionBatches.Pending p : batch) {
-      keys.addAll(p.keys);
-      args.add(number(p.permits));
-      args.add(number(p.maxPermits));
+    for (GroupCommit.Pending<Request, StoreAnswer> p : batch) {
+      keys.addAll(p.item.keys());
+      args.add(number(p.item.permits()));
+      args.add(number(p.item.maxPermits()));
     }
     return backend.evalAsync(SCRIPT, keys, args).handle((reply, error) -> {
       if (error != null) {
-        for (DecisionBatches.Pending p : batch) {
-          p.answer.completeExceptionally(error);
+        for (GroupCommit.Pending<Request, StoreAnswer> p : batch) {
+          p.result.completeExceptionally(error);
         }
       } else if (!(reply instanceof List<?> replies) || replies.size() != batch.size()) {
         IllegalStateException e = new IllegalStateException(
             "unexpected reply from the rate-limit script for " + batch.size() + " decisions: "
                 + reply);
-        for (DecisionBatches.Pending p : batch) {
-          p.answer.completeExceptionally(e);
+        for (GroupCommit.Pending<Request, StoreAnswer> p : batch) {
+          p.result.completeExceptionally(e);
         }
       } else {
         for (int i = 0; i < batch.size(); i++) {
@@ -184,16 +200,17 @@ final class RedisCounterStore implements CounterStore {
   }
 
   /** Completes {@code p} from its reply: an answer, or {@code {-1, message}} for a failure. */
-  private static void complete(DecisionBatches.Pending p, @Nullable Object reply) {
+  private static void complete(GroupCommit.Pending<Request, StoreAnswer> p,
+      @Nullable Object reply) {
     try {
       if (reply instanceof List<?> list && list.size() == 2 && Long.valueOf(-1).equals(list.get(0))) {
         Object message = list.get(1);
-        throw new IllegalStateException("redis failed the decision for key " + p.key + ": "
+        throw new IllegalStateException("redis failed the decision for key " + p.item.key() + ": "
             + (message instanceof byte[] bytes ? new String(bytes, UTF_8) : message));
       }
-      p.answer.complete(answer(reply));
+      p.result.complete(answer(reply));
     } catch (RuntimeException e) {
-      p.answer.completeExceptionally(e);
+      p.result.completeExceptionally(e);
     }
   }
 

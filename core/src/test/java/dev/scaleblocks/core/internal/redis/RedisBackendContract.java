@@ -408,6 +408,41 @@ abstract class RedisBackendContract {
     assertThat(b.getWithTtlAsync(key("absent")).get(10, TimeUnit.SECONDS).value()).isNull();
   }
 
+  /**
+   * Many reads asked at once (a backend may send those that queue behind reads in flight
+   * together): each gets its own key's value and time left, absent keys and keys without expiry
+   * included, on every slot of a Cluster.
+   */
+  @Test
+  void readsAskedAtOnceEachGetTheirOwnKey() throws Exception {
+    RedisBackend b = backend();
+    int keys = 60;
+    List<byte[]> names = new ArrayList<>();
+    for (int i = 0; i < keys; i++) {
+      byte[] k = key("many-" + i);
+      names.add(k);
+      if (i % 3 == 1) {
+        b.set(k, bytes("value-" + i), Duration.ofSeconds(30 + i));
+      }
+    }
+    List<CompletableFuture<RedisBackend.ValueTtl>> asked = new ArrayList<>();
+    for (int round = 0; round < 5; round++) {
+      for (byte[] k : names) {
+        asked.add(b.getWithTtlAsync(k));
+      }
+    }
+    for (int j = 0; j < asked.size(); j++) {
+      int i = j % keys;
+      RedisBackend.ValueTtl got = asked.get(j).get(10, TimeUnit.SECONDS);
+      if (i % 3 == 1) {
+        assertThat(got.value()).as("key %d", i).isEqualTo(bytes("value-" + i));
+        assertThat(got.pttlMillis()).as("key %d", i).isBetween(1L, 1_000L * (30 + i));
+      } else {
+        assertThat(got).as("key %d", i).isEqualTo(RedisBackend.ValueTtl.ABSENT);
+      }
+    }
+  }
+
   @Test
   void mgetWithTtlKeepsTheOrderAskedAcrossSlots() throws Exception {
     RedisBackend b = backend();
