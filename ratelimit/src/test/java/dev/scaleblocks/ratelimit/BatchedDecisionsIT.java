@@ -8,7 +8,6 @@ import io.lettuce.core.RedisURI;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -41,25 +40,13 @@ class BatchedDecisionsIT {
     SimpleMeterRegistry registry = new SimpleMeterRegistry();
     int perThread = 150;
     try (RedisClients.Client client = kind.open(topology);
-        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy.builder("batched")
-                .limit(2_000, Duration.ofHours(1)).build()))
-            .keyPrefix("scaleblocks:test:batched:" + UUID.randomUUID() + ":")
-            .failurePolicy(FailurePolicy.FAIL_CLOSED)
-            .storeTimeout(Duration.ofSeconds(5))
-            .telemetry(Telemetry.of(registry))
-            .build()) {
+        RateLimiter limiter = strict(client, 2_000, registry)) {
       // one hot key: 4 800 asks against 2 000
       long hot = run(THREADS, perThread, (t, i) -> limiter.tryAcquire("hot").allowed());
       assertThat(hot).as("admitted on the hot key").isEqualTo(2_000);
     }
     try (RedisClients.Client client = kind.open(topology);
-        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy.builder("batched")
-                .limit(3, Duration.ofHours(1)).build()))
-            .keyPrefix("scaleblocks:test:batched:" + UUID.randomUUID() + ":")
-            .failurePolicy(FailurePolicy.FAIL_CLOSED)
-            .storeTimeout(Duration.ofSeconds(5))
-            .telemetry(Telemetry.of(registry))
-            .build()) {
+        RateLimiter limiter = strict(client, 3, registry)) {
       // 1 000 keys, each asked 4 times in all, by 4 different threads: 3 admitted per key
       long spread = run(THREADS, 125, (t, i) -> limiter.tryAcquire("k" + ((t * 125 + i) % 1_000))
           .allowed());
@@ -82,11 +69,11 @@ class BatchedDecisionsIT {
             .failurePolicy(FailurePolicy.FAIL_CLOSED).storeTimeout(Duration.ofSeconds(5))
             .build()) {
       limiter.tryAcquire("warm-up"); // loads the script
-      Map<String, Long> before = commandCalls(admin);
+      Map<String, Long> before = RoundTripIT.commandCalls(admin);
       int perThread = 300;
       long admitted = run(THREADS, perThread,
           (t, i) -> limiter.tryAcquire("k" + ((t * perThread + i) % 1_000)).allowed());
-      Map<String, Long> after = commandCalls(admin);
+      Map<String, Long> after = RoundTripIT.commandCalls(admin);
       long decisions = (long) THREADS * perThread;
       long calls = after.getOrDefault("evalsha", 0L) - before.getOrDefault("evalsha", 0L)
           + after.getOrDefault("eval", 0L) - before.getOrDefault("eval", 0L);
@@ -110,7 +97,7 @@ class BatchedDecisionsIT {
             .storeTimeout(Duration.ofSeconds(5)).build()) {
       limiter.tryAcquire("warm-up");
       admin.hset("{p:bad}:s0", "field", "not a limiter's state");
-      Map<String, Long> before = commandCalls(admin);
+      Map<String, Long> before = RoundTripIT.commandCalls(admin);
       for (int round = 0; round < 20; round++) {
         List<CompletableFuture<Decision>> asked = new ArrayList<>();
         for (int i = 0; i < 40; i++) {
@@ -121,11 +108,23 @@ class BatchedDecisionsIT {
           assertThat(d.allowed()).as("round %d, decision %d: %s", round, i, d).isEqualTo(i != 20);
         }
       }
-      Map<String, Long> after = commandCalls(admin);
+      Map<String, Long> after = RoundTripIT.commandCalls(admin);
       long calls = after.getOrDefault("evalsha", 0L) - before.getOrDefault("evalsha", 0L);
       assertThat(calls).as("script calls for 800 decisions asked 40 at a time").isLessThan(800);
       assertThat(admin.hget("{p:bad}:s0", "field")).isEqualTo("not a limiter's state");
     }
+  }
+
+  /** A strict limiter of {@code perHour} on {@code client}, keys of its own, meters to {@code registry}. */
+  private static RateLimiter strict(RedisClients.Client client, long perHour,
+      SimpleMeterRegistry registry) {
+    return client.on(RateLimiter.builder(RateLimitPolicy.builder("batched")
+            .limit(perHour, Duration.ofHours(1)).build()))
+        .keyPrefix("scaleblocks:test:batched:" + UUID.randomUUID() + ":")
+        .failurePolicy(FailurePolicy.FAIL_CLOSED)
+        .storeTimeout(Duration.ofSeconds(5))
+        .telemetry(Telemetry.of(registry))
+        .build();
   }
 
   /** How many of {@code threads} × {@code each} calls of {@code ask} (thread, index) were true. */
@@ -174,20 +173,5 @@ class BatchedDecisionsIT {
     }
     UnifiedJedis jedis = RedisClient.create(redis.host(), redis.port());
     return new RedisClients.Client(b -> b.redis(jedis).coalesceRedisCalls(), jedis::close);
-  }
-
-  private static Map<String, Long> commandCalls(Jedis admin) {
-    Map<String, Long> calls = new HashMap<>();
-    for (String line : admin.info("commandstats").split("\r\n")) {
-      if (line.startsWith("cmdstat_")) {
-        String name = line.substring("cmdstat_".length(), line.indexOf(':'));
-        for (String field : line.substring(line.indexOf(':') + 1).split(",")) {
-          if (field.startsWith("calls=")) {
-            calls.put(name, Long.parseLong(field.substring("calls=".length())));
-          }
-        }
-      }
-    }
-    return calls;
   }
 }

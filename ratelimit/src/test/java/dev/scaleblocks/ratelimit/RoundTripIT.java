@@ -100,7 +100,8 @@ class RoundTripIT {
     }
   }
 
-  private static Map<String, Long> commandCalls(Jedis admin) {
+  /** Calls per command so far, from {@code INFO commandstats}. */
+  static Map<String, Long> commandCalls(Jedis admin) {
     Map<String, Long> calls = new HashMap<>();
     for (String line : admin.info("commandstats").split("\r\n")) {
       if (line.startsWith("cmdstat_")) {
