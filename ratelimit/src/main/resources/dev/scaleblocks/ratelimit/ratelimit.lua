@@ -11,23 +11,23 @@
 --          and writes only the keys it changed.
 -- ARGV[5..] per limit: quota, period in ms, capacity
 -- returns {allowed, granted, binding (0-based), limit, remaining, reset ms, retry ms, now ms}
+--   reset: ms until more quota is made available (draft-10 't'; 0 when full), never above retry;
+--   keys live until the limit would be full again (untilFull in CounterMath)
 --
 -- Batch mode (ARGV[3] = 'batch'): several decisions in one call, on one clock reading. ARGV[4] is
 -- the number of decisions d; KEYS holds each decision's keys in turn (#KEYS / d per decision, all
--- of one node); after the limits' arguments come n and the most to take for each decision. Each
--- decision is made as if called alone, in order, so one key asked for twice sees the first
--- decision's write. Returns one reply per decision: the array above, or {-1, message} for a
+-- of one Cluster slot); after the limits' arguments come n and the most to take for each
+-- decision. Each decision is made as if called alone, in order, so one key asked for twice sees
+-- the first decision's write. Returns one reply per decision: the array above, or {-1, message} for a
 -- decision that failed (a key of the wrong type, say), whose writes, if any, stand; the others
 -- are unaffected.
---   reset: ms until more quota is made available (draft-10 't'; 0 when full), never above retry;
---   keys live until the limit would be full again (untilFull in CounterMath)
 --
 -- Integer arithmetic only: every product stays below 2^53 (checked by the client), and divisions
 -- go through idiv, which corrects the float quotient to the exact floor.
 --
--- A policy with one limit (the common case) takes a straight path below: the same arithmetic on
--- locals, without the tables and helper closures the general path needs. Redis calls per decision:
--- TIME, GET, and SET only when admitted.
+-- A policy with one limit (the common case) takes a straight path below, but for the sliding
+-- window: the same arithmetic on locals, without the tables and helper closures the general path
+-- needs. Redis calls per decision: TIME (once per call), GET, and SET only when admitted.
 
 local function idiv(a, b)
   local q = math.floor(a / b)
@@ -72,7 +72,7 @@ for i = 1, m do
   Q[i], P[i], C[i] = tonumber(ARGV[base + 1]), tonumber(ARGV[base + 2]), tonumber(ARGV[base + 3])
 end
 
--- one limit, permits wanted: the straight path
+-- one limit, permits wanted, any algorithm but the sliding window: the straight path
 local function decide_one()
   local q, p, c = Q[1], P[1], C[1]
   local key = KEYS[kb + 1]
@@ -163,7 +163,6 @@ local function decide_one()
     if b ~= 0 then reset = ends end
     return {1, g, 0, c, math.max(0, q - b), reset, 0, now}
   end
-  return nil -- sw: the general path
 end
 
 local function advance(i)
@@ -381,9 +380,8 @@ if n < 0 then
 end
 
 local function decide()
-  if m == 1 then
-    local r = decide_one()
-    if r then return r end
+  if m == 1 and alg ~= 'sw' then
+    return decide_one()
   end
   local minAvail = nil
   for i = 1, m do
