@@ -3,6 +3,7 @@ package dev.scaleblocks.ratelimit;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.scaleblocks.core.Telemetry;
+import dev.scaleblocks.core.breaker.CircuitBreaker;
 import dev.scaleblocks.core.testing.ThrowawayRedis;
 import io.lettuce.core.RedisURI;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -112,6 +113,90 @@ class BatchedDecisionsIT {
       long calls = after.getOrDefault("evalsha", 0L) - before.getOrDefault("evalsha", 0L);
       assertThat(calls).as("script calls for 800 decisions asked 40 at a time").isLessThan(800);
       assertThat(admin.hget("{p:bad}:s0", "field")).isEqualTo("not a limiter's state");
+    }
+  }
+
+  /**
+   * A Redis paused while 16 threads decide, batches in flight and more queued behind them: every
+   * decision still comes back within a bound (the store timeout, 200 ms, decides; asserted under
+   * 2 s), decisions are refused while Redis is away (fail closed), and once it resumes they are
+   * decided by Redis again, within 2 s of the resume with a breaker that tries again after 200 ms:
+   * the batches answered late and the decisions queued behind them do not hold the limiter up.
+   * Prints the slowest decision and how long after the resume the first
+   * admission came.
+   */
+  @ParameterizedTest
+  @EnumSource(names = {"LETTUCE", "COALESCING_JEDIS"})
+  void aPausedRedisWithBatchesInFlightIsLeftBehindWhenItResumes(RedisClients.Kind kind)
+      throws Exception {
+    try (ThrowawayRedis redis = ThrowawayRedis.start();
+        RedisClients.Client client = client(kind, redis);
+        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy
+                .builder("paused").limit(100_000_000, Duration.ofHours(1)).build()))
+            .failurePolicy(FailurePolicy.FAIL_CLOSED).storeTimeout(Duration.ofMillis(200))
+            // trial calls 200 ms after the breaker opens (5 s by default), so that what the
+            // resume shows is the limiter's own recovery, not the breaker's wait
+            .circuitBreaker(CircuitBreaker.builder("paused")
+                .slowCallDuration(Duration.ofMillis(200))
+                .waitDurationInOpenState(Duration.ofMillis(200)).build())
+            .build()) {
+      assertThat(limiter.tryAcquire("warm-up").allowed()).isTrue();
+      AtomicLong slowest = new AtomicLong();
+      AtomicLong refusedWhilePaused = new AtomicLong();
+      AtomicLong firstAdmittedAfterResume = new AtomicLong(Long.MAX_VALUE);
+      AtomicLong resumedAt = new AtomicLong(Long.MAX_VALUE);
+      AtomicLong pausedAt = new AtomicLong(Long.MAX_VALUE);
+      java.util.concurrent.atomic.AtomicBoolean running =
+          new java.util.concurrent.atomic.AtomicBoolean(true);
+      List<Thread> deciders = new ArrayList<>();
+      List<Throwable> errors = new java.util.concurrent.CopyOnWriteArrayList<>();
+      for (int t = 0; t < 16; t++) {
+        int thread = t;
+        Thread th = new Thread(() -> {
+          int i = 0;
+          while (running.get()) {
+            long start = System.nanoTime();
+            try {
+              Decision d = limiter.tryAcquire("k" + thread + "-" + (i++ % 50));
+              long end = System.nanoTime();
+              slowest.accumulateAndGet(end - start, Math::max);
+              if (d.allowed() && start > resumedAt.get()) {
+                firstAdmittedAfterResume.accumulateAndGet(end, Math::min);
+              }
+              if (!d.allowed() && start > pausedAt.get() && end < resumedAt.get()) {
+                refusedWhilePaused.incrementAndGet();
+              }
+            } catch (RuntimeException e) {
+              errors.add(e);
+              return;
+            }
+          }
+        });
+        th.start();
+        deciders.add(th);
+      }
+      Thread.sleep(1_000);
+      redis.pause();
+      pausedAt.set(System.nanoTime());
+      Thread.sleep(2_000);
+      redis.resume();
+      resumedAt.set(System.nanoTime());
+      Thread.sleep(4_000);
+      running.set(false);
+      for (Thread th : deciders) {
+        th.join(10_000);
+      }
+      long recovered = firstAdmittedAfterResume.get() == Long.MAX_VALUE ? -1
+          : TimeUnit.NANOSECONDS.toMillis(firstAdmittedAfterResume.get() - resumedAt.get());
+      System.out.printf("%s, Redis paused 2 s under 16 threads: slowest decision %d ms, %d refused"
+          + " while paused, first admission %d ms after the resume%n", kind,
+          TimeUnit.NANOSECONDS.toMillis(slowest.get()), refusedWhilePaused.get(), recovered);
+      assertThat(errors).isEmpty();
+      assertThat(TimeUnit.NANOSECONDS.toMillis(slowest.get())).as("slowest decision, ms")
+          .isLessThan(2_000);
+      assertThat(refusedWhilePaused.get()).as("decisions refused while Redis was paused")
+          .isPositive();
+      assertThat(recovered).as("ms from the resume to the first admission").isBetween(0L, 2_000L);
     }
   }
 
