@@ -142,11 +142,11 @@ final class RedisCounterStore implements CounterStore {
       return backend.evalAsync(SCRIPT, keys, args(permits, maxPermits))
           .thenApply(RedisCounterStore::answer);
     }
-    return b.submit(backend.slot(keys.get(0)), new Request(key, keys, permits, maxPermits));
+    return b.submit(backend.slot(keys.get(0)), new Request(keys, permits, maxPermits));
   }
 
   /** One decision waiting for its batch. */
-  private record Request(String key, List<byte[]> keys, long permits, long maxPermits) {}
+  private record Request(List<byte[]> keys, long permits, long maxPermits) {}
 
   /**
    * Sends {@code batch} as one call: a decision alone as a plain call of the script, several in
@@ -205,7 +205,8 @@ final class RedisCounterStore implements CounterStore {
     try {
       if (reply instanceof List<?> list && list.size() == 2 && Long.valueOf(-1).equals(list.get(0))) {
         Object message = list.get(1);
-        throw new IllegalStateException("redis failed the decision for key " + p.item.key() + ": "
+        // the message names no key: keys are client IPs, users, tenants
+        throw new IllegalStateException("redis failed one decision of a batch: "
             + (message instanceof byte[] bytes ? new String(bytes, UTF_8) : message));
       }
       p.result.complete(answer(reply));
