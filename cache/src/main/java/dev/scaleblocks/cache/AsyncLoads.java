@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 
@@ -257,25 +258,30 @@ final class AsyncLoads<K, V> {
       return load;
     }
     CompletableFuture<L1Entry<V>> result = new CompletableFuture<>();
+    // whoever claims it completes result: the timer (then counted before the caller can see it)
+    // or the load
+    AtomicBoolean claimed = new AtomicBoolean();
     CompletableFuture<@Nullable Void> timer = new CompletableFuture<>();
     timer.orTimeout(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     timer.whenComplete((v, ex) -> {
-      if (ex == null || result.isDone()) {
+      if (ex == null || !claimed.compareAndSet(false, true)) {
         return;
       }
+      cache.release(key);
       if (stale != null) {
-        if (result.complete(stale)) {
-          cache.release(key);
-          (timeouts.softNanos > 0 ? metrics.softTimeoutStale : metrics.hardTimeoutStale).increment();
-        }
-      } else if (result.completeExceptionally(
-          new CacheLoadTimeoutException(cache.name(), Duration.ofNanos(timeouts.hardNanos)))) {
-        cache.release(key);
+        (timeouts.softNanos > 0 ? metrics.softTimeoutStale : metrics.hardTimeoutStale).increment();
+        result.complete(stale);
+      } else {
         metrics.hardTimeoutFailures.increment();
+        result.completeExceptionally(
+            new CacheLoadTimeoutException(cache.name(), Duration.ofNanos(timeouts.hardNanos)));
       }
     });
     load.whenComplete((r, ex) -> {
       timer.complete(null); // cancels the timer task
+      if (!claimed.compareAndSet(false, true)) {
+        return;
+      }
       if (ex != null) {
         result.completeExceptionally(unwrap(ex));
       } else {

@@ -169,6 +169,26 @@ class LoadTimeoutsTest {
     assertThat(cache.get("k", k -> "other")).isEqualTo("v");
   }
 
+  /**
+   * An async call served the stale value at its soft timeout is counted before its caller sees the
+   * value: read right after each call, the meter has counted every one of them. (It used to be
+   * counted after the future completed, and a caller reading the meter at once could find it one
+   * short.)
+   */
+  @Test
+  void anAsyncTimeoutIsCountedBeforeItsCallerSeesIt() throws Exception {
+    cache = builder().build();
+    for (int i = 1; i <= 300; i++) {
+      String key = "k" + i;
+      cache.put(key, "v1");
+      ticker.advanceSeconds(11);
+      CompletableFuture<String> never = new CompletableFuture<>();
+      assertThat(cache.getAsyncLoading(key, k -> never, LoadTimeouts.soft(Duration.ofMillis(1)))
+          .get(5, TimeUnit.SECONDS)).isEqualTo("v1");
+      assertThat(timeouts("soft", "stale")).as("counted after %d timeouts", i).isEqualTo(i);
+    }
+  }
+
   @Test
   void asyncLoaderFailuresAndTimeouts() throws Exception {
     cache = builder().build();
