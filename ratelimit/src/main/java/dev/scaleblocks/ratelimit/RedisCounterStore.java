@@ -131,8 +131,9 @@ final class RedisCounterStore implements CounterStore {
   }
 
   /**
-   * Sends the script and returns; the future completes where the backend completes it (on a
-   * blocking backend, after the call, on this thread).
+   * Sends the decision, or over a non-blocking client queues it behind the calls of its slot in
+   * flight (to leave with the others queued there, as one call), and returns; the future completes
+   * where the backend completes the call (on a blocking backend, after the call, on this thread).
    */
   @Override
   public CompletableFuture<StoreAnswer> decideAsync(String key, long permits, long maxPermits) {

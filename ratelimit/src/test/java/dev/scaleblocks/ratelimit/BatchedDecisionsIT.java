@@ -65,10 +65,7 @@ class BatchedDecisionsIT {
     try (ThrowawayRedis redis = ThrowawayRedis.start();
         Jedis admin = new Jedis(redis.host(), redis.port());
         RedisClients.Client client = client(kind, redis);
-        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy
-                .builder("calls").limit(1_000_000, Duration.ofHours(1)).build()))
-            .failurePolicy(FailurePolicy.FAIL_CLOSED).storeTimeout(Duration.ofSeconds(5))
-            .build()) {
+        RateLimiter limiter = strict(client, "calls", 1_000_000).build()) {
       limiter.tryAcquire("warm-up"); // loads the script
       Map<String, Long> before = RoundTripIT.commandCalls(admin);
       int perThread = 300;
@@ -92,10 +89,7 @@ class BatchedDecisionsIT {
     try (ThrowawayRedis redis = ThrowawayRedis.start();
         Jedis admin = new Jedis(redis.host(), redis.port());
         RedisClients.Client client = client(kind, redis);
-        RateLimiter limiter = client.on(RateLimiter.builder(RateLimitPolicy
-                .builder("alone").limit(1_000, Duration.ofHours(1)).build()))
-            .keyPrefix("p:").failurePolicy(FailurePolicy.FAIL_CLOSED)
-            .storeTimeout(Duration.ofSeconds(5)).build()) {
+        RateLimiter limiter = strict(client, "alone", 1_000).keyPrefix("p:").build()) {
       limiter.tryAcquire("warm-up");
       admin.hset("{p:bad}:s0", "field", "not a limiter's state");
       Map<String, Long> before = RoundTripIT.commandCalls(admin);
@@ -200,14 +194,22 @@ class BatchedDecisionsIT {
     }
   }
 
-  /** A strict limiter of {@code perHour} on {@code client}, keys of its own, meters to {@code registry}. */
+  /**
+   * A strict limiter's builder for policy {@code name} of {@code perHour} on {@code client}: fail
+   * closed, a store timeout of 5 s that a loaded machine never reaches.
+   */
+  private static RateLimiterBuilder strict(RedisClients.Client client, String name, long perHour) {
+    return client.on(RateLimiter.builder(RateLimitPolicy.builder(name)
+            .limit(perHour, Duration.ofHours(1)).build()))
+        .failurePolicy(FailurePolicy.FAIL_CLOSED)
+        .storeTimeout(Duration.ofSeconds(5));
+  }
+
+  /** A strict limiter of {@code perHour}, keys of its own, meters to {@code registry}. */
   private static RateLimiter strict(RedisClients.Client client, long perHour,
       SimpleMeterRegistry registry) {
-    return client.on(RateLimiter.builder(RateLimitPolicy.builder("batched")
-            .limit(perHour, Duration.ofHours(1)).build()))
+    return strict(client, "batched", perHour)
         .keyPrefix("scaleblocks:test:batched:" + UUID.randomUUID() + ":")
-        .failurePolicy(FailurePolicy.FAIL_CLOSED)
-        .storeTimeout(Duration.ofSeconds(5))
         .telemetry(Telemetry.of(registry))
         .build();
   }
