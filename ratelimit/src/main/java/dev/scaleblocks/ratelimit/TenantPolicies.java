@@ -284,7 +284,9 @@ public final class TenantPolicies implements AutoCloseable {
         }
       }
     }
-    l.update(policy);
+    // limiters retired long enough are closed here, outside the plan's lock (closing stops threads
+    // and closes connections)
+    l.update(policy).forEach(RateLimiter::close);
     updates(policy.name()).increment();
   }
 
@@ -380,15 +382,16 @@ public final class TenantPolicies implements AutoCloseable {
     }
   }
 
-  /**
-   * A plan's limiter: the stable object users hold, over the limiter of the plan's current policy
-   * (built on first use, rebuilt by an update). Thread-safe.
-   */
   /** How long a replaced limiter stays open for decisions that read it before the swap. */
   private static final long RETIREMENT_NANOS = TimeUnit.MINUTES.toNanos(1);
 
   /** A limiter an update replaced, and when (System.nanoTime). */
   private record Retired(DefaultRateLimiter limiter, long at) {}
+
+  /**
+   * A plan's limiter: the stable object users hold, over the limiter of the plan's current policy
+   * (built on first use, rebuilt by an update). Thread-safe.
+   */
 
   private final class PlanLimiter implements RateLimiter {
     private volatile RateLimitPolicy policy;
@@ -418,11 +421,12 @@ public final class TenantPolicies implements AutoCloseable {
       return l;
     }
 
-    synchronized void update(RateLimitPolicy p) {
+    /** Updates the plan; returns the limiters retired long enough, for the caller to close. */
+    synchronized List<DefaultRateLimiter> update(RateLimitPolicy p) {
       DefaultRateLimiter old = current;
       if (old == null) {
         policy = p;
-        return;
+        return List.of();
       }
       // the old limiter's meters carry the plan's name: given up before the new one claims it. Its
       // store stays open: callers that read it before the swap still decide there
@@ -433,25 +437,33 @@ public final class TenantPolicies implements AutoCloseable {
       } catch (RuntimeException | Error e) {
         // the template refused the new policy: the plan keeps the old one, on a fresh limiter
         next = build(policy);
-        retire(old, next);
+        retire(old, next); // closed by a later update or close()
         throw e;
       }
       retire(old, next);
       policy = p;
+      return expired();
+    }
+
+    /** Makes {@code next} current and retires {@code old}. */
+    private void retire(DefaultRateLimiter old, DefaultRateLimiter next) {
+      current = next;
+      retired.addLast(new Retired(old, System.nanoTime()));
     }
 
     /**
-     * Makes {@code next} current and retires {@code old}; closes the limiters retired more than
-     * {@link #RETIREMENT_NANOS} ago (a resource's lifetime, not a decision's time: the system clock).
+     * Returns, and forgets, the limiters retired more than {@link #RETIREMENT_NANOS} ago (a
+     * resource's lifetime, not a decision's time: the system clock), to be closed outside this
+     * lock.
      */
-    private void retire(DefaultRateLimiter old, DefaultRateLimiter next) {
-      current = next;
+    private List<DefaultRateLimiter> expired() {
       long now = System.nanoTime();
-      retired.addLast(new Retired(old, now));
+      List<DefaultRateLimiter> expired = new ArrayList<>(0);
       for (Retired r = retired.peekFirst(); r != null && now - r.at() > RETIREMENT_NANOS;
           r = retired.peekFirst()) {
-        retired.removeFirst().limiter().close();
+        expired.add(retired.removeFirst().limiter());
       }
+      return expired;
     }
 
     synchronized void closeLimiter() {
