@@ -224,12 +224,12 @@ final class LocalCounterStore implements CounterStore {
    *
    * <p>A waiter tries {@value #SPINS} times, spinning between tries, then parks for a moment
    * ({@code parkNanos}; about 50 µs on Linux, its timer slack) before each further try. Parking
-   * early is what keeps a hot key fast: two threads that each spun until the lock was free passed the key's cache lines
-   * from core to core on every decision, and two threads on one key took 110–370 ns per decision
-   * (JMH, 5 forks); with the waiter parked, the holder runs on with its lines in its own cache and
-   * the threads take turns in runs: 70–86 ns. The price is the parked waiter's wait. Nothing under
-   * the lock blocks, so a virtual thread holding it pins its carrier for nanoseconds only. Not
-   * reentrant.
+   * early is what keeps a hot key fast: when waiters spun until the lock was free, two threads on
+   * one key passed its cache lines from core to core on every decision and took 110–370 ns per
+   * decision (JMH, 5 forks); with the waiter parked, the holder runs on with the lines in its own
+   * cache and the threads take turns in runs: 70–86 ns. The price is the parked waiter's wait.
+   * Nothing under the lock blocks, so a virtual thread holding it pins its carrier for nanoseconds
+   * only. Not reentrant.
    */
   static final class Cell extends AtomicInteger {
     private static final long serialVersionUID = 1L;
