@@ -392,7 +392,6 @@ public final class TenantPolicies implements AutoCloseable {
    * A plan's limiter: the stable object users hold, over the limiter of the plan's current policy
    * (built on first use, rebuilt by an update). Thread-safe.
    */
-
   private final class PlanLimiter implements RateLimiter {
     private volatile RateLimitPolicy policy;
     private volatile @Nullable DefaultRateLimiter current;
