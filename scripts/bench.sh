@@ -56,6 +56,12 @@ if [[ -z "$regex" ]]; then
     regex='dev\.scaleblocks\.benchmarks\.'
   fi
 fi
+# rows whose callers are virtual threads (…Virtual64) need Java 21+: left out on an older JVM
+java_version="$("$java_bin" -XshowSettings:properties -version 2>&1 | awk -F'= ' '/java.specification.version/ {print $2}')"
+if [[ "${java_version%%.*}" =~ ^[0-9]+$ ]] && (( ${java_version%%.*} < 21 )); then
+  echo "bench: Java $java_version has no virtual threads; the …Virtual64 rows are left out (JAVA=<a 21+ java> runs them)"
+  jmh_opts+=(-e 'Virtual64')
+fi
 # the addresses scripts/services.sh up recorded, for the variables not set here
 eval "$(scripts/services.sh env)"
 # the forked benchmark JVMs read service addresses as system properties (scaleblocks.redis, ...)

@@ -1,5 +1,6 @@
 package dev.scaleblocks.benchmarks.ratelimit;
 
+import dev.scaleblocks.benchmarks.VirtualCallers;
 import dev.scaleblocks.ratelimit.Decision;
 import dev.scaleblocks.ratelimit.FailurePolicy;
 import dev.scaleblocks.ratelimit.RateLimitPolicy;
@@ -15,12 +16,14 @@ import java.util.UUID;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
+import java.util.function.IntPredicate;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
@@ -49,11 +52,18 @@ import redis.clients.jedis.UnifiedJedis;
  * bucket4j-jedis throughput at 8 threads, ≥ 100 000 decisions/s at 64; leasing ≥ 10×
  * per-request. After each iteration the server's {@code INFO commandstats} delta is divided by
  * the decisions made and printed: client commands per decision, script calls per decision and
- * decisions per script call (the shared server may see other clients' commands too: give it a
- * private one for exact figures).
+ * decisions per script call, and the server's CPU time (INFO cpu) per decision (the shared server
+ * may see other clients' commands too: give it a private one for exact figures).
+ *
+ * <p>The {@code …Virtual64} rows (Java 21+; {@code scripts/bench.sh} leaves them out on an older
+ * JVM) ask the same decisions from 64 virtual threads that each invocation starts on one JMH
+ * thread: the callers a server on virtual threads brings. With platform threads each decision
+ * costs its caller a park and a wake-up in the kernel, whose ceiling on the machine {@code
+ * HandOffBenchmark} measures; a virtual thread parks on its carrier instead.
  *
  * <p>Redis at {@code scaleblocks.redis} (default 127.0.0.1:6379). Run: {@code java -jar
- * benchmarks/target/benchmarks.jar RedisRateLimitBenchmark}; {@code -t 64} for 64 threads.
+ * benchmarks/target/benchmarks.jar RedisRateLimitBenchmark}; {@code -t 64 -e Virtual64} for 64
+ * platform threads ({@code -t} would also multiply the virtual rows' callers).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -80,6 +90,7 @@ public class RedisRateLimitBenchmark {
   private BucketProxy[] bucket4j;
   private String[] keyNames;
   private final LongAdder decisions = new LongAdder();
+  private double redisCpuBefore;
   private Map<String, Long> statsBefore = Map.of();
 
   @Setup
@@ -132,6 +143,7 @@ public class RedisRateLimitBenchmark {
   public void beforeIteration() {
     decisions.reset();
     statsBefore = commandCalls();
+    redisCpuBefore = redisCpuSeconds();
   }
 
   @TearDown(Level.Iteration)
@@ -152,7 +164,7 @@ public class RedisRateLimitBenchmark {
       }
     }
     long scripts = delta(after, "evalsha") + delta(after, "eval");
-    if (params.getBenchmark().endsWith("anchorBucket4jJedis")) {
+    if (params.getBenchmark().contains(".anchorBucket4jJedis")) {
       // one GET inside every script call is not a client command
       total -= Math.min(scripts, delta(after, "get"));
     } else {
@@ -161,10 +173,26 @@ public class RedisRateLimitBenchmark {
       total = scripts;
     }
     long n = Math.max(1, decisions.sum());
+    double redisCpuMicros = (redisCpuSeconds() - redisCpuBefore) * 1e6 / n;
     System.out.printf(
         "%n[round trips] %d decisions, client commands per decision %.3f, script calls per "
-            + "decision %.3f (%.1f decisions per call);%s%n", n, (double) total / n,
-        (double) scripts / n, (double) n / Math.max(1, scripts), detail);
+            + "decision %.3f (%.1f decisions per call), redis CPU per decision %.1f µs;%s%n", n,
+        (double) total / n, (double) scripts / n, (double) n / Math.max(1, scripts),
+        redisCpuMicros, detail);
+  }
+
+  /**
+   * The server's CPU time so far (user + system, all its threads), from {@code INFO cpu}: the
+   * iteration's delta divided by its decisions is what one decision costs Redis itself.
+   */
+  private double redisCpuSeconds() {
+    double seconds = 0;
+    for (String line : admin.info("cpu").split("\r\n")) {
+      if (line.startsWith("used_cpu_sys:") || line.startsWith("used_cpu_user:")) {
+        seconds += Double.parseDouble(line.substring(line.indexOf(':') + 1));
+      }
+    }
+    return seconds;
   }
 
   private long delta(Map<String, Long> after, String command) {
@@ -214,6 +242,50 @@ public class RedisRateLimitBenchmark {
   public boolean anchorBucket4jJedis() {
     decisions.increment();
     return bucket4j[pick()].tryConsume(1);
+  }
+
+  // ------------------------------------------------------------ callers on virtual threads
+
+  /** Callers per invocation of a {@code …Virtual64} row. */
+  static final int VIRTUAL_CALLERS = 64;
+  /** Decisions per invocation: {@value #PER_CALLER} per caller. */
+  static final int VIRTUAL_DECISIONS = 6_400;
+  private static final int PER_CALLER = VIRTUAL_DECISIONS / VIRTUAL_CALLERS;
+
+  /**
+   * {@value #VIRTUAL_CALLERS} virtual threads ask {@value #PER_CALLER} decisions each through
+   * {@code decide} (a random key of the run's); the admitted count. A blocked virtual thread leaves
+   * its carrier to the others instead of parking a kernel thread: the callers a server on virtual
+   * threads (Jetty, Tomcat, Spring Boot with {@code spring.threads.virtual.enabled}) brings.
+   */
+  private int onVirtualThreads(IntPredicate decide) throws InterruptedException {
+    int admitted = VirtualCallers.run(VIRTUAL_CALLERS, PER_CALLER, c -> decide.test(pick()));
+    decisions.add(VIRTUAL_DECISIONS);
+    return admitted;
+  }
+
+  /** {@link #tryAcquireLettuce}, asked by 64 virtual threads. Java 21+. */
+  @Benchmark
+  @Threads(1)
+  @OperationsPerInvocation(VIRTUAL_DECISIONS)
+  public int tryAcquireLettuceVirtual64() throws InterruptedException {
+    return onVirtualThreads(k -> perRequestLettuce.tryAcquire(keyNames[k]).allowed());
+  }
+
+  /** {@link #tryAcquireCoalesced}, asked by 64 virtual threads. Java 21+. */
+  @Benchmark
+  @Threads(1)
+  @OperationsPerInvocation(VIRTUAL_DECISIONS)
+  public int tryAcquireCoalescedVirtual64() throws InterruptedException {
+    return onVirtualThreads(k -> perRequestCoalesced.tryAcquire(keyNames[k]).allowed());
+  }
+
+  /** The anchor, asked by the same 64 virtual threads. Java 21+. */
+  @Benchmark
+  @Threads(1)
+  @OperationsPerInvocation(VIRTUAL_DECISIONS)
+  public int anchorBucket4jJedisVirtual64() throws InterruptedException {
+    return onVirtualThreads(k -> bucket4j[k].tryConsume(1));
   }
 
   private Map<String, Long> commandCalls() {
