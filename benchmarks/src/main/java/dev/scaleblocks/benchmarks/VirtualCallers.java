@@ -2,7 +2,7 @@ package dev.scaleblocks.benchmarks;
 
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntPredicate;
+import java.util.function.BooleanSupplier;
 import org.jspecify.annotations.Nullable;
 
 /**
@@ -31,9 +31,10 @@ public final class VirtualCallers {
 
   /**
    * Starts {@code callers} virtual threads that call {@code call} {@code perCaller} times each
-   * (with the call's index in its thread) and waits for all of them; how many calls returned true.
+   * and waits for all of them; how many calls returned true.
    */
-  public static int run(int callers, int perCaller, IntPredicate call) throws InterruptedException {
+  public static int run(int callers, int perCaller, BooleanSupplier call)
+      throws InterruptedException {
     ThreadFactory factory = FACTORY;
     if (factory == null) {
       throw new UnsupportedOperationException(
@@ -46,7 +47,7 @@ public final class VirtualCallers {
       threads[i] = factory.newThread(() -> {
         int mine = 0;
         for (int c = 0; c < perCaller; c++) {
-          if (call.test(c)) {
+          if (call.getAsBoolean()) {
             mine++;
           }
         }

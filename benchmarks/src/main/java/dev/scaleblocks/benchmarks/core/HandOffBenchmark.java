@@ -119,6 +119,6 @@ public class HandOffBenchmark {
   @Threads(1)
   @OperationsPerInvocation(6_400)
   public int handOffVirtual64() throws InterruptedException {
-    return VirtualCallers.run(64, 100, c -> call());
+    return VirtualCallers.run(64, 100, this::call);
   }
 }

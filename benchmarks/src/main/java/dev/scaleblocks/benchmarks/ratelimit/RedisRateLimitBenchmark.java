@@ -247,9 +247,9 @@ public class RedisRateLimitBenchmark {
   // ------------------------------------------------------------ callers on virtual threads
 
   /** Callers per invocation of a {@code …Virtual64} row. */
-  static final int VIRTUAL_CALLERS = 64;
+  private static final int VIRTUAL_CALLERS = 64;
   /** Decisions per invocation: {@value #PER_CALLER} per caller. */
-  static final int VIRTUAL_DECISIONS = 6_400;
+  private static final int VIRTUAL_DECISIONS = 6_400;
   private static final int PER_CALLER = VIRTUAL_DECISIONS / VIRTUAL_CALLERS;
 
   /**
@@ -259,7 +259,7 @@ public class RedisRateLimitBenchmark {
    * threads (Jetty, Tomcat, Spring Boot with {@code spring.threads.virtual.enabled}) brings.
    */
   private int onVirtualThreads(IntPredicate decide) throws InterruptedException {
-    int admitted = VirtualCallers.run(VIRTUAL_CALLERS, PER_CALLER, c -> decide.test(pick()));
+    int admitted = VirtualCallers.run(VIRTUAL_CALLERS, PER_CALLER, () -> decide.test(pick()));
     decisions.add(VIRTUAL_DECISIONS);
     return admitted;
   }
